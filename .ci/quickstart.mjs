@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// The README's quick start, for a fresh clone on a machine with only Node 20 and npm:
+//   npm run demo  -> installs pnpm and the dependencies, builds the CLI, runs `lock demo` (no server needed)
+//   npm test      -> the same, plus the servers the tests start (apt-get, when missing), then every check
+// Each step prints what it runs, so a failure names the step.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PNPM_VERSION = '10.34.9';
+const APT_PACKAGES = ['redis-server', 'etcd-server', 'etcd-client', 'zookeeper'];
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr' };
+
+function run(command, args, options = {}) {
+  console.log(`\n$ ${[command, ...args].join(' ')}`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env, ...options });
+  if (result.status !== 0) {
+    console.error(`\nquickstart: '${[command, ...args].join(' ')}' failed with exit code ${result.status ?? result.signal}`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+function versionOf(command, args = ['--version']) {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function ensurePnpm() {
+  if (versionOf('pnpm') === PNPM_VERSION) return 'pnpm';
+  run('npm', ['install', '--global', `pnpm@${PNPM_VERSION}`]);
+  return 'pnpm';
+}
+
+function ensureServers() {
+  const missing = [];
+  if (!versionOf('redis-server')) missing.push('redis-server');
+  if (!versionOf('etcd')) missing.push('etcd-server');
+  if (!versionOf('etcdctl', ['version'])) missing.push('etcd-client');
+  if (!existsSync('/usr/share/java/zookeeper.jar')) missing.push('zookeeper');
+  if (missing.length === 0) return;
+  const install = `apt-get update && apt-get install -y ${APT_PACKAGES.join(' ')}`;
+  if (process.getuid?.() !== 0 || !versionOf('apt-get')) {
+    console.error(`quickstart: missing ${missing.join(', ')}; install them with:\n  sudo ${install}`);
+    process.exit(1);
+  }
+  run('bash', ['-c', `DEBIAN_FRONTEND=noninteractive ${install} -qq`]);
+}
+
+const mode = process.argv[2];
+const pnpm = ensurePnpm();
+run(pnpm, ['install', '--frozen-lockfile']);
+if (mode === 'demo') {
+  run(pnpm, ['exec', 'turbo', 'run', 'build', '--filter=@lock/cli...', '--output-logs=errors-only']);
+  run('node', ['apps/cli/dist/main.js', 'demo', ...process.argv.slice(3)]);
+} else if (mode === 'test') {
+  ensureServers();
+  const started = performance.now();
+  run(pnpm, ['exec', 'biome', 'check', '.']);
+  run(pnpm, ['exec', 'turbo', 'run', 'build', 'typecheck', 'lint', '--output-logs=errors-only']);
+  run(pnpm, ['exec', 'turbo', 'run', 'test', '--concurrency=1']);
+  console.log(`\nquickstart: every check passed in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+} else {
+  console.error('usage: node .ci/quickstart.mjs demo|test');
+  process.exit(2);
+}

@@ -1,0 +1,221 @@
+import { LockBackendError } from './errors/lock-backend-error.js';
+import { LockError } from './errors/lock-error.js';
+import { LockTimeoutError } from './errors/lock-timeout-error.js';
+import { ProviderClosedError } from './errors/provider-closed-error.js';
+import type { AcquireRequest, Grant, LoseGrant } from './grant.js';
+import { type LeaseHooks, type LeaseRegistry, type LeaseSettings, ManagedLease } from './managed-lease.js';
+import type { AcquireOptions, Capabilities, Lease, Lock, LockOptions } from './types.js';
+import {
+  validateAcquireOptions,
+  validateFunction,
+  validateLockName,
+  validateLockOptions,
+  validateRenewEvery,
+} from './validate.js';
+
+/** Construction settings of a {@link BaseLock}. */
+export interface BaseLockSettings extends LockOptions {
+  /** TTL used when neither the acquisition nor the lock options give one (backends with leases). */
+  defaultTtlMs?: number | undefined;
+  /** The provider, asked before each acquisition whether it was closed, and told about live leases. */
+  owner?: LockOwner | undefined;
+}
+
+/** What a lock needs from the provider that made it. */
+export interface LockOwner {
+  /** True once the provider is closed: acquisitions then reject with `ProviderClosedError`. */
+  readonly closed: boolean;
+  /** Where leases are registered so that `close()` can end them; omit when close has nothing to end. */
+  readonly leases?: LeaseRegistry | undefined;
+}
+
+const WAIT_FOREVER: AcquireRequest = Object.freeze({ wait: true, signal: undefined, ttlMs: 0, deadline: undefined });
+const DEFAULT_TTL_MS = 30_000;
+
+/**
+ * The shared lifecycle every backend plugs into (template method). A backend implements
+ * `acquireGrant` and `releaseGrant`, and for grants that expire `extendGrant` (renewal) or `watchGrant`
+ * (loss reported by a session). `BaseLock` does the rest, once for all backends: validation before any
+ * I/O, timeouts on the monotonic clock, abort signals, `tryAcquire`, `withLock`, idempotent release,
+ * automatic renewal at a third of the TTL, the safe deadline, the `maxHoldMs` cap, and aborting
+ * `lease.signal` when the grant is lost.
+ */
+export abstract class BaseLock<G extends Grant = Grant> implements Lock {
+  readonly name: string;
+  abstract readonly capabilities: Capabilities;
+  /** Lease length used when an acquisition does not give one, in ms. */
+  readonly ttlMs: number;
+  private readonly owner: LockOwner | undefined;
+  private readonly settings: LeaseSettings<G> | undefined;
+  private hooksCache: LeaseHooks<G> | undefined;
+  private readonly requestTemplate: AcquireRequest;
+
+  constructor(name: string, settings: BaseLockSettings = {}) {
+    validateLockName(name);
+    validateLockOptions(settings, name);
+    this.name = name;
+    this.owner = settings.owner;
+    this.ttlMs = settings.ttlMs ?? settings.defaultTtlMs ?? DEFAULT_TTL_MS;
+    if (settings.renewEveryMs !== undefined) validateRenewEvery(settings.renewEveryMs, this.ttlMs, name);
+    const watch = this.watchGrant === BaseLock.prototype.watchGrant ? undefined : this.watchGrant.bind(this);
+    const needsLifecycle =
+      this.extendGrant !== undefined ||
+      watch !== undefined ||
+      settings.maxHoldMs !== undefined ||
+      settings.owner?.leases !== undefined;
+    // Locks whose grants never expire and that nobody must end on close skip the lifecycle entirely.
+    this.settings = needsLifecycle ? { renewEveryMs: settings.renewEveryMs, maxHoldMs: settings.maxHoldMs, watch } : undefined;
+    this.requestTemplate = { ...WAIT_FOREVER, ttlMs: this.ttlMs };
+  }
+
+  /**
+   * Backend hook: obtain a grant. With `request.wait` false, resolve `null` at once if the lock is held.
+   * With `request.wait` true, wait in line until granted or until `request.signal` aborts; on abort, remove
+   * every trace of the waiter and reject. May return synchronously (in-process locks).
+   */
+  protected abstract acquireGrant(request: AcquireRequest): G | null | Promise<G | null>;
+
+  /**
+   * Backend hook: release a grant if, and only if, it is still this grant (compare-and-delete). Return
+   * `true` if it was still held, `false` if it was already gone. Never touch another holder's grant.
+   */
+  protected abstract releaseGrant(grant: G): boolean | Promise<boolean>;
+
+  /**
+   * Backend hook for grants that expire: extend the grant by `ttlMs` from now, only if it is still this
+   * grant; never recreate an expired one. Resolve `false` if it is gone; reject if the result is unknown.
+   * Leave undefined when renewal is not per grant (sessions) or grants never expire.
+   */
+  protected extendGrant?(grant: G, ttlMs: number): Promise<boolean>;
+
+  /**
+   * Backend hook for grants carried by a session: subscribe `lose` to the session's loss and return the
+   * unsubscribe function. Called once per lease; the unsubscribe runs on release or loss.
+   */
+  protected watchGrant(_grant: G, _lose: LoseGrant): (() => void) | undefined {
+    return undefined;
+  }
+
+  acquire(options?: AcquireOptions): Promise<Lease> {
+    if (options === undefined && (this.owner === undefined || !this.owner.closed)) {
+      // Hot path: no options, nothing to combine, no timer.
+      try {
+        const outcome = this.acquireGrant(this.requestTemplate);
+        if (outcome === null) return Promise.reject(this.timeoutError(0));
+        if (!isPromise(outcome)) return Promise.resolve(this.lease(outcome));
+        return outcome.then(
+          (grant) => (grant === null ? Promise.reject(this.timeoutError(0)) : this.lease(grant)),
+          (error: unknown) => Promise.reject(this.backendError('acquire', error)),
+        );
+      } catch (error) {
+        return Promise.reject(this.backendError('acquire', error));
+      }
+    }
+    return this.acquireWith(options, true).then((lease) => lease ?? Promise.reject(this.timeoutError(0)));
+  }
+
+  tryAcquire(options?: Omit<AcquireOptions, 'timeoutMs'>): Promise<Lease | null> {
+    return this.acquireWith(options, false);
+  }
+
+  async withLock<T>(fn: (lease: Lease) => T | Promise<T>, options?: AcquireOptions): Promise<T> {
+    validateFunction('fn', fn, this.name);
+    const lease = (await this.acquire(options)) as ManagedLease<G>;
+    let result: T;
+    try {
+      result = await fn(lease);
+    } catch (error) {
+      await lease.release().catch(noop);
+      throw error;
+    }
+    await lease.release();
+    if (lease.lostWith !== undefined) throw lease.lostWith;
+    return result;
+  }
+
+  /** The error to throw when the provider is closed, or undefined. */
+  private closedError(): ProviderClosedError | undefined {
+    return this.owner?.closed ? new ProviderClosedError(this.capabilities.backend, 'acquire', this.name) : undefined;
+  }
+
+  private async acquireWith(options: AcquireOptions | undefined, wait: boolean): Promise<Lease | null> {
+    validateAcquireOptions(options, this.name);
+    const closed = this.closedError();
+    if (closed !== undefined) throw closed;
+    const callerSignal = options?.signal;
+    if (callerSignal?.aborted) throw callerSignal.reason;
+    const timeoutMs = wait ? options?.timeoutMs : undefined;
+    const waits = wait && timeoutMs !== 0;
+    const ttlMs = options?.ttlMs ?? this.ttlMs;
+
+    let signal = callerSignal;
+    let timer: NodeJS.Timeout | undefined;
+    let forwardAbort: (() => void) | undefined;
+    if (waits && timeoutMs !== undefined) {
+      const controller = new AbortController();
+      signal = controller.signal;
+      timer = setTimeout(() => controller.abort(this.timeoutError(timeoutMs)), timeoutMs);
+      if (callerSignal !== undefined) {
+        forwardAbort = () => controller.abort(callerSignal.reason);
+        callerSignal.addEventListener('abort', forwardAbort, { once: true });
+      }
+    }
+    const request: AcquireRequest = {
+      wait: waits,
+      signal,
+      ttlMs,
+      deadline: timeoutMs === undefined ? undefined : performance.now() + timeoutMs,
+    };
+    try {
+      const grant = await this.acquireGrant(request);
+      if (grant === null) {
+        if (wait) throw this.timeoutError(0);
+        return null;
+      }
+      if (signal?.aborted) {
+        // Granted just as the wait ended: give it back, so an abandoned grant never blocks others.
+        await Promise.resolve(this.releaseGrant(grant)).catch(noop);
+        throw signal.reason;
+      }
+      return this.lease(grant);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw this.backendError('acquire', error);
+    } finally {
+      clearTimeout(timer);
+      if (forwardAbort !== undefined) callerSignal?.removeEventListener('abort', forwardAbort);
+    }
+  }
+
+  private lease(grant: G): ManagedLease<G> {
+    return new ManagedLease(this.hooks(), grant, this.settings);
+  }
+
+  private hooks(): LeaseHooks<G> {
+    if (this.hooksCache === undefined) {
+      this.hooksCache = {
+        name: this.name,
+        backend: this.capabilities.backend,
+        release: (grant) => this.releaseGrant(grant),
+        extend: this.extendGrant === undefined ? undefined : (grant, ttlMs) => this.extendGrant!(grant, ttlMs),
+        registry: this.owner?.leases,
+      };
+    }
+    return this.hooksCache;
+  }
+
+  private timeoutError(timeoutMs: number): LockTimeoutError {
+    return new LockTimeoutError(this.name, timeoutMs);
+  }
+
+  private backendError(operation: string, error: unknown): unknown {
+    if (LockError.isInstance(error)) return error;
+    return new LockBackendError(this.capabilities.backend, operation, { lockName: this.name, cause: error });
+  }
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown }).then === 'function';
+}
+
+function noop(): void {}

@@ -1,0 +1,41 @@
+export { BaseLock, type BaseLockSettings, type LockOwner } from './base-lock.js';
+export { BaseProvider } from './base-provider.js';
+export { InvalidArgumentError } from './errors/invalid-argument-error.js';
+export { LockBackendError } from './errors/lock-backend-error.js';
+export { describeValue, LockError, type LockErrorCode, type LockErrorOptions } from './errors/lock-error.js';
+export { LockLostError, type LockLostReason } from './errors/lock-lost-error.js';
+export { LockNotHeldError } from './errors/lock-not-held-error.js';
+export { LockTimeoutError } from './errors/lock-timeout-error.js';
+export { type CandidateVerdict, NoBackendSatisfiesError } from './errors/no-backend-satisfies-error.js';
+export { ProviderClosedError } from './errors/provider-closed-error.js';
+export { UnsupportedCapabilityError } from './errors/unsupported-capability-error.js';
+export type { AcquireRequest, Grant, LoseGrant } from './grant.js';
+export { LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.js';
+export { type LeaseRegistry, ManagedLease } from './managed-lease.js';
+export { MAX_TIMER_MS, monotonicNow } from './monotonic.js';
+export { compareTokens, parseToken } from './tokens.js';
+export type {
+  AcquireOptions,
+  Capabilities,
+  CapabilityProfile,
+  Durability,
+  FencingToken,
+  Lease,
+  Lock,
+  LockOptions,
+  LockProvider,
+  LockScope,
+  WaitingStrategy,
+} from './types.js';
+export {
+  MAX_LOCK_NAME_LENGTH,
+  validateAcquireOptions,
+  validateFunction,
+  validateLockName,
+  validateLockOptions,
+  validateOptionsObject,
+  validatePositiveMs,
+  validateRenewEvery,
+  validateSignal,
+  validateTimeoutMs,
+} from './validate.js';

@@ -1,0 +1,219 @@
+import { LockBackendError } from './errors/lock-backend-error.js';
+import { LockError } from './errors/lock-error.js';
+import { LockLostError, type LockLostReason } from './errors/lock-lost-error.js';
+import { LockNotHeldError } from './errors/lock-not-held-error.js';
+import type { Grant, LoseGrant } from './grant.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { monotonicNow } from './monotonic.js';
+import type { Lease } from './types.js';
+import { validatePositiveMs } from './validate.js';
+
+/** The backend operations a lease needs, bound once per lock. @internal */
+export interface LeaseHooks<G extends Grant> {
+  readonly name: string;
+  readonly backend: string;
+  release(grant: G): boolean | Promise<boolean>;
+  extend: ((grant: G, ttlMs: number) => Promise<boolean>) | undefined;
+  /** Lease registry of the provider, for `close()`. */
+  registry: LeaseRegistry | undefined;
+}
+
+/** Where a provider keeps the leases it must end on `close()`. @internal */
+export interface LeaseRegistry {
+  add(lease: ManagedLease<Grant>): void;
+  delete(lease: ManagedLease<Grant>): void;
+}
+
+const HELD = 0;
+const RELEASED = 1;
+const LOST = 2;
+
+const resolvedTrue = Promise.resolve(true);
+const resolvedFalse = Promise.resolve(false);
+
+/**
+ * The one {@link Lease} implementation. It owns the shared lifecycle: idempotent release, renewal through a
+ * {@link LeaseKeeper}, the `maxHoldMs` cap, and aborting `signal` exactly once when the grant is lost.
+ * Allocation on the hot path is kept to what is read: the AbortController is created when `signal` is first
+ * read, and timers exist only for grants that expire.
+ */
+export class ManagedLease<G extends Grant = Grant> implements Lease {
+  /** The backend's grant. */
+  readonly grant: G;
+  private readonly hooks: LeaseHooks<G>;
+  private state: 0 | 1 | 2 = HELD;
+  private controller: AbortController | undefined;
+  private lostError: LockLostError | undefined;
+  private keeper: LeaseKeeper | undefined;
+  private maxHoldTimer: NodeJS.Timeout | undefined;
+  private unwatch: (() => void) | undefined;
+
+  /** @internal Created by `BaseLock`; backends never construct leases themselves. */
+  constructor(hooks: LeaseHooks<G>, grant: G, settings: LeaseSettings<G> | undefined) {
+    this.hooks = hooks;
+    this.grant = grant;
+    if (settings !== undefined) this.start(settings);
+  }
+
+  get name(): string {
+    return this.hooks.name;
+  }
+
+  get token(): bigint {
+    return this.grant.token;
+  }
+
+  get ttlMs(): number | undefined {
+    return this.grant.ttlMs;
+  }
+
+  get held(): boolean {
+    return this.state === HELD;
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.lostError !== undefined) this.controller.abort(this.lostError);
+    }
+    return this.controller.signal;
+  }
+
+  release(): Promise<boolean> {
+    if (this.state === RELEASED) return resolvedFalse;
+    const wasHeld = this.state === HELD;
+    this.state = RELEASED;
+    if (this.keeper !== undefined || this.maxHoldTimer !== undefined || this.unwatch !== undefined) this.stopKeeping();
+    this.hooks.registry?.delete(this as unknown as ManagedLease<Grant>);
+    let outcome: boolean | Promise<boolean>;
+    try {
+      outcome = this.hooks.release(this.grant);
+    } catch (error) {
+      return Promise.reject(this.backendError('release', error));
+    }
+    if (outcome === true) return wasHeld ? resolvedTrue : resolvedFalse;
+    if (outcome === false) {
+      this.releasedButGone(wasHeld);
+      return resolvedFalse;
+    }
+    return outcome.then(
+      (released) => {
+        if (released) return wasHeld;
+        this.releasedButGone(wasHeld);
+        return false;
+      },
+      (error: unknown) => {
+        // A lost lease is cleaned up on a best-effort basis: its release must not throw.
+        if (!wasHeld) return false;
+        throw this.backendError('release', error);
+      },
+    );
+  }
+
+  async extend(ttlMs?: number): Promise<void> {
+    if (ttlMs !== undefined) validatePositiveMs('ttlMs', ttlMs, this.name);
+    this.assertHeld('extend');
+    const extendHook = this.hooks.extend;
+    if (extendHook === undefined || this.grant.ttlMs === undefined) return;
+    const ttl = ttlMs ?? this.keeperTtl();
+    const sentAt = monotonicNow();
+    let stillHeld: boolean;
+    try {
+      stillHeld = await extendHook(this.grant, ttl);
+    } catch (error) {
+      this.assertHeld('extend');
+      throw this.backendError('extend', error);
+    }
+    this.assertHeld('extend');
+    if (!stillHeld) {
+      this.lose('expired');
+      throw this.lostError;
+    }
+    this.keeper?.confirm(sentAt, ttl);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.release().then(noop);
+  }
+
+  /**
+   * Marks the grant lost and aborts `signal` with a {@link LockLostError}; no-op unless held. Backends reach
+   * this through the `lose` callback of their `watchGrant` hook.
+   * @internal
+   */
+  lose(reason: LockLostReason, cause?: unknown, detail?: string): void {
+    if (this.state !== HELD) return;
+    this.state = LOST;
+    this.stopKeeping();
+    this.lostError = new LockLostError(this.name, reason, { token: this.grant.token, cause, detail });
+    this.controller?.abort(this.lostError);
+  }
+
+  /** The error the lease was lost with, if it was. @internal */
+  get lostWith(): LockLostError | undefined {
+    return this.lostError;
+  }
+
+  private start(settings: LeaseSettings<G>): void {
+    const grant = this.grant;
+    if (this.hooks.extend !== undefined && grant.ttlMs !== undefined) {
+      const extendHook = this.hooks.extend;
+      this.keeper = new LeaseKeeper({
+        ttlMs: grant.ttlMs,
+        confirmedAt: grant.startedAt ?? monotonicNow(),
+        renewEveryMs: settings.renewEveryMs,
+        renew: (ttlMs) => extendHook(grant, ttlMs),
+        onLost: (reason, cause) => this.lose(reason, cause),
+      });
+    }
+    if (settings.maxHoldMs !== undefined) {
+      this.maxHoldTimer = setTimeout(() => this.lose('max-hold'), settings.maxHoldMs);
+      this.maxHoldTimer.unref();
+    }
+    if (settings.watch !== undefined) {
+      this.unwatch = settings.watch(grant, (reason, cause) => this.lose(reason, cause));
+    }
+    if (this.hooks.registry !== undefined) this.hooks.registry.add(this as unknown as ManagedLease<Grant>);
+  }
+
+  private keeperTtl(): number {
+    return this.grant.ttlMs as number;
+  }
+
+  private stopKeeping(): void {
+    this.keeper?.stop();
+    this.keeper = undefined;
+    clearTimeout(this.maxHoldTimer);
+    this.maxHoldTimer = undefined;
+    const unwatch = this.unwatch;
+    this.unwatch = undefined;
+    unwatch?.();
+  }
+
+  private releasedButGone(wasHeld: boolean): void {
+    // The backend no longer had this grant: it was lost before release. Say so on the signal, once.
+    if (wasHeld && this.lostError === undefined) {
+      this.lostError = new LockLostError(this.name, 'expired', { token: this.grant.token });
+      this.controller?.abort(this.lostError);
+    }
+  }
+
+  private assertHeld(operation: string): void {
+    if (this.state === LOST) throw this.lostError;
+    if (this.state === RELEASED) throw new LockNotHeldError(this.name, operation);
+  }
+
+  private backendError(operation: string, error: unknown): LockError {
+    if (LockError.isInstance(error)) return error;
+    return new LockBackendError(this.hooks.backend, operation, { lockName: this.name, cause: error });
+  }
+}
+
+/** Per-lease lifecycle settings resolved by `BaseLock`. @internal */
+export interface LeaseSettings<G extends Grant> {
+  renewEveryMs: number | undefined;
+  maxHoldMs: number | undefined;
+  watch: ((grant: G, lose: LoseGrant) => (() => void) | undefined) | undefined;
+}
+
+function noop(): void {}

@@ -1,0 +1,145 @@
+/**
+ * A fencing token: strictly increasing per lock name across holders (where `capabilities.fencing` is true).
+ *
+ * Hand it to the resource you protect and have the resource reject writes that carry a token lower than
+ * one it has already seen. Always compare tokens as `bigint`: never as strings ("10" < "9") or as numbers
+ * (tokens can exceed 2^53).
+ */
+export type FencingToken = bigint;
+
+/** Options for one acquisition. */
+export interface AcquireOptions {
+  /**
+   * Longest time to wait for the lock, in milliseconds on the monotonic clock. `undefined` waits forever;
+   * `0` does not wait (rejects with `LockTimeoutError` at once when the lock is held). Must be a finite
+   * number from 0 to 2,147,483,647.
+   */
+  timeoutMs?: number | undefined;
+  /** Cancels the wait: the acquisition rejects with `signal.reason` and leaves nothing behind. */
+  signal?: AbortSignal | undefined;
+  /**
+   * Lease length in milliseconds for backends whose grants expire (`capabilities.leases`). The lease renews
+   * itself while held, so this bounds how long a dead holder blocks others, not how long you may hold.
+   * Ignored by backends whose grants never expire. Defaults to the lock's `ttlMs`.
+   */
+  ttlMs?: number | undefined;
+}
+
+/** One grant of one lock. Release it with `release()` or `await using`. */
+export interface Lease extends AsyncDisposable {
+  /** The lock's name. */
+  readonly name: string;
+  /** Fencing token of this grant; see {@link FencingToken}. */
+  readonly token: FencingToken;
+  /**
+   * Aborts with a `LockLostError` when the grant is lost or can no longer be confirmed (renewal failed
+   * before the safe deadline, session expired, `maxHoldMs` reached). It does not abort on a normal
+   * `release()`. Pass it to the work you do under the lock (fetch, database calls) so that work stops too.
+   */
+  readonly signal: AbortSignal;
+  /** True until the lease is released or lost. */
+  readonly held: boolean;
+  /** Lease length the backend actually granted, in ms (`undefined` when grants never expire). */
+  readonly ttlMs: number | undefined;
+  /**
+   * Releases the grant. Idempotent: resolves `true` if this call released a grant that was still held,
+   * `false` if it was already released or lost. Never releases another holder's grant.
+   */
+  release(): Promise<boolean>;
+  /**
+   * Renews the grant now (renewal is otherwise automatic). Throws `LockLostError` if the grant is lost,
+   * `LockNotHeldError` after release; never brings an expired grant back.
+   */
+  extend(ttlMs?: number): Promise<void>;
+}
+
+/** A named lock on one backend. */
+export interface Lock {
+  /** The lock's name. */
+  readonly name: string;
+  /** What the backend guarantees; see {@link Capabilities}. */
+  readonly capabilities: Capabilities;
+  /**
+   * Waits for the lock and resolves with a lease. Rejects with `LockTimeoutError` after `timeoutMs`, with
+   * `signal.reason` when aborted (leaving no queue entry, timer, key or node behind), with
+   * `InvalidArgumentError` for bad options (before any I/O), and with `LockBackendError` when the backend
+   * fails.
+   */
+  acquire(options?: AcquireOptions): Promise<Lease>;
+  /** Takes the lock if it is free and never waits for a holder: resolves `null` when it is held. */
+  tryAcquire(options?: Omit<AcquireOptions, 'timeoutMs'>): Promise<Lease | null>;
+  /**
+   * Runs `fn` while holding the lock and releases it afterwards, also when `fn` throws. If the grant is
+   * lost while `fn` runs, `fn` should stop (watch `lease.signal`); `withLock` then rejects with the
+   * `LockLostError` even if `fn` resolved, because the work was not exclusive.
+   */
+  withLock<T>(fn: (lease: Lease) => T | Promise<T>, options?: AcquireOptions): Promise<T>;
+}
+
+/** Per-lock settings given to `LockProvider.lock()`. */
+export interface LockOptions {
+  /** Default lease length in ms for acquisitions of this lock (backends with leases). */
+  ttlMs?: number | undefined;
+  /** Renew every this many ms; defaults to a third of the TTL. Must be at most half the TTL. */
+  renewEveryMs?: number | undefined;
+  /**
+   * Stop renewing after the lease has been held this long (ms), and abort `lease.signal` with a
+   * `LockLostError` (reason `max-hold`): a wedged holder cannot keep a lock forever.
+   */
+  maxHoldMs?: number | undefined;
+}
+
+/** A backend: makes locks by name and owns the connections it created. */
+export interface LockProvider {
+  /** What every lock of this provider guarantees. */
+  readonly capabilities: Capabilities;
+  /** A lock handle for `name`. Cheap; no I/O. Throws `InvalidArgumentError` for a bad name or options. */
+  lock(name: string, options?: LockOptions): Lock;
+  /**
+   * Releases what the provider holds and closes connections it created (not ones the caller passed in).
+   * Held leases abort their signal with `LockLostError` (reason `closed`). Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** Who can contend for a lock. */
+export type LockScope = 'process' | 'threads' | 'cluster';
+
+/** What survives a server loss, weakest first. */
+export type Durability = 'memory' | 'single-node' | 'replicated-async' | 'consensus';
+
+/** How a waiter learns the lock is free. No backend here polls. */
+export type WaitingStrategy = 'queue' | 'push' | 'none';
+
+/** Measured speed of a backend, from a calibration run or the benchmark. */
+export interface CapabilityProfile {
+  /** Median latency of one uncontended acquire + release, in ms. */
+  acquireReleaseP50Ms: number;
+  /** Sustained acquire + release pairs per second on one lock. */
+  opsPerSec: number;
+  /** Where the figures come from. */
+  source: 'calibration' | 'benchmark' | 'declared';
+}
+
+/** What a backend guarantees. The conformance suite tests each declared capability. */
+export interface Capabilities {
+  /** `mutex`, `shared-mutex`, `trylock`, `redis`, `redlock`, `etcd`, `zk`, ... */
+  readonly backend: string;
+  /** Who can contend: one process, the worker threads of one process, or many machines. */
+  readonly scope: LockScope;
+  /**
+   * What survives a server failure: `memory` (the process), `single-node` (one server: its loss loses the
+   * lock), `replicated-async` (a failover can lose the lock), `consensus` (a quorum must agree).
+   */
+  readonly durability: Durability;
+  /** How a waiter learns the lock is free: `queue` (in-process), `push` (the server wakes it), `none` (never waits). */
+  readonly waiting: WaitingStrategy;
+  /** Waiters are granted in arrival order. */
+  readonly fifo: boolean;
+  /** `lease.token` is monotonic across holders of one name. */
+  readonly fencing: boolean;
+  /** A dead holder's grant expires by itself (TTL or session). */
+  readonly leases: boolean;
+  /** Measured speed, when known. */
+  readonly profile?: CapabilityProfile | undefined;
+}

@@ -1,0 +1,95 @@
+import { InvalidArgumentError } from './errors/invalid-argument-error.js';
+import { MAX_TIMER_MS } from './monotonic.js';
+import type { AcquireOptions, LockOptions } from './types.js';
+
+/** Longest lock name accepted, in UTF-16 code units. Backends may accept less and say so. */
+export const MAX_LOCK_NAME_LENGTH = 1024;
+
+/**
+ * Checks a lock name: a non-empty string, not only whitespace, no NUL character, at most
+ * {@link MAX_LOCK_NAME_LENGTH} long. An empty name would silently be one global lock.
+ */
+export function validateLockName(name: unknown): asserts name is string {
+  if (typeof name !== 'string') throw new InvalidArgumentError('name', name, 'a string');
+  if (name.trim().length === 0) throw new InvalidArgumentError('name', name, 'a non-empty string that is not only whitespace');
+  if (name.includes('\0')) throw new InvalidArgumentError('name', name, 'a string without NUL characters');
+  if (name.length > MAX_LOCK_NAME_LENGTH)
+    throw new InvalidArgumentError('name', name, `a string of at most ${MAX_LOCK_NAME_LENGTH} characters`);
+}
+
+/** Checks a positive integer number of milliseconds that a timer can wait. */
+export function validatePositiveMs(parameter: string, value: unknown, lockName?: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
+    throw new InvalidArgumentError(
+      parameter,
+      value,
+      `a positive integer number of milliseconds, at most ${MAX_TIMER_MS}`,
+      lockName,
+    );
+  }
+}
+
+/** Checks a timeout: a finite number of milliseconds from 0 to {@link MAX_TIMER_MS}; `undefined` means forever. */
+export function validateTimeoutMs(parameter: string, value: unknown, lockName?: string): asserts value is number | undefined {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_MS) {
+    throw new InvalidArgumentError(
+      parameter,
+      value,
+      `a number of milliseconds from 0 to ${MAX_TIMER_MS} (omit it to wait forever)`,
+      lockName,
+    );
+  }
+}
+
+/** Checks an optional AbortSignal. */
+export function validateSignal(parameter: string, value: unknown, lockName?: string): asserts value is AbortSignal | undefined {
+  if (value !== undefined && !(value instanceof AbortSignal)) {
+    throw new InvalidArgumentError(parameter, value, 'an AbortSignal', lockName);
+  }
+}
+
+/** Checks a plain options object (or `undefined`). */
+export function validateOptionsObject(parameter: string, value: unknown, lockName?: string): void {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new InvalidArgumentError(parameter, value, 'an options object or undefined', lockName);
+  }
+}
+
+/** Checks the options of one acquisition. */
+export function validateAcquireOptions(options: AcquireOptions | undefined, lockName: string): void {
+  if (options === undefined) return;
+  validateOptionsObject('options', options, lockName);
+  validateTimeoutMs('options.timeoutMs', options.timeoutMs, lockName);
+  validateSignal('options.signal', options.signal, lockName);
+  if (options.ttlMs !== undefined) validatePositiveMs('options.ttlMs', options.ttlMs, lockName);
+}
+
+/** Checks per-lock options, including the relation between renewal interval and TTL. */
+export function validateLockOptions(options: LockOptions | undefined, lockName: string): void {
+  if (options === undefined) return;
+  validateOptionsObject('options', options, lockName);
+  if (options.ttlMs !== undefined) validatePositiveMs('options.ttlMs', options.ttlMs, lockName);
+  if (options.maxHoldMs !== undefined) validatePositiveMs('options.maxHoldMs', options.maxHoldMs, lockName);
+  if (options.renewEveryMs !== undefined) {
+    validatePositiveMs('options.renewEveryMs', options.renewEveryMs, lockName);
+    if (options.ttlMs !== undefined) validateRenewEvery(options.renewEveryMs, options.ttlMs, lockName);
+  }
+}
+
+/** A renewal interval must leave time for a retry before the lease runs out: at most half the TTL. */
+export function validateRenewEvery(renewEveryMs: number, ttlMs: number, lockName?: string): void {
+  if (renewEveryMs * 2 > ttlMs) {
+    throw new InvalidArgumentError(
+      'options.renewEveryMs',
+      renewEveryMs,
+      `at most half of ttlMs (${ttlMs}), so a failed renewal can be retried before the lease expires`,
+      lockName,
+    );
+  }
+}
+
+/** Checks that a callback is a function. */
+export function validateFunction(parameter: string, value: unknown, lockName?: string): asserts value is Function {
+  if (typeof value !== 'function') throw new InvalidArgumentError(parameter, value, 'a function', lockName);
+}
