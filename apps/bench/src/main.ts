@@ -1,0 +1,43 @@
+// Benchmarks, side by side with peers in one run, reported as ratios.
+//   node dist/main.js [suite ...] [--json]
+// Suites: mutex, shared-mutex, trylock, redis, etcd, zk (default: all). Distributed suites start their
+// own servers from the machine's binaries via @lock/testkit.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import type { SuiteReport } from './harness.js';
+
+const suites: Record<string, () => Promise<{ run(): Promise<SuiteReport[]> }>> = {
+  mutex: () => import('./suites/mutex.js'),
+  'shared-mutex': () => import('./suites/shared-mutex.js'),
+  trylock: () => import('./suites/trylock.js'),
+  redis: () => import('./suites/redis.js'),
+  etcd: () => import('./suites/etcd.js'),
+  zk: () => import('./suites/zk.js'),
+};
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const names = args.filter((arg) => !arg.startsWith('--'));
+  const unknown = names.filter((name) => !(name in suites));
+  if (unknown.length > 0) throw new Error(`unknown suite(s): ${unknown.join(', ')}; known: ${Object.keys(suites).join(', ')}`);
+  const selected = names.length > 0 ? names : Object.keys(suites);
+  const reports: SuiteReport[] = [];
+  for (const name of selected) {
+    const suite = await suites[name]!();
+    for (const report of await suite.run()) {
+      reports.push(report);
+      if (!json) {
+        process.stdout.write(`\n## ${report.title}\n\n${report.text}\n`);
+        for (const target of report.targets) process.stdout.write(`  target ${target.met ? 'met ' : 'MISSED'}  ${target.name}: ${target.detail}\n`);
+      }
+    }
+  }
+  mkdirSync('bench-results', { recursive: true });
+  writeFileSync(`bench-results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`, JSON.stringify(reports, null, 2));
+  if (json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
