@@ -1,0 +1,175 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-ports.js';
+import { requireBinary } from './missing-binary-error.js';
+import { parseInfo, type RespReply, respCommand } from './resp-client.js';
+import { ServerProcess } from './server-process.js';
+
+/** Options for {@link startRedis}. */
+export interface StartRedisOptions {
+  /** Start as a replica of this server (`--replicaof 127.0.0.1 PORT`). */
+  replicaOf?: RedisServer | { port: number };
+  /** Extra `redis-server` arguments, e.g. `['--repl-diskless-sync-delay', '0']`. */
+  args?: string[];
+  /** Default 10 s. */
+  readyTimeoutMs?: number;
+}
+
+/** The replication role Redis reports in `INFO replication`. */
+export type RedisRole = 'master' | 'slave';
+
+/**
+ * One `redis-server` on 127.0.0.1 without persistence (`--save '' --appendonly no`), in its own temp
+ * directory. A restart keeps the port but, having nothing on disk, comes back empty.
+ */
+export class RedisServer implements AsyncDisposable {
+  readonly host = '127.0.0.1';
+  readonly port: number;
+  /** Temp directory holding the log; removed by {@link close}. */
+  readonly dir: string;
+  private readonly process: ServerProcess;
+
+  /** @internal Use {@link startRedis}. */
+  constructor(port: number, dir: string, args: string[], readyTimeoutMs: number | undefined) {
+    this.port = port;
+    this.dir = dir;
+    this.process = new ServerProcess({
+      name: `redis-server 127.0.0.1:${port}`,
+      command: requireBinary('redis-server'),
+      args,
+      cwd: dir,
+      logFile: join(dir, 'redis.log'),
+      ready: async () => (await respCommand(port, 'PING')) === 'PONG',
+      readyTimeoutMs: readyTimeoutMs ?? 10_000,
+    });
+  }
+
+  /** `redis://127.0.0.1:PORT`. */
+  get url(): string {
+    return `redis://${this.host}:${this.port}`;
+  }
+
+  /** PID of the current (or last) process. */
+  get pid(): number {
+    return this.process.pid;
+  }
+
+  get running(): boolean {
+    return this.process.running;
+  }
+
+  get paused(): boolean {
+    return this.process.paused;
+  }
+
+  /** @internal */
+  start(): Promise<void> {
+    return this.process.start();
+  }
+
+  /** SIGTERM, then SIGKILL after 5 s. */
+  stop(): Promise<void> {
+    return this.process.stop();
+  }
+
+  /** SIGKILL. */
+  kill(): Promise<void> {
+    return this.process.kill();
+  }
+
+  /** Same port and arguments; the data is gone (no persistence). */
+  restart(): Promise<void> {
+    return this.process.restart();
+  }
+
+  /** SIGSTOP. */
+  pause(): void {
+    this.process.pause();
+  }
+
+  /** SIGCONT. */
+  resume(): void {
+    this.process.resume();
+  }
+
+  /** Runs one command on a fresh connection (so not for `WAIT`, which counts the connection's own writes). */
+  command(...args: Array<string | number>): Promise<RespReply> {
+    return respCommand(this.port, ...args);
+  }
+
+  /** `INFO [section]` parsed into fields. */
+  async info(section?: string): Promise<Record<string, string>> {
+    const reply = await (section === undefined ? this.command('INFO') : this.command('INFO', section));
+    return parseInfo(String(reply));
+  }
+
+  /** The role this server reports now. */
+  async role(): Promise<RedisRole> {
+    const role = (await this.info('replication')).role;
+    if (role !== 'master' && role !== 'slave')
+      throw new Error(`${this.url} reported unexpected role ${role}`);
+    return role;
+  }
+
+  /** Last lines of the server log. */
+  logTail(lines?: number): string {
+    return this.process.logTail(lines);
+  }
+
+  /** Stops the server and removes its temp directory. */
+  async close(): Promise<void> {
+    await this.process.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
+ * Starts `redis-server` on a free loopback port in a new temp directory and waits until it answers PING.
+ *
+ * @throws MissingBinaryError (with the apt-get command) when redis-server is not installed.
+ */
+export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
+  requireBinary('redis-server');
+  // A free port can be taken by someone else between probing and binding; try a fresh one then.
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'lock-testkit-redis-'));
+    const server = new RedisServer(port, dir, redisArgs(port, dir, options), options.readyTimeoutMs);
+    try {
+      await server.start();
+      return server;
+    } catch (error) {
+      const portTaken = server.logTail().includes('Address already in use');
+      rmSync(dir, { recursive: true, force: true });
+      if (!portTaken || attempt >= 3) throw error;
+    }
+  }
+}
+
+function redisArgs(port: number, dir: string, options: StartRedisOptions): string[] {
+  const args = [
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--daemonize',
+    'no',
+    // Loopback only and our own ports: protected mode adds nothing here.
+    '--protected-mode',
+    'no',
+  ];
+  if (options.replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(options.replicaOf.port));
+  args.push(...(options.args ?? []));
+  return args;
+}

@@ -1,0 +1,26 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig([
+  {
+    // The library: ESM and CJS, each with its own types.
+    entry: { index: 'src/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    // import.meta.url locates the child scripts; shims make it work in the CJS build too.
+    shims: true,
+  },
+  {
+    // Scripts run as child processes (`node dist/<name>.js`), never imported: ESM only, no types. Each is
+    // bundled whole so a child does not depend on chunk names of the library build.
+    entry: {
+      reaper: 'src/servers/reaper.ts',
+    },
+    format: ['esm'],
+    sourcemap: true,
+    target: 'node20',
+    splitting: false,
+  },
+]);
