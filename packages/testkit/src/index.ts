@@ -1,3 +1,10 @@
+export {
+  FaultProxy,
+  type FaultProxyOptions,
+  type FaultProxyStats,
+  type ProxyDirection,
+  type ProxyMode,
+} from './proxy/fault-proxy.js';
 export { childScriptPath } from './servers/child-script.js';
 export {
   EtcdCluster,

@@ -1,0 +1,200 @@
+import {
+  type AcquireRequest,
+  BaseLock,
+  BaseProvider,
+  type Capabilities,
+  type Grant,
+  type LockOptions,
+  monotonicNow,
+} from '@lock/core';
+
+/**
+ * Broken variants of the reference lock, used to prove that the conformance checks can fail:
+ * - `no-lock`: every acquisition is granted at once (no mutual exclusion);
+ * - `fencing-off`: every grant carries token 1 (no monotonic fencing);
+ * - `lifo`: waiters are served last-come first-served.
+ */
+export type ReferenceMutant = 'no-lock' | 'fencing-off' | 'lifo';
+
+/** Settings of a {@link ReferenceProvider}. */
+export interface ReferenceProviderOptions {
+  /** Turn the reference lock into a broken variant. */
+  mutant?: ReferenceMutant | undefined;
+  /** Default lease length in ms; leases expire unless renewed (core renews them). Default 30,000. */
+  ttlMs?: number | undefined;
+}
+
+interface ReferenceGrant extends Grant {
+  readonly owner: symbol;
+}
+
+interface Waiter {
+  request: AcquireRequest;
+  resolve(grant: ReferenceGrant): void;
+  reject(reason: unknown): void;
+}
+
+interface NameState {
+  holder: { owner: symbol; expiresAt: number; timer: NodeJS.Timeout | undefined } | undefined;
+  queue: Waiter[];
+  fence: bigint;
+}
+
+/**
+ * A tiny, obviously correct lock on `BaseLock`, kept in memory: FIFO queue, fencing counter, leases that
+ * expire unless renewed. It exists to prove the conformance suite (the suite must pass on it and fail on its
+ * mutants); it is not meant for production use.
+ */
+export class ReferenceProvider extends BaseProvider<ReferenceLock> {
+  readonly capabilities: Capabilities;
+  /** @internal */
+  readonly states = new Map<string, NameState>();
+  /** @internal */
+  readonly mutant: ReferenceMutant | undefined;
+  private readonly ttlMs: number | undefined;
+
+  constructor(options: ReferenceProviderOptions = {}) {
+    super();
+    this.mutant = options.mutant;
+    this.ttlMs = options.ttlMs;
+    this.capabilities = {
+      backend: 'reference',
+      scope: 'process',
+      durability: 'memory',
+      waiting: 'queue',
+      fifo: true,
+      fencing: true,
+      leases: true,
+    };
+  }
+
+  /** Forget the current holder of `name` as if its lease had expired on the server. */
+  expire(name: string): void {
+    const state = this.states.get(name);
+    if (state?.holder === undefined) return;
+    clearTimeout(state.holder.timer);
+    state.holder = undefined;
+    this.handOff(name, state);
+  }
+
+  /** Entries left for `name`: a holder and queued waiters. */
+  leftovers(name: string): number {
+    const state = this.states.get(name);
+    return state === undefined ? 0 : (state.holder === undefined ? 0 : 1) + state.queue.length;
+  }
+
+  protected createLock(name: string, options: LockOptions | undefined): ReferenceLock {
+    return new ReferenceLock(this, name, { defaultTtlMs: this.ttlMs, ...options, owner: this });
+  }
+
+  protected async closeBackend(): Promise<void> {
+    for (const state of this.states.values()) {
+      clearTimeout(state.holder?.timer);
+      for (const waiter of state.queue) waiter.reject(new Error('reference provider closed'));
+    }
+    this.states.clear();
+  }
+
+  /** @internal */
+  state(name: string): NameState {
+    let state = this.states.get(name);
+    if (state === undefined) {
+      state = { holder: undefined, queue: [], fence: 0n };
+      this.states.set(name, state);
+    }
+    return state;
+  }
+
+  /** @internal */
+  grant(name: string, state: NameState, ttlMs: number): ReferenceGrant {
+    const owner = Symbol(name);
+    const startedAt = monotonicNow();
+    state.fence += 1n;
+    state.holder = { owner, expiresAt: startedAt + ttlMs, timer: undefined };
+    this.armExpiry(name, state);
+    return { owner, token: this.mutant === 'fencing-off' ? 1n : state.fence, ttlMs, startedAt };
+  }
+
+  /** @internal */
+  armExpiry(name: string, state: NameState): void {
+    const holder = state.holder;
+    if (holder === undefined) return;
+    clearTimeout(holder.timer);
+    holder.timer = setTimeout(() => this.expire(name), Math.max(0, holder.expiresAt - monotonicNow()));
+    holder.timer.unref();
+  }
+
+  /** @internal */
+  handOff(name: string, state: NameState): void {
+    if (state.holder !== undefined) return;
+    const next = this.mutant === 'lifo' ? state.queue.pop() : state.queue.shift();
+    if (next === undefined) {
+      this.states.delete(name);
+      return;
+    }
+    next.resolve(this.grant(name, state, next.request.ttlMs));
+  }
+}
+
+/** A lock of the {@link ReferenceProvider}. */
+export class ReferenceLock extends BaseLock<ReferenceGrant> {
+  readonly capabilities: Capabilities;
+  private readonly provider: ReferenceProvider;
+
+  constructor(
+    provider: ReferenceProvider,
+    name: string,
+    settings: ConstructorParameters<typeof BaseLock>[1],
+  ) {
+    super(name, settings);
+    this.provider = provider;
+    this.capabilities = provider.capabilities;
+  }
+
+  protected acquireGrant(request: AcquireRequest): ReferenceGrant | null | Promise<ReferenceGrant | null> {
+    const provider = this.provider;
+    const state = provider.state(this.name);
+    if (provider.mutant === 'no-lock' || (state.holder === undefined && state.queue.length === 0)) {
+      return provider.grant(this.name, state, request.ttlMs);
+    }
+    if (!request.wait) {
+      if (state.holder === undefined && state.queue.length === 0) provider.states.delete(this.name);
+      return null;
+    }
+    return new Promise<ReferenceGrant>((resolve, reject) => {
+      const waiter: Waiter = {
+        request,
+        resolve: (grant) => {
+          request.signal?.removeEventListener('abort', onAbort);
+          resolve(grant);
+        },
+        reject,
+      };
+      const onAbort = () => {
+        const index = state.queue.indexOf(waiter);
+        if (index >= 0) state.queue.splice(index, 1);
+        if (state.holder === undefined && state.queue.length === 0) provider.states.delete(this.name);
+        reject(request.signal?.reason);
+      };
+      request.signal?.addEventListener('abort', onAbort, { once: true });
+      state.queue.push(waiter);
+    });
+  }
+
+  protected releaseGrant(grant: ReferenceGrant): boolean {
+    const state = this.provider.states.get(this.name);
+    if (state?.holder?.owner !== grant.owner) return false;
+    clearTimeout(state.holder.timer);
+    state.holder = undefined;
+    this.provider.handOff(this.name, state);
+    return true;
+  }
+
+  protected override async extendGrant(grant: ReferenceGrant, ttlMs: number): Promise<boolean> {
+    const state = this.provider.states.get(this.name);
+    if (state?.holder?.owner !== grant.owner) return false;
+    state.holder.expiresAt = monotonicNow() + ttlMs;
+    this.provider.armExpiry(this.name, state);
+    return true;
+  }
+}
