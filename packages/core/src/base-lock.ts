@@ -29,7 +29,12 @@ export interface LockOwner {
   readonly leases?: LeaseRegistry | undefined;
 }
 
-const WAIT_FOREVER: AcquireRequest = Object.freeze({ wait: true, signal: undefined, ttlMs: 0, deadline: undefined });
+const WAIT_FOREVER: AcquireRequest = Object.freeze({
+  wait: true,
+  signal: undefined,
+  ttlMs: 0,
+  deadline: undefined,
+});
 const DEFAULT_TTL_MS = 30_000;
 
 /**
@@ -64,7 +69,9 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
       settings.maxHoldMs !== undefined ||
       settings.owner?.leases !== undefined;
     // Locks whose grants never expire and that nobody must end on close skip the lifecycle entirely.
-    this.settings = needsLifecycle ? { renewEveryMs: settings.renewEveryMs, maxHoldMs: settings.maxHoldMs, watch } : undefined;
+    this.settings = needsLifecycle
+      ? { renewEveryMs: settings.renewEveryMs, maxHoldMs: settings.maxHoldMs, watch }
+      : undefined;
     this.requestTemplate = { ...WAIT_FOREVER, ttlMs: this.ttlMs };
   }
 
@@ -135,7 +142,9 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
 
   /** The error to throw when the provider is closed, or undefined. */
   private closedError(): ProviderClosedError | undefined {
-    return this.owner?.closed ? new ProviderClosedError(this.capabilities.backend, 'acquire', this.name) : undefined;
+    return this.owner?.closed
+      ? new ProviderClosedError(this.capabilities.backend, 'acquire', this.name)
+      : undefined;
   }
 
   private async acquireWith(options: AcquireOptions | undefined, wait: boolean): Promise<Lease | null> {
@@ -197,7 +206,8 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
         name: this.name,
         backend: this.capabilities.backend,
         release: (grant) => this.releaseGrant(grant),
-        extend: this.extendGrant === undefined ? undefined : (grant, ttlMs) => this.extendGrant!(grant, ttlMs),
+        extend:
+          this.extendGrant === undefined ? undefined : (grant, ttlMs) => this.extendGrant!(grant, ttlMs),
         registry: this.owner?.leases,
       };
     }

@@ -1,7 +1,7 @@
+import type { LockOwner } from './base-lock.js';
 import { ProviderClosedError } from './errors/provider-closed-error.js';
 import type { Grant } from './grant.js';
 import type { LeaseRegistry, ManagedLease } from './managed-lease.js';
-import type { LockOwner } from './base-lock.js';
 import type { Capabilities, Lock, LockOptions, LockProvider } from './types.js';
 import { validateLockName, validateLockOptions } from './validate.js';
 

@@ -83,7 +83,8 @@ export class ManagedLease<G extends Grant = Grant> implements Lease {
     if (this.state === RELEASED) return resolvedFalse;
     const wasHeld = this.state === HELD;
     this.state = RELEASED;
-    if (this.keeper !== undefined || this.maxHoldTimer !== undefined || this.unwatch !== undefined) this.stopKeeping();
+    if (this.keeper !== undefined || this.maxHoldTimer !== undefined || this.unwatch !== undefined)
+      this.stopKeeping();
     this.hooks.registry?.delete(this as unknown as ManagedLease<Grant>);
     let outcome: boolean | Promise<boolean>;
     try {

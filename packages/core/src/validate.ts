@@ -11,14 +11,19 @@ export const MAX_LOCK_NAME_LENGTH = 1024;
  */
 export function validateLockName(name: unknown): asserts name is string {
   if (typeof name !== 'string') throw new InvalidArgumentError('name', name, 'a string');
-  if (name.trim().length === 0) throw new InvalidArgumentError('name', name, 'a non-empty string that is not only whitespace');
+  if (name.trim().length === 0)
+    throw new InvalidArgumentError('name', name, 'a non-empty string that is not only whitespace');
   if (name.includes('\0')) throw new InvalidArgumentError('name', name, 'a string without NUL characters');
   if (name.length > MAX_LOCK_NAME_LENGTH)
     throw new InvalidArgumentError('name', name, `a string of at most ${MAX_LOCK_NAME_LENGTH} characters`);
 }
 
 /** Checks a positive integer number of milliseconds that a timer can wait. */
-export function validatePositiveMs(parameter: string, value: unknown, lockName?: string): asserts value is number {
+export function validatePositiveMs(
+  parameter: string,
+  value: unknown,
+  lockName?: string,
+): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
     throw new InvalidArgumentError(
       parameter,
@@ -30,7 +35,11 @@ export function validatePositiveMs(parameter: string, value: unknown, lockName?:
 }
 
 /** Checks a timeout: a finite number of milliseconds from 0 to {@link MAX_TIMER_MS}; `undefined` means forever. */
-export function validateTimeoutMs(parameter: string, value: unknown, lockName?: string): asserts value is number | undefined {
+export function validateTimeoutMs(
+  parameter: string,
+  value: unknown,
+  lockName?: string,
+): asserts value is number | undefined {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_MS) {
     throw new InvalidArgumentError(
@@ -43,7 +52,11 @@ export function validateTimeoutMs(parameter: string, value: unknown, lockName?: 
 }
 
 /** Checks an optional AbortSignal. */
-export function validateSignal(parameter: string, value: unknown, lockName?: string): asserts value is AbortSignal | undefined {
+export function validateSignal(
+  parameter: string,
+  value: unknown,
+  lockName?: string,
+): asserts value is AbortSignal | undefined {
   if (value !== undefined && !(value instanceof AbortSignal)) {
     throw new InvalidArgumentError(parameter, value, 'an AbortSignal', lockName);
   }
@@ -90,6 +103,10 @@ export function validateRenewEvery(renewEveryMs: number, ttlMs: number, lockName
 }
 
 /** Checks that a callback is a function. */
-export function validateFunction(parameter: string, value: unknown, lockName?: string): asserts value is Function {
+export function validateFunction(
+  parameter: string,
+  value: unknown,
+  lockName?: string,
+): asserts value is Function {
   if (typeof value !== 'function') throw new InvalidArgumentError(parameter, value, 'a function', lockName);
 }

@@ -40,3 +40,22 @@ export {
   ZooKeeperServer,
 } from './servers/zookeeper-ensemble.js';
 // conformance exports below
+export {
+  BAD_ACQUIRE_OPTIONS,
+  BAD_LOCK_OPTIONS,
+  BAD_NAMES,
+  type ConformanceOptions,
+  type CounterResult,
+  describeConformance,
+  grantOrder,
+  ReferenceLock,
+  type ReferenceMutant,
+  ReferenceProvider,
+  type ReferenceProviderOptions,
+  runCounter,
+  settle,
+  sleep,
+  strictlyIncreasing,
+  uniqueName,
+  whenAborted,
+} from './conformance/index.js';

@@ -18,9 +18,13 @@ export class InvalidArgumentError extends LockError {
   readonly expected: string;
 
   constructor(parameter: string, value: unknown, expected: string, lockName?: string) {
-    super('INVALID_ARGUMENT', `Invalid ${parameter}: expected ${expected}, received ${describeValue(value)}${forLock(lockName)}`, {
-      lockName,
-    });
+    super(
+      'INVALID_ARGUMENT',
+      `Invalid ${parameter}: expected ${expected}, received ${describeValue(value)}${forLock(lockName)}`,
+      {
+        lockName,
+      },
+    );
     this.name = 'InvalidArgumentError';
     this.parameter = parameter;
     this.value = value;

@@ -15,7 +15,11 @@ export class LockBackendError extends LockError {
   /** The operation that failed (`acquire`, `release`, `extend`, `connect`, ...). */
   readonly operation: string;
 
-  constructor(backend: string, operation: string, options: { lockName?: string; cause?: unknown; detail?: string } = {}) {
+  constructor(
+    backend: string,
+    operation: string,
+    options: { lockName?: string; cause?: unknown; detail?: string } = {},
+  ) {
     const causeText = options.cause instanceof Error ? `: ${options.cause.message}` : '';
     super(
       'LOCK_BACKEND',

@@ -61,7 +61,9 @@ export function describeValue(value: unknown): string {
       return `function ${value.name || '(anonymous)'}`;
     case 'object': {
       const constructorName = (value as object).constructor?.name;
-      return constructorName && constructorName !== 'Object' ? `an instance of ${constructorName}` : 'an object';
+      return constructorName && constructorName !== 'Object'
+        ? `an instance of ${constructorName}`
+        : 'an object';
     }
     default:
       return String(value);

@@ -1,4 +1,4 @@
-import { forLock, LockError } from './lock-error.js';
+import { LockError } from './lock-error.js';
 
 const marker = Symbol.for('@lock/core.LockLostError');
 
@@ -26,9 +26,16 @@ export class LockLostError extends LockError {
   /** Why the grant was lost. */
   readonly reason: LockLostReason;
 
-  constructor(lockName: string, reason: LockLostReason, options: { token?: bigint; cause?: unknown; detail?: string } = {}) {
+  constructor(
+    lockName: string,
+    reason: LockLostReason,
+    options: { token?: bigint; cause?: unknown; detail?: string } = {},
+  ) {
     const detail = options.detail ?? defaultDetail(reason);
-    super('LOCK_LOST', `Lock ${JSON.stringify(lockName)} was lost: ${detail}`, { lockName, cause: options.cause });
+    super('LOCK_LOST', `Lock ${JSON.stringify(lockName)} was lost: ${detail}`, {
+      lockName,
+      cause: options.cause,
+    });
     this.name = 'LockLostError';
     this.token = options.token;
     this.reason = reason;
@@ -53,4 +60,3 @@ function defaultDetail(reason: LockLostReason): string {
       return 'the provider was closed';
   }
 }
-

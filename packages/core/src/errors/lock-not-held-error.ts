@@ -8,9 +8,13 @@ export class LockNotHeldError extends LockError {
   readonly [marker] = true;
 
   constructor(lockName: string, operation: string) {
-    super('LOCK_NOT_HELD', `Cannot ${operation} lock ${JSON.stringify(lockName)}: this lease was already released`, {
-      lockName,
-    });
+    super(
+      'LOCK_NOT_HELD',
+      `Cannot ${operation} lock ${JSON.stringify(lockName)}: this lease was already released`,
+      {
+        lockName,
+      },
+    );
     this.name = 'LockNotHeldError';
   }
 

@@ -1,4 +1,4 @@
-import { forLock, LockError } from './lock-error.js';
+import { LockError } from './lock-error.js';
 
 const marker = Symbol.for('@lock/core.LockTimeoutError');
 
@@ -25,4 +25,3 @@ export class LockTimeoutError extends LockError {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true;
   }
 }
-

@@ -24,8 +24,14 @@ export class NoBackendSatisfiesError extends LockError {
   /** Every candidate with the reasons it was refused. */
   readonly candidates: readonly CandidateVerdict[];
 
-  constructor(lockName: string | undefined, unmet: readonly string[], candidates: readonly CandidateVerdict[]) {
-    const refused = candidates.map((candidate) => `  ${candidate.backend}: ${candidate.reasons.join('; ')}`).join('\n');
+  constructor(
+    lockName: string | undefined,
+    unmet: readonly string[],
+    candidates: readonly CandidateVerdict[],
+  ) {
+    const refused = candidates
+      .map((candidate) => `  ${candidate.backend}: ${candidate.reasons.join('; ')}`)
+      .join('\n');
     super(
       'NO_BACKEND_SATISFIES',
       `No configured backend satisfies the needs${forLock(lockName)}: ${unmet.join(', ') || 'none configured'}${refused ? `\n${refused}` : ''}`,

@@ -10,7 +10,9 @@ export class ProviderClosedError extends LockError {
   readonly backend: string;
 
   constructor(backend: string, operation: string, lockName?: string) {
-    super('PROVIDER_CLOSED', `Cannot ${operation}${forLock(lockName)}: the ${backend} provider is closed`, { lockName });
+    super('PROVIDER_CLOSED', `Cannot ${operation}${forLock(lockName)}: the ${backend} provider is closed`, {
+      lockName,
+    });
     this.name = 'ProviderClosedError';
     this.backend = backend;
   }

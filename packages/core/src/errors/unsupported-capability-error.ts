@@ -12,9 +12,13 @@ export class UnsupportedCapabilityError extends LockError {
   readonly capability: string;
 
   constructor(backend: string, capability: string, detail: string, lockName?: string) {
-    super('UNSUPPORTED_CAPABILITY', `${backend} does not support ${capability}${forLock(lockName)}: ${detail}`, {
-      lockName,
-    });
+    super(
+      'UNSUPPORTED_CAPABILITY',
+      `${backend} does not support ${capability}${forLock(lockName)}: ${detail}`,
+      {
+        lockName,
+      },
+    );
     this.name = 'UnsupportedCapabilityError';
     this.backend = backend;
     this.capability = capability;

@@ -37,7 +37,6 @@ interface Waiter {
 interface NameState {
   holder: { owner: symbol; expiresAt: number; timer: NodeJS.Timeout | undefined } | undefined;
   queue: Waiter[];
-  fence: bigint;
 }
 
 /**
@@ -51,6 +50,8 @@ export class ReferenceProvider extends BaseProvider<ReferenceLock> {
   readonly states = new Map<string, NameState>();
   /** @internal */
   readonly mutant: ReferenceMutant | undefined;
+  /** Fence counters outlive the idle state of a name, like a server-side counter key. */
+  private readonly fences = new Map<string, bigint>();
   private readonly ttlMs: number | undefined;
 
   constructor(options: ReferenceProviderOptions = {}) {
@@ -99,7 +100,7 @@ export class ReferenceProvider extends BaseProvider<ReferenceLock> {
   state(name: string): NameState {
     let state = this.states.get(name);
     if (state === undefined) {
-      state = { holder: undefined, queue: [], fence: 0n };
+      state = { holder: undefined, queue: [] };
       this.states.set(name, state);
     }
     return state;
@@ -109,10 +110,11 @@ export class ReferenceProvider extends BaseProvider<ReferenceLock> {
   grant(name: string, state: NameState, ttlMs: number): ReferenceGrant {
     const owner = Symbol(name);
     const startedAt = monotonicNow();
-    state.fence += 1n;
+    const fence = (this.fences.get(name) ?? 0n) + 1n;
+    this.fences.set(name, fence);
     state.holder = { owner, expiresAt: startedAt + ttlMs, timer: undefined };
     this.armExpiry(name, state);
-    return { owner, token: this.mutant === 'fencing-off' ? 1n : state.fence, ttlMs, startedAt };
+    return { owner, token: this.mutant === 'fencing-off' ? 1n : fence, ttlMs, startedAt };
   }
 
   /** @internal */

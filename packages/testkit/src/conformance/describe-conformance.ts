@@ -1,0 +1,370 @@
+import {
+  InvalidArgumentError,
+  type Lease,
+  LockLostError,
+  LockNotHeldError,
+  type LockOptions,
+  type LockProvider,
+  LockTimeoutError,
+  ProviderClosedError,
+} from '@lock/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  grantOrder,
+  runCounter,
+  settle,
+  sleep,
+  strictlyIncreasing,
+  uniqueName,
+  whenAborted,
+} from './checks.js';
+
+/** What a backend hands the conformance suite. */
+export interface ConformanceOptions {
+  /** Label of the `describe` block. */
+  name: string;
+  /** Makes the provider under test. Called once per suite (and once more for the close test); closed after. */
+  createProvider: () => LockProvider | Promise<LockProvider>;
+  /**
+   * Makes `lease`'s grant lost on the backend (delete the key, revoke the session lease, expire the session).
+   * With it, the suite checks that `lease.signal` aborts with `LockLostError` and `extend()` throws it.
+   */
+  loseGrant?: ((lease: Lease, provider: LockProvider) => Promise<void>) | undefined;
+  /** Counts backend entries (keys, queue entries, nodes) left for `name`; must be 0 once nobody holds or waits. */
+  leftovers?: ((name: string, provider: LockProvider) => Promise<number>) | undefined;
+  /** Time for a waiter to reach the backend's queue, for the FIFO check. Default 50 ms. */
+  enqueueDelayMs?: number | undefined;
+  /** Concurrent contenders in the counter check. Default 10. */
+  contenders?: number | undefined;
+  /** Increments per contender. Default 5. */
+  rounds?: number | undefined;
+  /** How long `lease.signal` may take to abort after `loseGrant`. Default 15,000 ms. */
+  lossTimeoutMs?: number | undefined;
+  /** Options passed to every `provider.lock()` call. */
+  lockOptions?: LockOptions | undefined;
+  /** Per-test timeout in ms. Default 30,000. */
+  testTimeoutMs?: number | undefined;
+}
+
+/** Names the suite rejects for every backend (backends may reject more). */
+export const BAD_NAMES: readonly unknown[] = [
+  undefined,
+  null,
+  '',
+  '   ',
+  42,
+  {},
+  ['a'],
+  'a\0b',
+  'x'.repeat(5000),
+];
+
+/** Lock options the suite rejects for every backend, with the parameter each error must name. */
+export const BAD_LOCK_OPTIONS: readonly [LockOptions | unknown, string][] = [
+  [{ ttlMs: 0 }, 'ttlMs'],
+  [{ ttlMs: -1 }, 'ttlMs'],
+  [{ ttlMs: 1.5 }, 'ttlMs'],
+  [{ ttlMs: Number.NaN }, 'ttlMs'],
+  [{ ttlMs: Number.POSITIVE_INFINITY }, 'ttlMs'],
+  [{ ttlMs: 2 ** 53 }, 'ttlMs'],
+  [{ renewEveryMs: 0 }, 'renewEveryMs'],
+  [{ maxHoldMs: -5 }, 'maxHoldMs'],
+  [{ ttlMs: 10_000, renewEveryMs: 9_000 }, 'renewEveryMs'],
+  ['fast', 'options'],
+];
+
+/** Acquire options the suite rejects for every backend, with the parameter each error must name. */
+export const BAD_ACQUIRE_OPTIONS: readonly [unknown, string][] = [
+  [{ timeoutMs: -1 }, 'timeoutMs'],
+  [{ timeoutMs: Number.NaN }, 'timeoutMs'],
+  [{ timeoutMs: Number.POSITIVE_INFINITY }, 'timeoutMs'],
+  [{ timeoutMs: '5' }, 'timeoutMs'],
+  [{ signal: {} }, 'signal'],
+  [{ signal: 'abort' }, 'signal'],
+  [{ ttlMs: 0 }, 'ttlMs'],
+  [{ ttlMs: 2.5 }, 'ttlMs'],
+  [null, 'options'],
+  [7, 'options'],
+];
+
+/**
+ * The conformance suite: one call per backend, parameterised by the capabilities the backend declares
+ * (it skips by capability, never forks). Every rule of the contract in DESIGN.md is checked here.
+ */
+export function describeConformance(options: ConformanceOptions): void {
+  const enqueueDelayMs = options.enqueueDelayMs ?? 50;
+  const contenders = options.contenders ?? 10;
+  const rounds = options.rounds ?? 5;
+  const lossTimeoutMs = options.lossTimeoutMs ?? 15_000;
+  const timeout = options.testTimeoutMs ?? 30_000;
+
+  describe(`conformance: ${options.name}`, () => {
+    let provider: LockProvider;
+    const lock = (name: string) => provider.lock(name, options.lockOptions);
+    const leftovers = async (name: string) => (options.leftovers ? options.leftovers(name, provider) : 0);
+
+    beforeAll(async () => {
+      provider = await options.createProvider();
+    });
+    afterAll(async () => {
+      await provider?.close();
+    });
+
+    it('declares well-formed capabilities', () => {
+      const capabilities = provider.capabilities;
+      expect(typeof capabilities.backend).toBe('string');
+      expect(['process', 'threads', 'cluster']).toContain(capabilities.scope);
+      expect(['memory', 'single-node', 'replicated-async', 'consensus']).toContain(capabilities.durability);
+      expect(['queue', 'push', 'none']).toContain(capabilities.waiting);
+      expect(typeof capabilities.fifo).toBe('boolean');
+      expect(typeof capabilities.fencing).toBe('boolean');
+      expect(typeof capabilities.leases).toBe('boolean');
+      if (capabilities.waiting === 'none') expect(capabilities.fifo).toBe(false);
+    });
+
+    it('keeps a read-wait-write counter exact under many concurrent contenders', {
+      timeout: timeout * 2,
+    }, async () => {
+      const name = uniqueName('counter');
+      const mode = provider.capabilities.waiting === 'none' ? 'try' : 'acquire';
+      const result = await runCounter(
+        Array.from({ length: contenders }, () => lock(name)),
+        { rounds, mode },
+      );
+      expect(result.maxConcurrent).toBe(1);
+      expect(result.final).toBe(result.expected);
+      if (provider.capabilities.fencing) expect(strictlyIncreasing(result.tokens)).toBe(true);
+      expect(await leftovers(name)).toBe(0);
+    });
+
+    it.runIf(() => provider.capabilities.fifo)('grants waiters in arrival order', { timeout }, async () => {
+      if (!provider.capabilities.fifo) return;
+      const name = uniqueName('fifo');
+      const order = await grantOrder(provider, name, 5, enqueueDelayMs);
+      expect(order).toEqual([0, 1, 2, 3, 4]);
+      expect(await leftovers(name)).toBe(0);
+    });
+
+    it('tryAcquire takes a free lock and never waits for a holder', { timeout }, async () => {
+      const name = uniqueName('try');
+      const first = await lock(name).tryAcquire();
+      expect(first).not.toBeNull();
+      // If tryAcquire waited, it would wait for a holder that only releases after it settles: a hang.
+      const second = await lock(name).tryAcquire();
+      expect(second).toBeNull();
+      expect(await first!.release()).toBe(true);
+      const third = await lock(name).tryAcquire();
+      expect(third).not.toBeNull();
+      await third!.release();
+      expect(await leftovers(name)).toBe(0);
+    });
+
+    it('acquire with timeoutMs 0 does not wait for a holder', { timeout }, async () => {
+      const name = uniqueName('zero');
+      const holder = await firstLease(lock(name));
+      const attempt = await settle(lock(name).acquire({ timeoutMs: 0 }));
+      expect(LockTimeoutError.isInstance(attempt.error)).toBe(true);
+      await holder.release();
+      expect(await leftovers(name)).toBe(0);
+    });
+
+    it.runIf(() => provider.capabilities.waiting !== 'none')(
+      'times out with LockTimeoutError and leaves nothing behind',
+      { timeout },
+      async () => {
+        if (provider.capabilities.waiting === 'none') return;
+        const name = uniqueName('timeout');
+        const holder = await lock(name).acquire();
+        const attempt = await settle(lock(name).acquire({ timeoutMs: 150 }));
+        expect(LockTimeoutError.isInstance(attempt.error)).toBe(true);
+        expect((attempt.error as LockTimeoutError).timeoutMs).toBe(150);
+        expect((attempt.error as LockTimeoutError).lockName).toBe(name);
+        await holder.release();
+        // The timed-out waiter must not hold or block the lock: it is free at once.
+        const next = await lock(name).tryAcquire();
+        expect(next).not.toBeNull();
+        await next!.release();
+        expect(await leftovers(name)).toBe(0);
+      },
+    );
+
+    it('rejects an already aborted signal with its reason', { timeout }, async () => {
+      const name = uniqueName('pre-abort');
+      const reason = new Error('caller gave up');
+      const attempt = await settle(lock(name).acquire({ signal: AbortSignal.abort(reason) }));
+      expect(attempt.error).toBe(reason);
+      const tryAttempt = await settle(lock(name).tryAcquire({ signal: AbortSignal.abort(reason) }));
+      expect(tryAttempt.error).toBe(reason);
+      expect(await leftovers(name)).toBe(0);
+    });
+
+    it.runIf(() => provider.capabilities.waiting !== 'none')(
+      'abort rejects a waiter with the signal reason and leaves nothing behind',
+      { timeout },
+      async () => {
+        if (provider.capabilities.waiting === 'none') return;
+        const name = uniqueName('abort');
+        const holder = await lock(name).acquire();
+        const controller = new AbortController();
+        const waiting = settle(lock(name).acquire({ signal: controller.signal }));
+        await sleep(enqueueDelayMs);
+        const reason = new Error('request cancelled');
+        controller.abort(reason);
+        expect((await waiting).error).toBe(reason);
+        await holder.release();
+        const next = await lock(name).tryAcquire();
+        expect(next).not.toBeNull();
+        await next!.release();
+        expect(await leftovers(name)).toBe(0);
+      },
+    );
+
+    it('release is idempotent and never releases a later holder', { timeout }, async () => {
+      const name = uniqueName('release');
+      const first = await firstLease(lock(name));
+      expect(first.held).toBe(true);
+      expect(await first.release()).toBe(true);
+      expect(first.held).toBe(false);
+      expect(await first.release()).toBe(false);
+      const second = await firstLease(lock(name));
+      expect(await first.release()).toBe(false);
+      expect(second.held).toBe(true);
+      expect(await lock(name).tryAcquire()).toBeNull();
+      expect(await second.release()).toBe(true);
+      expect(await leftovers(name)).toBe(0);
+    });
+
+    it.runIf(() => provider.capabilities.fencing)(
+      'issues strictly increasing tokens across holders',
+      { timeout },
+      async () => {
+        if (!provider.capabilities.fencing) return;
+        const name = uniqueName('tokens');
+        const tokens: bigint[] = [];
+        for (let index = 0; index < 5; index++) {
+          const lease = await firstLease(lock(name));
+          expect(typeof lease.token).toBe('bigint');
+          tokens.push(lease.token);
+          await lease.release();
+        }
+        expect(strictlyIncreasing(tokens)).toBe(true);
+      },
+    );
+
+    it.runIf(() => options.loseGrant !== undefined)(
+      'a lost grant aborts lease.signal with LockLostError; extend then throws it and release is harmless',
+      { timeout: timeout + lossTimeoutMs },
+      async () => {
+        if (options.loseGrant === undefined) return;
+        const name = uniqueName('lost');
+        const lease = await firstLease(lock(name));
+        const signal = lease.signal;
+        expect(signal.aborted).toBe(false);
+        await options.loseGrant(lease, provider);
+        const reason = await whenAborted(signal, lossTimeoutMs);
+        expect(LockLostError.isInstance(reason)).toBe(true);
+        expect((reason as LockLostError).lockName).toBe(name);
+        expect(lease.held).toBe(false);
+        const extended = await settle(lease.extend());
+        expect(LockLostError.isInstance(extended.error)).toBe(true);
+        // Someone else can take the lock, and the lost holder's release must not free it.
+        const next = await firstLease(lock(name));
+        expect(await lease.release()).toBe(false);
+        expect(next.held).toBe(true);
+        expect(await lock(name).tryAcquire()).toBeNull();
+        await next.release();
+        expect(await leftovers(name)).toBe(0);
+      },
+    );
+
+    it('extend after release throws LockNotHeldError', { timeout }, async () => {
+      const lease = await firstLease(lock(uniqueName('extend')));
+      await lease.release();
+      expect(LockNotHeldError.isInstance((await settle(lease.extend())).error)).toBe(true);
+    });
+
+    it('await using releases at the end of the block', { timeout }, async () => {
+      const name = uniqueName('using');
+      {
+        await using lease = await firstLease(lock(name));
+        expect(lease.held).toBe(true);
+        expect(await lock(name).tryAcquire()).toBeNull();
+      }
+      const after = await lock(name).tryAcquire();
+      expect(after).not.toBeNull();
+      await after!.release();
+    });
+
+    it('withLock returns the result, and releases on return and on throw', { timeout }, async () => {
+      const name = uniqueName('with');
+      const useAcquire = provider.capabilities.waiting !== 'none';
+      const options = useAcquire ? undefined : { timeoutMs: 0 };
+      expect(await lock(name).withLock(async (lease) => lease.held, options)).toBe(true);
+      const failure = new Error('critical section failed');
+      expect((await settle(lock(name).withLock(() => Promise.reject(failure), options))).error).toBe(failure);
+      const after = await lock(name).tryAcquire();
+      expect(after).not.toBeNull();
+      await after!.release();
+      expect(await leftovers(name)).toBe(0);
+    });
+
+    it('rejects bad names and options with InvalidArgumentError naming the parameter', {
+      timeout,
+    }, async () => {
+      for (const name of BAD_NAMES) {
+        const attempt = await settle(() => provider.lock(name as string));
+        expect(InvalidArgumentError.isInstance(attempt.error), `name ${String(name).slice(0, 20)}`).toBe(
+          true,
+        );
+        expect((attempt.error as InvalidArgumentError).parameter).toContain('name');
+      }
+      for (const [lockOptions, parameter] of BAD_LOCK_OPTIONS) {
+        const attempt = await settle(() => provider.lock(uniqueName('bad'), lockOptions as LockOptions));
+        expect(InvalidArgumentError.isInstance(attempt.error), JSON.stringify(lockOptions)).toBe(true);
+        expect((attempt.error as InvalidArgumentError).parameter).toContain(parameter);
+      }
+      const target = lock(uniqueName('bad-acquire'));
+      for (const [acquireOptions, parameter] of BAD_ACQUIRE_OPTIONS) {
+        const attempt = await settle(() => target.acquire(acquireOptions as never));
+        expect(InvalidArgumentError.isInstance(attempt.error), String(JSON.stringify(acquireOptions))).toBe(
+          true,
+        );
+        expect((attempt.error as InvalidArgumentError).parameter).toContain(parameter);
+        expect((attempt.error as Error).message).toContain(parameter);
+      }
+      const badTry = await settle(() => target.tryAcquire({ signal: 'no' as never }));
+      expect(InvalidArgumentError.isInstance(badTry.error)).toBe(true);
+      const badFn = await settle(() => target.withLock('not a function' as never));
+      expect((badFn.error as InvalidArgumentError).parameter).toBe('fn');
+      const lease = await firstLease(target);
+      const badExtend = await settle(() => lease.extend(-1));
+      expect((badExtend.error as InvalidArgumentError).parameter).toBe('ttlMs');
+      await lease.release();
+    });
+
+    it('rejects use after close with ProviderClosedError', { timeout }, async () => {
+      const closing = await options.createProvider();
+      const before = closing.lock(uniqueName('closed'), options.lockOptions);
+      await closing.close();
+      await closing.close();
+      expect(
+        ProviderClosedError.isInstance((await settle(() => closing.lock(uniqueName('closed')))).error),
+      ).toBe(true);
+      expect(ProviderClosedError.isInstance((await settle(before.acquire({ timeoutMs: 0 }))).error)).toBe(
+        true,
+      );
+    });
+  });
+}
+
+/** Acquires `lock`, using tryAcquire for locks that never wait (the lock is free in these tests). */
+async function firstLease(lock: {
+  tryAcquire(): Promise<Lease | null>;
+  capabilities: { waiting: string };
+  acquire(): Promise<Lease>;
+}): Promise<Lease> {
+  if (lock.capabilities.waiting !== 'none') return lock.acquire();
+  const lease = await lock.tryAcquire();
+  if (lease === null) throw new Error('expected a free lock');
+  return lease;
+}
