@@ -44,6 +44,9 @@ const DEFAULT_TTL_MS = 30_000;
  * I/O, timeouts on the monotonic clock, abort signals, `tryAcquire`, `withLock`, idempotent release,
  * automatic renewal at a third of the TTL, the safe deadline, the `maxHoldMs` cap, and aborting
  * `lease.signal` when the grant is lost.
+ *
+ * Implement the hooks as methods (on the prototype), not as instance fields: `BaseLock` looks at which
+ * optional hooks exist while it is being constructed, before a subclass's fields are initialised.
  */
 export abstract class BaseLock<G extends Grant = Grant> implements Lock {
   readonly name: string;
