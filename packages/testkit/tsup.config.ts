@@ -17,6 +17,8 @@ export default defineConfig([
     // bundled whole so a child does not depend on chunk names of the library build.
     entry: {
       reaper: 'src/servers/reaper.ts',
+      'client-child': 'src/safety/client-child.ts',
+      'guarded-resource-child': 'src/safety/guarded-resource-child.ts',
     },
     format: ['esm'],
     sourcemap: true,

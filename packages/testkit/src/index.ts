@@ -1,3 +1,23 @@
+// conformance exports below
+export {
+  BAD_ACQUIRE_OPTIONS,
+  BAD_LOCK_OPTIONS,
+  BAD_NAMES,
+  type ConformanceOptions,
+  type CounterResult,
+  describeConformance,
+  grantOrder,
+  ReferenceLock,
+  type ReferenceMutant,
+  ReferenceProvider,
+  type ReferenceProviderOptions,
+  runCounter,
+  settle,
+  sleep,
+  strictlyIncreasing,
+  uniqueName,
+  whenAborted,
+} from './conformance/index.js';
 export {
   FaultProxy,
   type FaultProxyOptions,
@@ -5,6 +25,47 @@ export {
   type ProxyDirection,
   type ProxyMode,
 } from './proxy/fault-proxy.js';
+export { type CheckHistoryOptions, checkHistory, type SafetyReport } from './safety/check-history.js';
+export { checkBelievedOverlaps, type OverlapReport } from './safety/checkers/believed-overlaps.js';
+export { checkLiveness, type LivenessReport, percentile } from './safety/checkers/liveness.js';
+export { checkLostUpdates, type LostUpdateReport } from './safety/checkers/lost-updates.js';
+export { type Operation, pairOperations } from './safety/checkers/operations.js';
+export { checkStaleWrites, type StaleWriteReport } from './safety/checkers/stale-writes.js';
+export { checkTokenOrder, type TokenOrderReport } from './safety/checkers/token-order.js';
+export { formatReport } from './safety/format-report.js';
+export {
+  deserializeState,
+  type FencingMode,
+  GuardedResourceServer,
+  type ResourceState,
+  type ResourceWrite,
+  type SerializedResourceState,
+  serializeState,
+  type WriteResult,
+} from './safety/guarded-resource.js';
+export { GuardedResourceClient } from './safety/guarded-resource-client.js';
+export {
+  type HistoryEvent,
+  type HistoryFunction,
+  type HistoryType,
+  HistoryWriter,
+  parseEvent,
+  parseHistory,
+  readHistory,
+  serializeEvent,
+  sortHistory,
+  writeHistory,
+} from './safety/history.js';
+export type { LeaseLike, LockClientFactory, LockLike } from './safety/lock-like.js';
+export { mulberry32 } from './safety/prng.js';
+export {
+  type ClientMutant,
+  type ClientRunControl,
+  type ClientRunResult,
+  type RunClientsOptions,
+  runClients,
+} from './safety/run-clients.js';
+export { type GuardedResourceProcess, startGuardedResource } from './safety/start-guarded-resource.js';
 export { childScriptPath } from './servers/child-script.js';
 export {
   EtcdCluster,
@@ -39,23 +100,3 @@ export {
   type ZooKeeperMode,
   ZooKeeperServer,
 } from './servers/zookeeper-ensemble.js';
-// conformance exports below
-export {
-  BAD_ACQUIRE_OPTIONS,
-  BAD_LOCK_OPTIONS,
-  BAD_NAMES,
-  type ConformanceOptions,
-  type CounterResult,
-  describeConformance,
-  grantOrder,
-  ReferenceLock,
-  type ReferenceMutant,
-  ReferenceProvider,
-  type ReferenceProviderOptions,
-  runCounter,
-  settle,
-  sleep,
-  strictlyIncreasing,
-  uniqueName,
-  whenAborted,
-} from './conformance/index.js';

@@ -1,0 +1,138 @@
+/**
+ * Child-process entry of {@link runClients}: one client that loops over critical sections and records
+ * every step in its own NDJSON history, streaming each event to the parent over IPC as well (so the
+ * parent knows who holds the lock right now, e.g. to SIGSTOP the holder).
+ *
+ * Each iteration: invoke/ok acquire -> read the resource -> sleep -> write(value + 1, token) -> release.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { GuardedResourceClient } from './guarded-resource-client.js';
+import { type HistoryEvent, HistoryWriter } from './history.js';
+import type { LeaseLike, LockClientFactory } from './lock-like.js';
+import { mulberry32 } from './prng.js';
+
+/** The configuration the parent sends as the first IPC message. */
+export interface ClientChildConfig {
+  proc: number;
+  module: string;
+  exportName: string;
+  args: unknown;
+  resourceUrl: string;
+  historyFile: string;
+  operations: number;
+  mutant: 'none' | 'no-lock' | 'fencing-off';
+  seed: number;
+  criticalSectionMs: number;
+  acquireOptions: { timeoutMs?: number; ttlMs?: number };
+}
+
+/** Messages a client child sends to the parent. */
+export type ClientChildMessage =
+  | { kind: 'event'; event: HistoryEvent }
+  | { kind: 'done' }
+  | { kind: 'error'; message: string };
+
+function send(message: ClientChildMessage): void {
+  process.send?.(message);
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** A timeout is a definite failure (nothing was granted); anything else may have taken effect: `info`. */
+function isTimeout(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return /timeout/i.test(error.name) || (typeof code === 'string' && /timeout/i.test(code));
+}
+
+async function run(config: ClientChildConfig): Promise<void> {
+  const history = new HistoryWriter(config.historyFile, config.proc);
+  const record = (...args: Parameters<HistoryWriter['record']>): void => {
+    send({ kind: 'event', event: history.record(...args) });
+  };
+  const resource = new GuardedResourceClient(config.resourceUrl);
+  const random = mulberry32(config.seed + config.proc);
+  const holder = `p${config.proc}`;
+
+  let connection: Awaited<ReturnType<LockClientFactory>> | undefined;
+  if (config.mutant !== 'no-lock') {
+    const specifier = /^[a-z]+:/i.test(config.module) ? config.module : pathToFileURL(config.module).href;
+    const loaded = (await import(specifier)) as Record<string, unknown>;
+    const factory = loaded[config.exportName];
+    if (typeof factory !== 'function') {
+      throw new Error(`${config.module} has no function export ${JSON.stringify(config.exportName)}`);
+    }
+    connection = await (factory as LockClientFactory)(config.args);
+  }
+
+  for (let iteration = 0; iteration < config.operations; iteration += 1) {
+    let lease: LeaseLike | undefined;
+    // Without a lock every client writes with token 0: only the mutant resource (fencing off) lets that through.
+    let token = 0n;
+    if (connection !== undefined) {
+      record('invoke', 'acquire');
+      try {
+        lease = await connection.lock.acquire(config.acquireOptions);
+        token = lease.token;
+        record('ok', 'acquire', { token });
+      } catch (error) {
+        record(isTimeout(error) ? 'fail' : 'info', 'acquire', { value: describeError(error) });
+        continue;
+      }
+    }
+
+    try {
+      record('invoke', 'read');
+      const value = await resource.read();
+      record('ok', 'read', { value });
+      await sleep(random() * 2 * config.criticalSectionMs);
+      // A careful client checks its grant before acting on it; the window after this check is what
+      // fencing exists for.
+      if (lease?.signal.aborted) {
+        record('info', 'write', { value: 'skipped: lease lost', token });
+      } else {
+        record('invoke', 'write', { value: value + 1, token });
+        try {
+          const result = await resource.write(value + 1, token, holder);
+          if (result.accepted) record('ok', 'write', { value: value + 1, token });
+          else record('fail', 'write', { value: result.reason, token });
+        } catch (error) {
+          record('info', 'write', { value: describeError(error), token });
+        }
+      }
+    } catch (error) {
+      record('info', 'read', { value: describeError(error) });
+    }
+
+    if (lease !== undefined) {
+      record('invoke', 'release', { token });
+      try {
+        record('ok', 'release', { value: await lease.release(), token });
+      } catch (error) {
+        record('info', 'release', { value: describeError(error), token });
+      }
+    }
+  }
+  resource.close();
+  await connection?.close();
+}
+
+process.once('message', (config: ClientChildConfig) => {
+  run(config).then(
+    () => {
+      send({ kind: 'done' });
+      process.disconnect();
+    },
+    (error: unknown) => {
+      send({
+        kind: 'error',
+        message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+      process.exitCode = 1;
+      process.disconnect();
+    },
+  );
+});

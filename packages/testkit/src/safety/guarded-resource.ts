@@ -1,0 +1,199 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+/** `'on'` enforces the fencing rule; `'off'` is the mutant that accepts every write. */
+export type FencingMode = 'on' | 'off';
+
+/** One write the resource received, accepted or not, in arrival order. */
+export interface ResourceWrite {
+  value: number;
+  token: bigint;
+  holder: string;
+  accepted: boolean;
+  /** `process.hrtime.bigint()` in the resource process when the write arrived. */
+  t: bigint;
+}
+
+/** Everything the resource knows; the checkers' view of the final state. */
+export interface ResourceState {
+  fencing: FencingMode;
+  value: number;
+  /** Highest token accepted so far (undefined before the first accepted write). */
+  maxSeen: bigint | undefined;
+  /** Holder that wrote `maxSeen`. */
+  maxHolder: string | undefined;
+  writes: ResourceWrite[];
+}
+
+/** The result of one write. */
+export interface WriteResult {
+  accepted: boolean;
+  /** Why a write was rejected. */
+  reason?: string;
+}
+
+/**
+ * A counter register guarded by fencing tokens, modelled on etcd's `contrib/lock/storage`: the thing a
+ * lock is supposed to protect. A write is accepted if its token is greater than any seen, or equal to the
+ * greatest and from the same holder (one holder writes several times under one grant). The tie rule is
+ * what makes one token issued to two holders visible. Tokens are compared as bigint, never as strings
+ * or floats.
+ *
+ * Served over HTTP on 127.0.0.1 so client processes can reach it:
+ * `GET /read`, `POST /write {value, token, holder}`, `GET /state`, `POST /reset`.
+ */
+export class GuardedResourceServer {
+  readonly fencing: FencingMode;
+  private value = 0;
+  private maxSeen: bigint | undefined;
+  private maxHolder: string | undefined;
+  private writes: ResourceWrite[] = [];
+  private readonly server: Server;
+
+  constructor(options: { fencing?: FencingMode } = {}) {
+    this.fencing = options.fencing ?? 'on';
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => reply(res, 500, { error: String(error) }));
+    });
+    // Clients may sit SIGSTOPped for seconds; a keep-alive socket closed meanwhile would turn their next
+    // write into an indeterminate error, so idle sockets are kept long.
+    this.server.keepAliveTimeout = 600_000;
+  }
+
+  /** Starts listening on 127.0.0.1 (a free port by default) and returns the base URL. */
+  async listen(port = 0): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => resolve());
+    });
+    return this.url;
+  }
+
+  /** `http://127.0.0.1:PORT`. */
+  get url(): string {
+    const address = this.server.address();
+    if (address === null || typeof address === 'string') throw new Error('guarded resource is not listening');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  /** Applies the fencing rule to one write. */
+  write(value: number, token: bigint, holder: string): WriteResult {
+    let reason: string | undefined;
+    if (this.fencing === 'on' && this.maxSeen !== undefined) {
+      if (token < this.maxSeen) reason = `stale token ${token} < ${this.maxSeen}`;
+      else if (token === this.maxSeen && holder !== this.maxHolder) {
+        reason = `token ${token} already used by ${this.maxHolder}`;
+      }
+    }
+    const accepted = reason === undefined;
+    this.writes.push({ value, token, holder, accepted, t: process.hrtime.bigint() });
+    if (!accepted) return { accepted, reason: reason as string };
+    this.value = value;
+    if (this.maxSeen === undefined || token > this.maxSeen) {
+      this.maxSeen = token;
+      this.maxHolder = holder;
+    }
+    return { accepted };
+  }
+
+  /** A copy of the state. */
+  state(): ResourceState {
+    return {
+      fencing: this.fencing,
+      value: this.value,
+      maxSeen: this.maxSeen,
+      maxHolder: this.maxHolder,
+      writes: this.writes.map((write) => ({ ...write })),
+    };
+  }
+
+  /** Back to value 0 with no tokens seen and no writes. */
+  reset(): void {
+    this.value = 0;
+    this.maxSeen = undefined;
+    this.maxHolder = undefined;
+    this.writes = [];
+  }
+
+  /** Stops listening and closes idle keep-alive sockets. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = req.url ?? '/';
+    if (req.method === 'GET' && path === '/read') return reply(res, 200, { value: this.value });
+    if (req.method === 'GET' && path === '/state') return reply(res, 200, serializeState(this.state()));
+    if (req.method === 'POST' && path === '/reset') {
+      this.reset();
+      return reply(res, 200, {});
+    }
+    if (req.method === 'POST' && path === '/write') {
+      const body = JSON.parse(await readBody(req)) as { value?: unknown; token?: unknown; holder?: unknown };
+      if (typeof body.value !== 'number' || !Number.isSafeInteger(body.value)) {
+        return reply(res, 400, { error: `value must be a safe integer, got ${JSON.stringify(body.value)}` });
+      }
+      // Decimal strings only: a JSON number would already have lost precision above 2^53.
+      if (typeof body.token !== 'string' || !/^-?\d+$/.test(body.token)) {
+        return reply(res, 400, {
+          error: `token must be a decimal string, got ${JSON.stringify(body.token)}`,
+        });
+      }
+      if (typeof body.holder !== 'string' || body.holder.length === 0) {
+        return reply(res, 400, {
+          error: `holder must be a non-empty string, got ${JSON.stringify(body.holder)}`,
+        });
+      }
+      return reply(res, 200, this.write(body.value, BigInt(body.token), body.holder));
+    }
+    return reply(res, 404, { error: `no route ${req.method} ${path}` });
+  }
+}
+
+/** JSON form of {@link ResourceState}: bigints as decimal strings. */
+export interface SerializedResourceState {
+  fencing: FencingMode;
+  value: number;
+  maxSeen: string | null;
+  maxHolder: string | null;
+  writes: Array<{ value: number; token: string; holder: string; accepted: boolean; t: string }>;
+}
+
+/** Converts a state to its JSON form. */
+export function serializeState(state: ResourceState): SerializedResourceState {
+  return {
+    fencing: state.fencing,
+    value: state.value,
+    maxSeen: state.maxSeen?.toString() ?? null,
+    maxHolder: state.maxHolder ?? null,
+    writes: state.writes.map((write) => ({ ...write, token: write.token.toString(), t: write.t.toString() })),
+  };
+}
+
+/** Converts the JSON form back. */
+export function deserializeState(state: SerializedResourceState): ResourceState {
+  return {
+    fencing: state.fencing,
+    value: state.value,
+    maxSeen: state.maxSeen === null ? undefined : BigInt(state.maxSeen),
+    maxHolder: state.maxHolder ?? undefined,
+    writes: state.writes.map((write) => ({ ...write, token: BigInt(write.token), t: BigInt(write.t) })),
+  };
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (text += chunk));
+    req.on('end', () => resolve(text));
+    req.on('error', reject);
+  });
+}
