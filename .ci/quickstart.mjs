@@ -11,13 +11,20 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM_VERSION = '10.34.9';
 const APT_PACKAGES = ['redis-server', 'etcd-server', 'etcd-client', 'zookeeper'];
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr' };
+const env = {
+  ...process.env,
+  TURBO_TELEMETRY_DISABLED: '1',
+  DO_NOT_TRACK: '1',
+  npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr',
+};
 
 function run(command, args, options = {}) {
   console.log(`\n$ ${[command, ...args].join(' ')}`);
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env, ...options });
   if (result.status !== 0) {
-    console.error(`\nquickstart: '${[command, ...args].join(' ')}' failed with exit code ${result.status ?? result.signal}`);
+    console.error(
+      `\nquickstart: '${[command, ...args].join(' ')}' failed with exit code ${result.status ?? result.signal}`,
+    );
     process.exit(result.status ?? 1);
   }
 }

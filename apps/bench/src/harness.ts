@@ -16,7 +16,14 @@ export function summarize(samples: readonly number[]): Summary {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
   const mean = sorted.reduce((sum, value) => sum + value, 0) / (sorted.length || 1);
-  return { count: sorted.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[sorted.length - 1] ?? Number.NaN, mean };
+  return {
+    count: sorted.length,
+    p50: at(0.5),
+    p90: at(0.9),
+    p99: at(0.99),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+    mean,
+  };
 }
 
 export function median(values: readonly number[]): number {
@@ -48,7 +55,9 @@ export async function interleaved(
   contenders: Record<string, () => Promise<number>>,
   rounds: number,
 ): Promise<Record<string, number[]>> {
-  const results: Record<string, number[]> = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
+  const results: Record<string, number[]> = Object.fromEntries(
+    Object.keys(contenders).map((name) => [name, []]),
+  );
   for (let round = 0; round < rounds; round++) {
     for (const [name, run] of Object.entries(contenders)) results[name]!.push(await run());
   }
@@ -66,24 +75,41 @@ export function formatNs(ns: number): string {
 }
 
 export function formatRate(opsPerSec: number): string {
-  return opsPerSec >= 1e6 ? `${(opsPerSec / 1e6).toFixed(2)}M/s` : opsPerSec >= 1e3 ? `${(opsPerSec / 1e3).toFixed(1)}k/s` : `${opsPerSec.toFixed(0)}/s`;
+  return opsPerSec >= 1e6
+    ? `${(opsPerSec / 1e6).toFixed(2)}M/s`
+    : opsPerSec >= 1e3
+      ? `${(opsPerSec / 1e3).toFixed(1)}k/s`
+      : `${opsPerSec.toFixed(0)}/s`;
 }
 
 /** A plain-text table with a header row, columns padded to fit. */
 export function table(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((row) => row.map(String))];
   const widths = header.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
-  const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
-  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...cells.slice(1).map(line)].join('\n');
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...cells.slice(1).map(line)].join(
+    '\n',
+  );
 }
 
 /** Event-loop delay of the current thread while `fn` runs (p50/p99/max in ms). */
-export async function withEventLoopDelay<T>(fn: () => Promise<T>): Promise<{ result: T; p50Ms: number; p99Ms: number; maxMs: number }> {
+export async function withEventLoopDelay<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; p50Ms: number; p99Ms: number; maxMs: number }> {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
   try {
     const result = await fn();
-    return { result, p50Ms: histogram.percentile(50) / 1e6, p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6 };
+    return {
+      result,
+      p50Ms: histogram.percentile(50) / 1e6,
+      p99Ms: histogram.percentile(99) / 1e6,
+      maxMs: histogram.max / 1e6,
+    };
   } finally {
     histogram.disable();
   }

@@ -2,7 +2,7 @@
 //   node dist/main.js [suite ...] [--json]
 // Suites: mutex, shared-mutex, trylock, redis, etcd, zk (default: all). Distributed suites start their
 // own servers from the machine's binaries via @lock/testkit.
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { SuiteReport } from './harness.js';
 
 const suites: Record<string, () => Promise<{ run(): Promise<SuiteReport[]> }>> = {
@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const json = args.includes('--json');
   const names = args.filter((arg) => !arg.startsWith('--'));
   const unknown = names.filter((name) => !(name in suites));
-  if (unknown.length > 0) throw new Error(`unknown suite(s): ${unknown.join(', ')}; known: ${Object.keys(suites).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown suite(s): ${unknown.join(', ')}; known: ${Object.keys(suites).join(', ')}`);
   const selected = names.length > 0 ? names : Object.keys(suites);
   const reports: SuiteReport[] = [];
   for (const name of selected) {
@@ -28,12 +29,18 @@ async function main(): Promise<void> {
       reports.push(report);
       if (!json) {
         process.stdout.write(`\n## ${report.title}\n\n${report.text}\n`);
-        for (const target of report.targets) process.stdout.write(`  target ${target.met ? 'met ' : 'MISSED'}  ${target.name}: ${target.detail}\n`);
+        for (const target of report.targets)
+          process.stdout.write(
+            `  target ${target.met ? 'met ' : 'MISSED'}  ${target.name}: ${target.detail}\n`,
+          );
       }
     }
   }
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync(`bench-results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`, JSON.stringify(reports, null, 2));
+  writeFileSync(
+    `bench-results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+    JSON.stringify(reports, null, 2),
+  );
   if (json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
 }
 

@@ -5,9 +5,15 @@ export interface CommandEntry {
 }
 
 export const commands: Record<string, CommandEntry> = {
-  demo: { summary: "run the chapter's experiments on the embedded locks (no server)", load: () => import('./demo.js') },
+  demo: {
+    summary: "run the chapter's experiments on the embedded locks (no server)",
+    load: () => import('./demo.js'),
+  },
   run: { summary: 'run a command while holding a lock', load: () => import('./run.js') },
-  explain: { summary: "print the selector's choice for a lock name and why", load: () => import('./explain.js') },
+  explain: {
+    summary: "print the selector's choice for a lock name and why",
+    load: () => import('./explain.js'),
+  },
   status: { summary: 'print holder, token and waiters of a lock', load: () => import('./status.js') },
 };
 

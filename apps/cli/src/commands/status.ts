@@ -1,5 +1,5 @@
 // Placeholder until the 'status' command lands; it fails loudly rather than pretending to work.
 export async function run(_args: string[]): Promise<number> {
-  process.stderr.write("lock status: not built yet\n");
+  process.stderr.write('lock status: not built yet\n');
   return 1;
 }
