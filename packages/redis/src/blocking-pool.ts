@@ -1,0 +1,42 @@
+import type { RedisLockClient } from './redis-client.js';
+
+/**
+ * Connections for blocking waits (`BLPOP` holds its connection until it returns). One per waiting
+ * acquisition, reused across acquisitions; idle ones beyond `maxIdle` are closed. A waiter never blocks the
+ * provider's main connection, so releases, renewals and other locks are not stuck behind it.
+ */
+export class BlockingPool {
+  private readonly source: RedisLockClient;
+  private readonly maxIdle: number;
+  private readonly idle: RedisLockClient[] = [];
+  private readonly busy = new Set<RedisLockClient>();
+  private closed = false;
+
+  constructor(source: RedisLockClient, maxIdle = 32) {
+    this.source = source;
+    this.maxIdle = maxIdle;
+  }
+
+  /** Connections open now (idle + in use). */
+  get size(): number {
+    return this.idle.length + this.busy.size;
+  }
+
+  take(): RedisLockClient {
+    const connection = this.idle.pop() ?? this.source.duplicate();
+    this.busy.add(connection);
+    return connection;
+  }
+
+  give(connection: RedisLockClient): void {
+    this.busy.delete(connection);
+    if (this.closed || this.idle.length >= this.maxIdle) connection.disconnect();
+    else this.idle.push(connection);
+  }
+
+  /** Closes every connection; waits blocked on one reject, so their acquisitions end. */
+  close(): void {
+    this.closed = true;
+    for (const connection of [...this.idle.splice(0), ...this.busy]) connection.disconnect();
+  }
+}

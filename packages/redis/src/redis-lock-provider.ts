@@ -1,0 +1,226 @@
+import {
+  BaseProvider,
+  type Capabilities,
+  InvalidArgumentError,
+  type LockOptions,
+  validateLockName,
+  validateOptionsObject,
+  validatePositiveMs,
+  validateRenewEvery,
+} from '@lock/core';
+import { Redis, type RedisOptions } from 'ioredis';
+import { BlockingPool } from './blocking-pool.js';
+import { globEscape, lockKeys, waiterKey } from './lock-keys.js';
+import type { RedisLockClient } from './redis-client.js';
+import { RedisLock, type RedisLockBackend } from './redis-lock.js';
+import { runScript } from './run-script.js';
+import { STATUS } from './scripts.js';
+
+/** Options of a {@link RedisLockProvider}. */
+export interface RedisLockProviderOptions {
+  /** A client you built (not closed by `close()`). Give this or `connection`. */
+  client?: RedisLockClient | undefined;
+  /** A `redis://` URL or ioredis options; the provider creates the client and closes it. */
+  connection?: string | RedisOptions | undefined;
+  /** Key prefix (namespace); no braces. Default `'lock:'`. */
+  prefix?: string | undefined;
+  /** Default lease length in ms. Default 30,000. */
+  ttlMs?: number | undefined;
+  /** Renew every this many ms; default a third of the TTL; at most half of it. */
+  renewEveryMs?: number | undefined;
+  /**
+   * Fallback re-check of a waiter, in ms: the longest a lost wake-up, or a holder that died instead of
+   * releasing, can delay a waiter beyond the TTL. Default `min(1000, ttlMs / 10)`; at most a quarter of the TTL.
+   */
+  recheckMs?: number | undefined;
+  /** Require this many replicas to acknowledge each grant (`WAIT`); 0 (default) does not wait. */
+  waitReplicas?: number | undefined;
+  /** How long `WAIT` may take, in ms. Default 1,000. */
+  waitTimeoutMs?: number | undefined;
+}
+
+/** What `status()` reports about one lock. */
+export interface RedisLockStatus {
+  /** The lock's name. */
+  name: string;
+  /** Owner id of the current grant, or `null` when free. */
+  holder: string | null;
+  /** Fencing token of the current grant (the fence counter's value; the last token issued when free). */
+  token: bigint | null;
+  /** Remaining TTL of the grant in ms, or `null` when free. */
+  pttlMs: number | null;
+  /** Waiters queued. */
+  waiters: number;
+}
+
+const DEFAULT_TTL_MS = 30_000;
+
+/**
+ * Makes {@link RedisLock}s on one Redis server (or a Redis Cluster: a lock's keys share one slot).
+ *
+ * @example
+ * const provider = new RedisLockProvider({ connection: 'redis://127.0.0.1:6379' });
+ * await provider.lock('orders').withLock(async (lease) => db.write(lease.token));
+ */
+export class RedisLockProvider extends BaseProvider<RedisLock> {
+  readonly capabilities: Capabilities;
+  /** The main connection (commands that never block). */
+  readonly client: RedisLockClient;
+  readonly prefix: string;
+  readonly ttlMs: number;
+  private readonly ownsClient: boolean;
+  private readonly backend: RedisLockBackend;
+  private readonly renewEveryMs: number | undefined;
+
+  constructor(options: RedisLockProviderOptions) {
+    super();
+    validateOptionsObject('options', options);
+    if (options === undefined) throw new InvalidArgumentError('options', options, 'an options object');
+    const prefix = options.prefix ?? 'lock:';
+    if (typeof prefix !== 'string' || /[{}]/.test(prefix))
+      throw new InvalidArgumentError(
+        'options.prefix',
+        prefix,
+        'a string without { or } (they would move the cluster hash tag)',
+      );
+    const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+    validatePositiveMs('options.ttlMs', ttlMs);
+    if (options.renewEveryMs !== undefined) {
+      validatePositiveMs('options.renewEveryMs', options.renewEveryMs);
+      validateRenewEvery(options.renewEveryMs, ttlMs);
+    }
+    const recheckMs = options.recheckMs ?? Math.max(1, Math.min(1000, Math.floor(ttlMs / 10)));
+    validatePositiveMs('options.recheckMs', recheckMs);
+    if (recheckMs * 4 > ttlMs)
+      throw new InvalidArgumentError('options.recheckMs', recheckMs, `at most a quarter of ttlMs (${ttlMs})`);
+    const waitReplicas = options.waitReplicas ?? 0;
+    if (!Number.isInteger(waitReplicas) || waitReplicas < 0)
+      throw new InvalidArgumentError('options.waitReplicas', waitReplicas, 'a non-negative integer');
+    const waitTimeoutMs = options.waitTimeoutMs ?? 1000;
+    validatePositiveMs('options.waitTimeoutMs', waitTimeoutMs);
+    if ((options.client === undefined) === (options.connection === undefined))
+      throw new InvalidArgumentError(
+        'options.client',
+        options.client,
+        'exactly one of options.client and options.connection',
+      );
+    if (options.client !== undefined) assertUsableClient(options.client, 'options.client');
+    else if (
+      typeof options.connection !== 'string' &&
+      (typeof options.connection !== 'object' || options.connection === null)
+    )
+      throw new InvalidArgumentError(
+        'options.connection',
+        options.connection,
+        'a redis:// URL or ioredis options',
+      );
+
+    this.prefix = prefix;
+    this.ttlMs = ttlMs;
+    this.renewEveryMs = options.renewEveryMs;
+    this.ownsClient = options.client === undefined;
+    this.client =
+      options.client ??
+      (typeof options.connection === 'string'
+        ? (new Redis(options.connection) as unknown as RedisLockClient)
+        : (new Redis(options.connection as RedisOptions) as unknown as RedisLockClient));
+    this.capabilities = Object.freeze({
+      backend: 'redis',
+      scope: 'cluster',
+      durability: waitReplicas > 0 ? 'replicated-async' : 'single-node',
+      waiting: 'push',
+      fifo: true,
+      fencing: true,
+      leases: true,
+    });
+    this.backend = {
+      client: this.client,
+      pool: new BlockingPool(this.client),
+      prefix,
+      capabilities: this.capabilities,
+      recheckMs,
+      waitReplicas,
+      waitTimeoutMs,
+    };
+  }
+
+  /** Holder, token, remaining TTL and queued waiters of a lock, in one atomic read (for `lock status`). */
+  async status(name: string): Promise<RedisLockStatus> {
+    validateLockName(name);
+    this.assertOpen('status', name);
+    const keys = lockKeys(this.prefix, name);
+    const [holder, fence, pttl, waiters] = (await runScript(this.client, STATUS, keys.all, [])) as [
+      string | null,
+      string | null,
+      number,
+      number,
+    ];
+    return {
+      name,
+      holder: holder ?? null,
+      token: fence === null ? null : BigInt(fence),
+      pttlMs: holder === null ? null : pttl,
+      waiters,
+    };
+  }
+
+  /**
+   * Keys this provider left for `name` (lock key, queue, deadlines, waiter lists), not counting the fence
+   * counter, which stays on purpose so tokens keep increasing. 0 when nobody holds or waits.
+   */
+  async leftoverKeys(name: string): Promise<string[]> {
+    validateLockName(name);
+    const keys = lockKeys(this.prefix, name);
+    const found: string[] = [];
+    let cursor = '0';
+    const match = `${globEscape(keys.lock)}*`;
+    do {
+      const [next, batch] = (await this.client.scan(cursor, 'MATCH', match, 'COUNT', 1000)) as [
+        string,
+        string[],
+      ];
+      cursor = next;
+      for (const key of batch) if (key !== keys.fence) found.push(key);
+    } while (cursor !== '0');
+    return found.filter(
+      (key) =>
+        key === keys.lock ||
+        key === keys.queue ||
+        key === keys.deadlines ||
+        key.startsWith(waiterKey(keys, '')),
+    );
+  }
+
+  protected createLock(name: string, options: LockOptions | undefined): RedisLock {
+    return new RedisLock(
+      name,
+      { renewEveryMs: this.renewEveryMs, ...options, defaultTtlMs: this.ttlMs, owner: this },
+      this.backend,
+    );
+  }
+
+  protected async closeBackend(): Promise<void> {
+    this.backend.pool.close();
+    if (this.ownsClient) await this.client.quit().catch(() => this.client.disconnect());
+  }
+}
+
+/** Rejects a client this package cannot use, before any I/O. */
+export function assertUsableClient(client: unknown, parameter: string): asserts client is RedisLockClient {
+  const candidate = client as Partial<RedisLockClient> | null;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof candidate.evalsha !== 'function' ||
+    typeof candidate.eval !== 'function' ||
+    typeof candidate.blpop !== 'function' ||
+    typeof candidate.duplicate !== 'function'
+  )
+    throw new InvalidArgumentError(parameter, client, 'an ioredis Redis or Cluster client');
+  if (candidate.mode !== undefined && candidate.mode !== 'normal')
+    throw new InvalidArgumentError(
+      parameter,
+      client,
+      `a client in normal mode (this one is in ${candidate.mode} mode)`,
+    );
+}

@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type AcquireRequest,
+  BaseLock,
+  type BaseLockSettings,
+  type Capabilities,
+  type Grant,
+  monotonicNow,
+} from '@lock/core';
+import type { BlockingPool } from './blocking-pool.js';
+import { type LockKeys, lockKeys, waiterKey } from './lock-keys.js';
+import type { RedisLockClient } from './redis-client.js';
+import { ReplicaAckError } from './replica-ack-error.js';
+import { runScript } from './run-script.js';
+import { ACQUIRE, EXTEND, RELEASE } from './scripts.js';
+
+/** One grant of a {@link RedisLock}. */
+export interface RedisGrant extends Grant {
+  readonly token: bigint;
+  readonly ttlMs: number;
+  readonly startedAt: number;
+  /** Random owner id stored as the key's value for this grant. */
+  readonly owner: string;
+}
+
+/** What a {@link RedisLock} shares with its provider. @internal */
+export interface RedisLockBackend {
+  readonly client: RedisLockClient;
+  readonly pool: BlockingPool;
+  readonly prefix: string;
+  readonly capabilities: Capabilities;
+  readonly recheckMs: number;
+  readonly waitReplicas: number;
+  readonly waitTimeoutMs: number;
+}
+
+/** Value pushed to a waiter's own list to end its `BLPOP` at once when it gives up. */
+const GIVE_UP = 'x';
+/** How long an abandoned acquisition waits for its cleanup before rejecting (the cleanup still completes). */
+const CLEANUP_GRACE_MS = 250;
+
+/**
+ * A Redis lock: fenced (the fence counter is incremented in the acquire script), FIFO and push-woken (the
+ * releaser hands the lock to the next live waiter inside its release script and pushes the new fence to that
+ * waiter's list, where the waiter blocks in `BLPOP`), with renewal, deadlines and the lost signal from
+ * `@lock/core`. Made by {@link RedisLockProvider}.
+ */
+export class RedisLock extends BaseLock<RedisGrant> {
+  readonly capabilities: Capabilities;
+  /** Key names of this lock. */
+  readonly keys: LockKeys;
+  private readonly backend: RedisLockBackend;
+
+  /** @internal Use `provider.lock(name)`. */
+  constructor(name: string, settings: BaseLockSettings, backend: RedisLockBackend) {
+    super(name, settings);
+    this.backend = backend;
+    this.capabilities = backend.capabilities;
+    this.keys = lockKeys(backend.prefix, name);
+  }
+
+  protected acquireGrant(request: AcquireRequest): Promise<RedisGrant | null> {
+    const owner = randomBytes(12).toString('base64url');
+    return request.wait ? this.waitForGrant(owner, request) : this.tryOnce(owner, request.ttlMs);
+  }
+
+  protected async releaseGrant(grant: RedisGrant): Promise<boolean> {
+    const outcome = await runScript(this.backend.client, RELEASE, this.keys.all, [grant.owner, '0']);
+    return outcome === 1 || outcome === 2;
+  }
+
+  protected override async extendGrant(grant: RedisGrant, ttlMs: number): Promise<boolean> {
+    return (await runScript(this.backend.client, EXTEND, [this.keys.lock], [grant.owner, ttlMs])) === 1;
+  }
+
+  /** One round trip: the acquire script in try mode, never queued. */
+  private async tryOnce(owner: string, ttlMs: number): Promise<RedisGrant | null> {
+    const client = this.backend.client;
+    const sentAt = monotonicNow();
+    const fence = Number(await runScript(client, ACQUIRE, this.keys.all, [owner, ttlMs, '0', 0]));
+    return fence > 0 ? this.confirm(client, owner, fence, ttlMs, sentAt) : null;
+  }
+
+  private async waitForGrant(owner: string, request: AcquireRequest): Promise<RedisGrant> {
+    const { client, pool } = this.backend;
+    const signal = request.signal;
+    const ttlMs = request.ttlMs;
+    // Re-check well inside the TTL: a lost push, or a holder that expired instead of releasing, costs at most this.
+    const recheckMs = Math.max(1, Math.min(this.backend.recheckMs, Math.floor(ttlMs / 4)));
+    const lifeMs = 2 * recheckMs + 500;
+    let startedAt = monotonicNow();
+    let fence: number;
+    try {
+      fence = Number(
+        await abortable(runScript(client, ACQUIRE, this.keys.all, [owner, ttlMs, '1', lifeMs]), signal),
+      );
+    } catch (error) {
+      await this.leave(owner);
+      throw error;
+    }
+    if (fence > 0) return this.confirm(client, owner, fence, ttlMs, startedAt);
+
+    const listKey = waiterKey(this.keys, owner);
+    const connection = pool.take();
+    let recheck = false;
+    let givingUp: Promise<unknown> | undefined;
+    const giveUp = () => {
+      givingUp ??= client.rpush(listKey, GIVE_UP).catch(noop);
+    };
+    signal?.addEventListener('abort', giveUp, { once: true });
+    try {
+      while (!signal?.aborted) {
+        const sentAt = monotonicNow();
+        // Re-check and block in one pipeline on the waiter's connection: whatever grants the lock after the
+        // re-check is read by the BLPOP behind it, so validity can be counted from this send time.
+        const check = recheck
+          ? runScript(connection, ACQUIRE, this.keys.all, [owner, ttlMs, '2', lifeMs]).then(
+              noop,
+              (error: unknown) => error,
+            )
+          : undefined;
+        const popped = await connection.blpop(listKey, recheckMs / 1000);
+        const checkError = await check;
+        if (
+          checkError !== undefined &&
+          !(checkError instanceof Error && checkError.message.startsWith('NOSCRIPT'))
+        )
+          throw checkError;
+        if (recheck) startedAt = sentAt;
+        recheck = true;
+        if (popped === null || popped[1] === GIVE_UP || signal?.aborted) continue;
+        return await this.confirm(connection, owner, Number(popped[1]), ttlMs, startedAt);
+      }
+    } catch (error) {
+      await this.leave(owner);
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', giveUp);
+      pool.give(connection);
+    }
+    // Aborted: remove the queue entry and list, and give back a grant that raced the abort.
+    await givingUp;
+    await this.leave(owner);
+    throw signal?.reason;
+  }
+
+  /** With `waitReplicas`, `WAIT` on the connection that carried the grant; release and fail if unacknowledged. */
+  private async confirm(
+    connection: RedisLockClient,
+    owner: string,
+    fence: number,
+    ttlMs: number,
+    startedAt: number,
+  ): Promise<RedisGrant> {
+    const grant: RedisGrant = { token: BigInt(fence), ttlMs, startedAt, owner };
+    const { waitReplicas, waitTimeoutMs } = this.backend;
+    if (waitReplicas > 0) {
+      let acknowledged: number;
+      try {
+        acknowledged = Number(await connection.wait(waitReplicas, waitTimeoutMs));
+      } catch (error) {
+        await this.releaseGrant(grant).catch(noop);
+        throw error;
+      }
+      if (acknowledged < waitReplicas) {
+        await this.releaseGrant(grant).catch(noop);
+        throw new ReplicaAckError(this.name, waitReplicas, acknowledged, waitTimeoutMs);
+      }
+    }
+    return grant;
+  }
+
+  /** Leaves the queue (and releases a grant handed over meanwhile); bounded wait, the script still runs. */
+  private leave(owner: string): Promise<unknown> {
+    const cleanup = runScript(this.backend.client, RELEASE, this.keys.all, [owner, '1']).catch(noop);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLEANUP_GRACE_MS);
+    });
+    return Promise.race([cleanup, grace]).finally(() => clearTimeout(timer));
+  }
+}
+
+/** Rejects with `signal.reason` when it aborts; the operation itself goes on (its effect is undone by the caller). */
+function abortable<T>(operation: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return operation;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    operation.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function noop(): void {}

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * A Lua script with its SHA1, so callers send `EVALSHA` (a few bytes) and fall back to `EVAL` once after a
+ * server restart emptied the script cache.
+ */
+export interface LockScript {
+  readonly source: string;
+  readonly sha: string;
+}
+
+function script(source: string): LockScript {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/*
+ * Key layout for one lock, all under one hash tag so a lock's keys share a cluster slot:
+ *   KEYS[1] = P{name}        owner id of the current grant, PX ttl
+ *   KEYS[2] = P{name}:fence  counter; the current grant's token is its value (only a grant increments it)
+ *   KEYS[3] = P{name}:q      waiters, a sorted set scored by arrival sequence (FIFO, O(log n) removal)
+ *   KEYS[4] = P{name}:qd     waiter -> "deadline:ttl" (server ms; a waiter that stops re-checking is dead)
+ *   KEYS[1]..':w:'..id       one list per waiter: the releaser pushes the new fence there, the waiter BLPOPs
+ */
+
+/** Server time in ms (scripts replicate by effects in Redis 7, so TIME is allowed). */
+const NOW = `local function now_ms() local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000) end
+`;
+
+/**
+ * Hands the free lock to the first live waiter: sets the key to its owner id with its TTL, mints its fence
+ * and pushes the fence to its list, so the woken waiter owns the lock without another round trip. Dead
+ * waiters (deadline passed) met on the way are dropped. Returns the new holder or nil.
+ */
+const HANDOFF = `local function handoff(skip)
+  if redis.call('EXISTS', KEYS[3]) == 0 then return nil end
+  local now = now_ms()
+  while true do
+    local head = redis.call('ZRANGE', KEYS[3], 0, 0)[1]
+    if not head or head == skip then return nil end
+    local info = redis.call('HGET', KEYS[4], head)
+    redis.call('ZREM', KEYS[3], head)
+    redis.call('HDEL', KEYS[4], head)
+    local wkey = KEYS[1] .. ':w:' .. head
+    local deadline, ttl = string.match(info or '', '^(%d+):(%d+)$')
+    if deadline and tonumber(deadline) >= now then
+      redis.call('SET', KEYS[1], head, 'PX', ttl)
+      local fence = redis.call('INCR', KEYS[2])
+      redis.call('RPUSH', wkey, fence)
+      redis.call('PEXPIRE', wkey, ttl)
+      return head
+    end
+    redis.call('DEL', wkey)
+  end
+end
+`;
+
+/**
+ * Acquire, atomic because grant (SET NX PX) and fence (INCR) must be one step: a token is minted exactly
+ * for the grant it belongs to, and the current holder's token is the counter's value.
+ * ARGV: owner, ttlMs, mode ('0' try, '1' try then queue, '2' re-check from the blocking connection: the
+ * result goes to the waiter's own list, which the BLPOP pipelined behind it pops), waiterLifeMs.
+ * Idempotent for ioredis resends: when the key already holds this owner, the grant is ours (its TTL is
+ * renewed from now, so the caller may count validity from this call's send time) and the same fence is
+ * returned. A queued waiter is queued once; a re-check only refreshes its deadline.
+ */
+export const ACQUIRE = script(`${NOW}${HANDOFF}
+local owner, ttl, mode = ARGV[1], ARGV[2], ARGV[3]
+local wkey = KEYS[1] .. ':w:' .. owner
+local function granted(fence)
+  if mode == '2' and redis.call('LLEN', wkey) == 0 then
+    redis.call('RPUSH', wkey, fence)
+    redis.call('PEXPIRE', wkey, ttl)
+  end
+  return fence
+end
+local holder
+if redis.call('EXISTS', KEYS[3]) == 0 then
+  if redis.call('SET', KEYS[1], owner, 'NX', 'PX', ttl) then return granted(redis.call('INCR', KEYS[2])) end
+  holder = redis.call('GET', KEYS[1])
+else
+  holder = redis.call('GET', KEYS[1])
+  if not holder then
+    holder = handoff(owner)
+    if not holder then
+      redis.call('SET', KEYS[1], owner, 'PX', ttl)
+      redis.call('ZREM', KEYS[3], owner)
+      redis.call('HDEL', KEYS[4], owner)
+      return granted(redis.call('INCR', KEYS[2]))
+    end
+  end
+end
+if holder == owner then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  return granted(tonumber(redis.call('GET', KEYS[2])))
+end
+if mode == '0' then return 0 end
+local t = now_ms()
+if not redis.call('ZSCORE', KEYS[3], owner) then
+  local last = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')[2]
+  redis.call('ZADD', KEYS[3], last and (tonumber(last) + 1) or 1, owner)
+end
+redis.call('HSET', KEYS[4], owner, (t + tonumber(ARGV[4])) .. ':' .. ttl)
+return 0
+`);
+
+/**
+ * Release, atomic because the owner check and the delete (or handoff) must be one step: a holder whose
+ * grant expired never deletes the next holder's key. ARGV: owner, leave ('1' also removes the owner's queue
+ * entry and list: a waiter that gave up, which may have been handed the lock meanwhile).
+ * Returns 0 (not ours), 1 (released, no waiter), 2 (handed to the next waiter), 3 (left the queue only).
+ */
+export const RELEASE = script(`${NOW}${HANDOFF}
+local owner = ARGV[1]
+if ARGV[2] == '1' then
+  redis.call('ZREM', KEYS[3], owner)
+  redis.call('HDEL', KEYS[4], owner)
+  redis.call('DEL', KEYS[1] .. ':w:' .. owner)
+end
+if redis.call('GET', KEYS[1]) ~= owner then return ARGV[2] == '1' and 3 or 0 end
+if handoff(nil) then return 2 end
+redis.call('DEL', KEYS[1])
+return 1
+`);
+
+/** Extend, atomic compare-and-pexpire: an expired grant is never recreated. ARGV: owner, ttlMs. */
+export const EXTEND = script(`if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+`);
+
+/** One consistent snapshot for `status()`: holder, current fence, PTTL, queued waiters. */
+export const STATUS =
+  script(`return { redis.call('GET', KEYS[1]) or false, redis.call('GET', KEYS[2]) or false,
+  redis.call('PTTL', KEYS[1]), redis.call('ZCARD', KEYS[3]) }
+`);
