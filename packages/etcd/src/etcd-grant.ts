@@ -1,0 +1,23 @@
+import type { Grant } from '@lock/core';
+import type { EtcdSession } from './etcd-session.js';
+import type { LocalSlot } from './local-slot.js';
+
+/** What an etcd lock hands to core: the holder's key and its create revision (the fencing token). @internal */
+export interface EtcdGrant extends Grant {
+  /** The create revision of the holder's key. */
+  readonly token: bigint;
+  /** The session TTL the server granted, in ms. */
+  readonly ttlMs: number;
+  /** Send time of the request that confirmed the grant (monotonic ms). */
+  readonly startedAt: number;
+  /** The holder's key, `<prefix><name>/<lease hex>`. */
+  readonly key: string;
+  /** The session whose lease carries the key. */
+  readonly session: EtcdSession;
+  /** The local turn held while the key exists. */
+  readonly slot: LocalSlot;
+  /** Set synchronously when release starts, so a concurrent loss does not clean up twice. */
+  releasing: boolean;
+  /** The key removal, once started (release, or clean-up after a loss). */
+  removal: Promise<boolean | undefined> | undefined;
+}

@@ -1,0 +1,205 @@
+import { BaseProvider, type Capabilities, type LockOptions, ProviderClosedError } from '@lock/core';
+import { Etcd3 } from 'etcd3';
+import type { EtcdClient } from './etcd-client.js';
+import { ETCD_CAPABILITIES, EtcdLock, type EtcdLockBackend, type EtcdLockStats } from './etcd-lock.js';
+import { EtcdSession } from './etcd-session.js';
+import { ttlSeconds, validateSettings } from './etcd-settings.js';
+import { LocalSlot } from './local-slot.js';
+import { prefixRangeEnd } from './lock-key.js';
+
+/** Options of an {@link EtcdLockProvider}. */
+export interface EtcdLockProviderOptions {
+  /** etcd client URLs (`http://127.0.0.1:2379`); the provider creates and closes its own client. */
+  endpoints?: readonly string[] | undefined;
+  /** A client you built (`new Etcd3({ hosts })`); used as is and never closed by the provider. */
+  client?: EtcdClient | undefined;
+  /**
+   * Session lease TTL in ms, whole seconds, at least 1000. Default 10,000 (etcdctl's). It bounds how long a
+   * crashed holder blocks others. etcd raises TTLs below its minimum (2 s) silently: read `sessionTtlMs`.
+   */
+  ttlMs?: number | undefined;
+  /** Prepended to every lock's key prefix; a `/` is appended when missing. Default `''` (etcdctl's keys). */
+  prefix?: string | undefined;
+  /** Bound on one etcd request, in ms. Default 5,000. */
+  requestTimeoutMs?: number | undefined;
+}
+
+/** One entry in a lock's etcd queue. */
+export interface EtcdLockEntry {
+  /** The etcd key (`<prefix><name>/<lease hex>`). */
+  key: string;
+  /** Its create revision: the fencing token it has or will have as holder. */
+  token: bigint;
+  /** The lease that carries it (its session). */
+  leaseId: bigint;
+}
+
+/** A lock's state as etcd sees it, for `lock status`. */
+export interface EtcdLockStatus {
+  name: string;
+  /** The key prefix contended on (`etcdctl lock` uses the same one for the same name). */
+  keyPrefix: string;
+  /** The key with the lowest create revision, or `null` when nobody holds or waits. */
+  owner: EtcdLockEntry | null;
+  /** Waiting keys in grant order. */
+  waiters: EtcdLockEntry[];
+  /** The etcd revision the answer was read at. */
+  revision: bigint;
+}
+
+/**
+ * Makes {@link EtcdLock}s that share one session lease per TTL (as Go's `concurrency.Session`), kept alive
+ * through core's `LeaseKeeper`. When the session ends (expiry, revocation, or no confirmed keepalive before
+ * the safe deadline), every lease of that session aborts its signal and later acquisitions open a new one.
+ */
+export class EtcdLockProvider extends BaseProvider<EtcdLock> {
+  readonly capabilities: Capabilities = ETCD_CAPABILITIES;
+  /** The session TTL asked for, in ms. */
+  readonly ttlMs: number;
+  /** Prefix of every key this provider writes (`''` or ending with `/`). */
+  readonly keyPrefix: string;
+  /** Counters of waiting and sessions (for the herd check and diagnosis). */
+  readonly stats: EtcdLockStats = { watchEvents: 0, wakeups: 0, sessionsOpened: 0, sessionsLost: 0 };
+  private readonly client: EtcdClient;
+  private readonly ownsClient: boolean;
+  private readonly requestTimeoutMs: number;
+  private readonly closeController = new AbortController();
+  private readonly sessions = new Map<number, Promise<EtcdSession>>();
+  private readonly slots = new Map<string, LocalSlot>();
+  private readonly grantedTtlMs = new Map<number, number>();
+  private readonly backend: EtcdLockBackend;
+
+  /** Checks the options before any I/O (`InvalidArgumentError` naming the field). Connects lazily. */
+  constructor(options: EtcdLockProviderOptions) {
+    super();
+    const settings = validateSettings(options, 'options', true);
+    this.ttlMs = settings.ttlMs;
+    this.keyPrefix = settings.prefix;
+    this.requestTimeoutMs = settings.requestTimeoutMs;
+    this.ownsClient = settings.client === undefined;
+    this.client = settings.client ?? new Etcd3({ hosts: settings.endpoints as string[] });
+    this.backend = {
+      client: this.client,
+      keyPrefix: this.keyPrefix,
+      requestTimeoutMs: this.requestTimeoutMs,
+      stats: this.stats,
+      closeSignal: this.closeController.signal,
+      session: (seconds) => this.session(seconds),
+      slot: (seconds, name) => this.slot(seconds, name),
+    };
+  }
+
+  /**
+   * The TTL etcd granted to the provider's default session, in ms (at least 2,000 on etcd 3.4 even when
+   * less was asked); `undefined` before the first acquisition opened it.
+   */
+  get sessionTtlMs(): number | undefined {
+    return this.grantedTtlMs.get(this.ttlMs / 1000);
+  }
+
+  /** The lease id of the default session, or `undefined` when none is open. */
+  async sessionLeaseId(): Promise<bigint | undefined> {
+    const pending = this.sessions.get(this.ttlMs / 1000);
+    if (pending === undefined) return undefined;
+    const session = await pending.catch(() => undefined);
+    return session === undefined || session.lost ? undefined : session.leaseId;
+  }
+
+  /** Reads `name`'s queue from etcd: owner (lowest create revision) and waiters in grant order. */
+  async status(name: string): Promise<EtcdLockStatus> {
+    const lock = this.lock(name);
+    const prefix = Buffer.from(lock.keyPrefix);
+    const reply = await this.client.kv.range(
+      {
+        key: prefix,
+        range_end: prefixRangeEnd(prefix),
+        sort_target: 'Create',
+        sort_order: 'Ascend',
+        keys_only: true,
+      },
+      { deadline: Date.now() + this.requestTimeoutMs },
+    );
+    const entries = reply.kvs.map((kv) => ({
+      key: kv.key.toString(),
+      token: BigInt(kv.create_revision),
+      leaseId: BigInt(kv.lease),
+    }));
+    return {
+      name,
+      keyPrefix: lock.keyPrefix,
+      owner: entries[0] ?? null,
+      waiters: entries.slice(1),
+      revision: BigInt(reply.header.revision),
+    };
+  }
+
+  protected createLock(name: string, options: LockOptions | undefined): EtcdLock {
+    if (options?.ttlMs !== undefined) ttlSeconds(options.ttlMs, 'options.ttlMs', name);
+    return new EtcdLock(name, this.backend, { ...options, defaultTtlMs: this.ttlMs, owner: this });
+  }
+
+  protected async closeBackend(): Promise<void> {
+    const closed = new ProviderClosedError('etcd', 'acquire');
+    this.closeController.abort(closed);
+    for (const slot of this.slots.values()) slot.rejectAll(closed);
+    const pending = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(pending.map((session) => session.then((open) => open.close(), noop)));
+    if (this.ownsClient) this.client.close();
+  }
+
+  /** The open session for `seconds`, opening one if there is none or the last one ended. */
+  private async session(seconds: number): Promise<EtcdSession> {
+    for (;;) {
+      if (this.closed) throw new ProviderClosedError('etcd', 'acquire');
+      let pending = this.sessions.get(seconds);
+      if (pending === undefined) {
+        pending = this.openSession(seconds);
+        this.sessions.set(seconds, pending);
+      }
+      const session = await pending;
+      if (!session.lost) return session;
+      if (this.sessions.get(seconds) === pending) this.sessions.delete(seconds);
+    }
+  }
+
+  private openSession(seconds: number): Promise<EtcdSession> {
+    const pending: Promise<EtcdSession> = EtcdSession.open(this.client, seconds, this.requestTimeoutMs).then(
+      (session) => {
+        this.stats.sessionsOpened += 1;
+        this.grantedTtlMs.set(seconds, session.ttlMs);
+        session.onLost((reason) => {
+          if (this.sessions.get(seconds) === pending) this.sessions.delete(seconds);
+          if (reason === 'closed') return;
+          this.stats.sessionsLost += 1;
+          // An unconfirmed lease may still live on the server: revoke it so its keys stop blocking others.
+          void session.revoke();
+        });
+        if (this.closed) {
+          void session.close();
+        }
+        return session;
+      },
+      (error: unknown) => {
+        if (this.sessions.get(seconds) === pending) this.sessions.delete(seconds);
+        throw error;
+      },
+    );
+    return pending;
+  }
+
+  private slot(seconds: number, name: string): LocalSlot {
+    const id = `${seconds}\0${name}`;
+    let slot = this.slots.get(id);
+    if (slot === undefined) {
+      const created = new LocalSlot(() => {
+        if (this.slots.get(id) === created) this.slots.delete(id);
+      });
+      slot = created;
+      this.slots.set(id, slot);
+    }
+    return slot;
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,369 @@
+import {
+  type AcquireRequest,
+  BaseLock,
+  type BaseLockSettings,
+  type Capabilities,
+  LockBackendError,
+  LockLostError,
+  type LoseGrant,
+  monotonicNow,
+} from '@lock/core';
+import type { IRangeRequest, ITxnRequest } from 'etcd3';
+import type { EtcdClient } from './etcd-client.js';
+import type { EtcdGrant } from './etcd-grant.js';
+import type { EtcdSession } from './etcd-session.js';
+import { ttlSeconds } from './etcd-settings.js';
+import type { LocalSlot } from './local-slot.js';
+import { lockPrefix, prefixRangeEnd } from './lock-key.js';
+
+/** What every etcd lock declares. */
+export const ETCD_CAPABILITIES: Capabilities = Object.freeze({
+  backend: 'etcd',
+  scope: 'cluster',
+  durability: 'consensus',
+  waiting: 'push',
+  fifo: true,
+  fencing: true,
+  leases: true,
+});
+
+/** Counters of a provider's waiting, for herd checks and diagnosis. */
+export interface EtcdLockStats {
+  /** Watch events delivered to waiters (a waiter watches only the key just before its own). */
+  watchEvents: number;
+  /** Times a waiter was woken by the deletion of the key it watched. */
+  wakeups: number;
+  /** Sessions (leases) granted. */
+  sessionsOpened: number;
+  /** Sessions that ended other than by `close()` (expired, revoked, or unconfirmed by the deadline). */
+  sessionsLost: number;
+}
+
+/** What a lock needs from its provider. @internal */
+export interface EtcdLockBackend {
+  readonly client: EtcdClient;
+  readonly keyPrefix: string;
+  readonly requestTimeoutMs: number;
+  readonly stats: EtcdLockStats;
+  /** Aborts when the provider closes. */
+  readonly closeSignal: AbortSignal;
+  session(ttlSeconds: number): Promise<EtcdSession>;
+  slot(ttlSeconds: number, name: string): LocalSlot;
+}
+
+/** Pause between attempts to delete a key whose first deletion had an unknown outcome. */
+const CLEANUP_RETRY_MS = 250;
+
+/**
+ * etcd's own lock algorithm (Go's `concurrency.Mutex`), so that `etcdctl lock NAME` and this lock exclude
+ * each other: each contender puts `NAME/<lease hex>` under its session lease; the key with the lowest create
+ * revision owns the lock; a waiter watches only the key with the next lower create revision (one release
+ * wakes one waiter), then checks that its own key still exists. The fencing token is the create revision of
+ * the holder's key.
+ */
+export class EtcdLock extends BaseLock<EtcdGrant> {
+  readonly capabilities: Capabilities = ETCD_CAPABILITIES;
+  /** The key prefix of this lock, `<provider prefix><escaped name>/` (etcdctl's prefix for the same name). */
+  readonly keyPrefix: string;
+  private readonly backend: EtcdLockBackend;
+  private readonly prefixBuffer: Buffer;
+  private readonly prefixEnd: Buffer;
+
+  /** @internal Made by `EtcdLockProvider.lock()`. */
+  constructor(name: string, backend: EtcdLockBackend, settings: BaseLockSettings) {
+    super(name, settings);
+    this.backend = backend;
+    this.keyPrefix = lockPrefix(backend.keyPrefix, name);
+    this.prefixBuffer = Buffer.from(this.keyPrefix);
+    this.prefixEnd = prefixRangeEnd(this.prefixBuffer);
+  }
+
+  protected acquireGrant(request: AcquireRequest): Promise<EtcdGrant | null> {
+    // Checked before any I/O: etcd would truncate a fractional TTL.
+    const seconds = ttlSeconds(request.ttlMs, 'options.ttlMs', this.name);
+    const slot = this.backend.slot(seconds, this.name);
+    if (slot.tryEnter()) return this.withTurn(seconds, slot, request);
+    if (!request.wait) return Promise.resolve(null);
+    const signal = this.waitSignal(request.signal);
+    return slot.enter(signal).then(() => this.withTurn(seconds, slot, request));
+  }
+
+  protected releaseGrant(grant: EtcdGrant): Promise<boolean> {
+    grant.releasing = true;
+    // Already being removed after a loss: the grant was not held any more.
+    if (grant.removal !== undefined) return grant.removal.then(() => false);
+    grant.removal = this.removeKey(grant.session, grant.key, grant.token, grant.slot);
+    return grant.removal.then((removed) => {
+      if (removed === undefined) {
+        throw new LockBackendError('etcd', 'release', {
+          lockName: this.name,
+          detail: `the deletion of ${grant.key} could not be confirmed; it is retried until the session ends`,
+        });
+      }
+      return removed;
+    });
+  }
+
+  protected override watchGrant(grant: EtcdGrant, lose: LoseGrant): () => void {
+    const unsubscribe = grant.session.onLost((_reason, cause) => lose('session-lost', cause));
+    return () => {
+      unsubscribe();
+      // Runs on release and on loss alike; release marks the grant synchronously right after this, so on the
+      // next microtask only a grant lost without release (session end, maxHoldMs) is cleaned up here.
+      queueMicrotask(() => {
+        if (grant.releasing || grant.removal !== undefined) return;
+        grant.removal = this.removeKey(grant.session, grant.key, grant.token, grant.slot);
+      });
+    };
+  }
+
+  /** Runs one acquisition in etcd while holding the local turn; frees the turn unless a grant results. */
+  private async withTurn(
+    seconds: number,
+    slot: LocalSlot,
+    request: AcquireRequest,
+  ): Promise<EtcdGrant | null> {
+    let session: EtcdSession;
+    try {
+      session = await this.backend.session(seconds);
+    } catch (error) {
+      slot.leave();
+      throw error;
+    }
+    return this.contend(session, slot, request);
+  }
+
+  /** The algorithm proper. From here on the turn is freed by `removeKey` or kept by the grant. */
+  private async contend(
+    session: EtcdSession,
+    slot: LocalSlot,
+    request: AcquireRequest,
+  ): Promise<EtcdGrant | null> {
+    const { client } = this.backend;
+    const key = `${this.keyPrefix}${session.leaseHex}`;
+    const keyBuffer = Buffer.from(key);
+    const sentAt = monotonicNow();
+    let reply: Awaited<ReturnType<EtcdClient['kv']['txn']>>;
+    try {
+      reply = await client.kv.txn(this.enqueueTxn(keyBuffer, session), this.callOptions());
+    } catch (error) {
+      // Unknown outcome: the key may exist. It is ours alone (our lease id), so delete it unconditionally.
+      await this.removeKey(session, key, undefined, slot);
+      throw error;
+    }
+    // Our put is the txn's only write, so its create revision is the txn's revision.
+    const existing = reply.succeeded ? undefined : reply.responses[0]?.response_range.kvs[0];
+    const myRevision = BigInt(existing?.create_revision ?? reply.header.revision);
+    const owner = reply.responses[1]?.response_range.kvs[0];
+    if (owner === undefined || BigInt(owner.create_revision) === myRevision) {
+      return this.grant(session, slot, key, myRevision, sentAt);
+    }
+    if (!request.wait) {
+      // tryAcquire never waits: take our key back out of the queue.
+      await this.removeKey(session, key, myRevision, slot);
+      return null;
+    }
+    try {
+      await this.waitForPredecessors(session, myRevision, this.waitSignal(request.signal));
+      // Like Go's mutex: after the wait, our key must still exist. If our lease expired while we were queued
+      // (etcd #11456, #19597), the key is gone and we must not believe we hold the lock.
+      const checkedAt = monotonicNow();
+      const check = await client.kv.range({ key: keyBuffer }, this.callOptions());
+      const current = check.kvs[0];
+      if (current === undefined || BigInt(current.create_revision) !== myRevision || session.lost) {
+        throw new LockLostError(this.name, 'session-lost', {
+          detail: `the waiter's session lease ${session.leaseHex} ended while it was queued; it was never granted`,
+        });
+      }
+      return this.grant(session, slot, key, myRevision, checkedAt);
+    } catch (error) {
+      await this.removeKey(session, key, myRevision, slot);
+      throw error;
+    }
+  }
+
+  /**
+   * One round trip: if our key does not exist, put it under the session lease; either way read our key and
+   * the current owner (lowest create revision under the prefix), so the uncontended path ends here.
+   */
+  private enqueueTxn(keyBuffer: Buffer, session: EtcdSession): ITxnRequest {
+    const owner: IRangeRequest = {
+      key: this.prefixBuffer,
+      range_end: this.prefixEnd,
+      sort_target: 'Create',
+      sort_order: 'Ascend',
+      limit: 1,
+      keys_only: true,
+    };
+    return {
+      compare: [{ key: keyBuffer, target: 'Create', result: 'Equal', create_revision: 0 }],
+      success: [
+        { request_put: { key: keyBuffer, value: Buffer.alloc(0), lease: session.leaseId.toString() } },
+        { request_range: owner },
+      ],
+      // The key exists: a resent request that was applied the first time. Reuse it, as Go's mutex does.
+      failure: [{ request_range: { key: keyBuffer, keys_only: true } }, { request_range: owner }],
+    };
+  }
+
+  /** Go's `waitDeletes`: until no key with a lower create revision is left, wait for the last one to go. */
+  private async waitForPredecessors(
+    session: EtcdSession,
+    myRevision: bigint,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const request: IRangeRequest = {
+      key: this.prefixBuffer,
+      range_end: this.prefixEnd,
+      sort_target: 'Create',
+      sort_order: 'Descend',
+      limit: 1,
+      keys_only: true,
+      max_create_revision: (myRevision - 1n).toString(),
+    };
+    for (;;) {
+      if (signal.aborted) throw signal.reason;
+      const reply = await this.backend.client.kv.range(request, this.callOptions());
+      const predecessor = reply.kvs[0];
+      if (predecessor === undefined) return;
+      await this.waitForDelete(session, predecessor.key, reply.header.revision, signal);
+    }
+  }
+
+  /**
+   * Watches one key from `revision` until it is deleted. Rejects when `signal` aborts or the session ends; a
+   * broken watch resolves so the caller looks again (never a silent hang).
+   */
+  private waitForDelete(
+    session: EtcdSession,
+    key: Buffer,
+    revision: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { stats } = this.backend;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const watcher = this.backend.client.watch().key(key).startRevision(revision).watcher();
+      const finish = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        stopSession();
+        watcher.cancel().catch(noop);
+        outcome();
+      };
+      const onAbort = () => finish(() => reject(signal.reason));
+      const stopSession = session.onLost((_reason, cause) =>
+        finish(() =>
+          reject(
+            new LockLostError(this.name, 'session-lost', {
+              cause,
+              detail: `the waiter's session lease ${session.leaseHex} ended while it was queued; it was never granted`,
+            }),
+          ),
+        ),
+      );
+      signal.addEventListener('abort', onAbort, { once: true });
+      watcher.on('data', (response) => {
+        if (!settled) stats.watchEvents += response.events.length;
+      });
+      watcher.on('delete', () => {
+        if (settled) return;
+        stats.wakeups += 1;
+        finish(resolve);
+      });
+      // A compacted start revision or a broken stream: look again after a short pause.
+      watcher.on('error', () => {
+        setTimeout(() => finish(resolve), 50);
+      });
+    });
+  }
+
+  /**
+   * Deletes our key (only if its create revision is still `revision`, when given) and then frees the local
+   * turn. If the first attempt's outcome is unknown, resolves `undefined` at once and keeps retrying in the
+   * background, holding the turn, until it succeeds or the session ends (its keys then die with the lease).
+   */
+  private removeKey(
+    session: EtcdSession,
+    key: string,
+    revision: bigint | undefined,
+    slot: LocalSlot,
+  ): Promise<boolean | undefined> {
+    const attempt = async (): Promise<boolean> => {
+      const keyBuffer = Buffer.from(key);
+      const reply = await this.backend.client.kv.txn(
+        {
+          compare:
+            revision === undefined
+              ? []
+              : [{ key: keyBuffer, target: 'Create', result: 'Equal', create_revision: revision.toString() }],
+          success: [{ request_delete_range: { key: keyBuffer } }],
+        },
+        this.callOptions(),
+      );
+      return (
+        reply.succeeded &&
+        (revision !== undefined || reply.responses[0]?.response_delete_range.deleted !== '0')
+      );
+    };
+    return attempt().then(
+      (removed) => {
+        slot.leave();
+        return removed;
+      },
+      () => {
+        void (async () => {
+          while (!session.lost) {
+            await sleep(CLEANUP_RETRY_MS);
+            try {
+              await attempt();
+              break;
+            } catch {
+              // Still unknown: try again while the session lives.
+            }
+          }
+          slot.leave();
+        })();
+        return undefined;
+      },
+    );
+  }
+
+  private grant(
+    session: EtcdSession,
+    slot: LocalSlot,
+    key: string,
+    token: bigint,
+    startedAt: number,
+  ): EtcdGrant {
+    return {
+      token,
+      ttlMs: session.ttlMs,
+      startedAt,
+      key,
+      session,
+      slot,
+      releasing: false,
+      removal: undefined,
+    };
+  }
+
+  /** The caller's signal combined with the provider's close, for the waiting phase. */
+  private waitSignal(signal: AbortSignal | undefined): AbortSignal {
+    return signal === undefined
+      ? this.backend.closeSignal
+      : AbortSignal.any([signal, this.backend.closeSignal]);
+  }
+
+  private callOptions(): { deadline: number } {
+    // gRPC deadlines are wall-clock by API; they only bound a request, no safety decision rests on them.
+    return { deadline: Date.now() + this.backend.requestTimeoutMs };
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function noop(): void {}

@@ -1,0 +1,168 @@
+import { LeaseKeeper, type LockLostReason, monotonicNow } from '@lock/core';
+import type { EtcdClient } from './etcd-client.js';
+
+/** Called once when a session ends: the lease expired, was revoked, or could not be confirmed in time. */
+export type SessionLossListener = (reason: LockLostReason, cause?: unknown) => void;
+
+/**
+ * One etcd lease kept alive for every lock of a provider, like Go's `concurrency.Session`. Lock keys are
+ * put under this lease, so a crashed process's keys vanish when the lease expires.
+ *
+ * Renewal and the safe deadline come from core's {@link LeaseKeeper}: keepalives at a third of the granted
+ * TTL, retried sooner when their result is unknown, and a watchdog on the monotonic clock that ends the
+ * session at `last confirmed keepalive send time + TTL - drift`. A holder behind a half-open connection
+ * therefore learns that its locks are in doubt by its own clock, before the server can expire them.
+ * @internal
+ */
+export class EtcdSession {
+  /** The lease id. */
+  readonly leaseId: bigint;
+  /** The lease id in lowercase hex, as in Go's `fmt.Sprintf("%x")`: the last segment of every lock key. */
+  readonly leaseHex: string;
+  /** The TTL the server granted, in ms (etcd raises TTLs below its minimum without saying so). */
+  readonly ttlMs: number;
+  private readonly client: EtcdClient;
+  private readonly requestTimeoutMs: number;
+  private readonly keeper: LeaseKeeper;
+  private readonly listeners = new Set<SessionLossListener>();
+  private lostReason: LockLostReason | undefined;
+  private lostCause: unknown;
+
+  private constructor(
+    client: EtcdClient,
+    leaseId: bigint,
+    ttlMs: number,
+    sentAt: number,
+    requestTimeoutMs: number,
+  ) {
+    this.client = client;
+    this.leaseId = leaseId;
+    this.leaseHex = leaseId.toString(16);
+    this.ttlMs = ttlMs;
+    this.requestTimeoutMs = requestTimeoutMs;
+    this.keeper = new LeaseKeeper({
+      ttlMs,
+      confirmedAt: sentAt,
+      renew: () => this.keepAliveOnce(),
+      onLost: (reason, cause) => this.end(reason === 'expired' ? 'session-lost' : reason, cause),
+    });
+  }
+
+  /** Grants a lease of `ttlSeconds` and starts keeping it alive. */
+  static async open(client: EtcdClient, ttlSeconds: number, requestTimeoutMs: number): Promise<EtcdSession> {
+    // Validity is measured from the send time: the server started the lease no earlier than this.
+    const sentAt = monotonicNow();
+    const reply = await client.leaseClient.leaseGrant(
+      { TTL: ttlSeconds },
+      { deadline: Date.now() + requestTimeoutMs },
+    );
+    if (reply.error) throw new Error(`etcd refused the lease: ${reply.error}`);
+    return new EtcdSession(client, BigInt(reply.ID), Number(reply.TTL) * 1000, sentAt, requestTimeoutMs);
+  }
+
+  /** True once the session ended; its locks are lost and a new session is needed. */
+  get lost(): boolean {
+    return this.lostReason !== undefined;
+  }
+
+  /** Monotonic time after which the lease must be presumed expired. */
+  get safeDeadline(): number {
+    return this.keeper.safeDeadline;
+  }
+
+  /**
+   * Subscribes to the end of the session and returns the unsubscribe function. If the session already
+   * ended, the listener is called on the next microtask (never synchronously, so a caller can finish
+   * storing the unsubscribe function first).
+   */
+  onLost(listener: SessionLossListener): () => void {
+    if (this.lostReason !== undefined) {
+      const reason = this.lostReason;
+      const cause = this.lostCause;
+      let cancelled = false;
+      queueMicrotask(() => {
+        if (!cancelled) listener(reason, cause);
+      });
+      return () => {
+        cancelled = true;
+      };
+    }
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Ends the session on purpose: stops keepalives and revokes the lease, which deletes every key put under
+   * it (the locks of this session are released by the server in one step).
+   */
+  async close(): Promise<void> {
+    this.end('closed');
+    await this.revoke();
+  }
+
+  /** Revokes the lease on a best-effort basis (bounded by the request timeout). */
+  async revoke(): Promise<void> {
+    await this.client.leaseClient
+      .leaseRevoke({ ID: this.leaseId.toString() }, { deadline: Date.now() + this.requestTimeoutMs })
+      .catch(noop);
+  }
+
+  private end(reason: LockLostReason, cause?: unknown): void {
+    if (this.lostReason !== undefined) return;
+    this.lostReason = reason;
+    this.lostCause = cause;
+    this.keeper.stop();
+    const listeners = [...this.listeners];
+    this.listeners.clear();
+    for (const listener of listeners) listener(reason, cause);
+  }
+
+  /**
+   * One keepalive on a fresh stream: `true` if the server extended the lease, `false` if it is gone (TTL 0),
+   * a rejection when the answer is unknown. The per-attempt timeout lets the keeper retry on another
+   * endpoint instead of waiting forever on a half-open connection.
+   */
+  private async keepAliveOnce(): Promise<boolean> {
+    const timeoutMs = Math.max(100, Math.min(this.requestTimeoutMs, Math.floor(this.ttlMs / 3)));
+    return new Promise<boolean>((resolve, reject) => {
+      let settled = false;
+      let stream: Awaited<ReturnType<EtcdClient['leaseClient']['leaseKeepAlive']>> | undefined;
+      const finish = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (stream !== undefined) {
+          // Errors after the answer (the cancel itself) must not become unhandled.
+          stream.on('error', noop);
+          stream.cancel();
+        }
+        outcome();
+      };
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`etcd keepalive got no answer within ${timeoutMs} ms`))),
+        timeoutMs,
+      );
+      this.client.leaseClient.leaseKeepAlive().then(
+        (opened) => {
+          stream = opened;
+          if (settled) {
+            opened.on('error', noop);
+            opened.cancel();
+            return;
+          }
+          opened.on('data', (reply) => finish(() => resolve(reply.TTL !== '0' && reply.TTL !== undefined)));
+          opened.on('error', (error: unknown) => finish(() => reject(error)));
+          opened.on('end', () =>
+            finish(() => reject(new Error('etcd keepalive stream ended without an answer'))),
+          );
+          opened.write({ ID: this.leaseId.toString() });
+        },
+        (error: unknown) => finish(() => reject(error)),
+      );
+    });
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,36 @@
+import { describeConformance, type EtcdCluster, startEtcd } from '@lock/testkit';
+import { Etcd3 } from 'etcd3';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { EtcdLockProvider } from '../src/index.js';
+
+for (const members of [1, 3] as const) {
+  describe(`etcd with ${members} member(s)`, () => {
+    let cluster: EtcdCluster;
+    let admin: Etcd3;
+
+    beforeAll(async () => {
+      cluster = await startEtcd({ members });
+      admin = new Etcd3({ hosts: cluster.endpoints });
+    });
+    afterAll(async () => {
+      admin?.close();
+      await cluster?.close();
+    });
+
+    describeConformance({
+      name: `etcd (${members === 1 ? 'single member' : '3-member cluster'})`,
+      createProvider: () => new EtcdLockProvider({ endpoints: cluster.endpoints, ttlMs: 5_000 }),
+      // The grant lives on the provider's session lease: revoking it is what a server-side expiry does.
+      loseGrant: async (_lease, provider) => {
+        const leaseId = await (provider as EtcdLockProvider).sessionLeaseId();
+        if (leaseId === undefined) throw new Error('no open session to revoke');
+        await admin.leaseClient.leaseRevoke({ ID: leaseId.toString() });
+      },
+      leftovers: async (name, provider) => {
+        const status = await (provider as EtcdLockProvider).status(name);
+        return (status.owner === null ? 0 : 1) + status.waiters.length;
+      },
+      enqueueDelayMs: 50,
+    });
+  });
+}
