@@ -1,0 +1,94 @@
+import { type StartZooKeeperOptions, startZooKeeper, type ZooKeeperEnsemble } from '@lock/testkit';
+import { defaultClientFactory } from '../src/default-client-factory.js';
+import { sortLockNodes } from '../src/lock-node.js';
+import { ZK } from '../src/zookeeper-codes.js';
+import { ZooKeeperError } from '../src/zookeeper-error.js';
+import { ZooKeeperProvider, type ZooKeeperProviderOptions } from '../src/zookeeper-provider.js';
+import { ZooKeeperSession } from '../src/zookeeper-session.js';
+
+/** Starts ZooKeeper (tickTime 500 ms: session timeouts from 1 to 10 s keep expiry tests short). */
+export function startServers(options: StartZooKeeperOptions = {}): Promise<ZooKeeperEnsemble> {
+  return startZooKeeper({
+    ...options,
+    // Reap empty container parents quickly so the parent-recreate test need not wait a minute.
+    jvmArgs: ['-Dznode.container.checkIntervalMs=500', ...(options.jvmArgs ?? [])],
+  });
+}
+
+/** A session of its own, for inspecting and disturbing the server from "another client". */
+export async function adminSession(connectionString: string, timeoutMs = 10_000): Promise<ZooKeeperSession> {
+  const client = await defaultClientFactory({ connect: connectionString, timeout: timeoutMs });
+  const session = new ZooKeeperSession(client);
+  await session.whenConnected(AbortSignal.timeout(20_000));
+  return session;
+}
+
+/** Lock nodes left under `parent` (0 when the parent is gone). */
+export async function lockNodes(admin: ZooKeeperSession, parent: string): Promise<string[]> {
+  try {
+    return sortLockNodes(await admin.retrying(() => admin.getChildren(parent)));
+  } catch (error) {
+    if (error instanceof ZooKeeperError && error.code === ZK.NONODE) return [];
+    throw error;
+  }
+}
+
+/**
+ * Expires a session the way ZooKeeper's own tests do: a second client joins it with the same id and
+ * password and closes it, so the server ends the session and the first client is told it expired.
+ */
+export async function expireSession(
+  connectionString: string,
+  sessionId: string,
+  password: string,
+): Promise<void> {
+  const client = await defaultClientFactory({ connect: connectionString, timeout: 10_000 });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('could not join the session to expire it')), 20_000);
+    client.on('connect', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    client.init({ client_id: sessionId, client_password: password });
+  });
+  await new Promise<void>((resolve) => {
+    client.on('close', () => resolve());
+    setImmediate(() => client.close());
+  });
+}
+
+/** Expires the provider's current session. */
+export async function expireProviderSession(
+  provider: ZooKeeperProvider,
+  connectionString: string,
+): Promise<void> {
+  const session = await provider.session();
+  await expireSession(connectionString, session.client.client_id, session.client.client_password);
+}
+
+/** A provider on `connectionString` with test-friendly defaults. */
+export function makeProvider(
+  connectionString: string,
+  options: Partial<ZooKeeperProviderOptions> = {},
+): ZooKeeperProvider {
+  return new ZooKeeperProvider({ connectionString, sessionTimeoutMs: 4_000, ...options });
+}
+
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes. */
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+  intervalMs = 50,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(intervalMs);
+  }
+}
