@@ -1,0 +1,143 @@
+import {
+  type AcquireRequest,
+  BaseLock,
+  type Capabilities,
+  type LockOptions,
+  type LockOwner,
+  ProviderClosedError,
+} from '@lock/core';
+import { MutexGrant, MutexState, MutexWaiter, type TokenCounter } from './mutex-state.js';
+
+/** What every in-process mutex guarantees. */
+export const MUTEX_CAPABILITIES: Capabilities = Object.freeze({
+  backend: 'mutex',
+  scope: 'process',
+  durability: 'memory',
+  waiting: 'queue',
+  fifo: true,
+  fencing: true,
+  leases: false,
+});
+
+/** Shared state of the mutexes of one provider. @internal */
+export interface MutexTable {
+  readonly owner: LockOwner;
+  readonly states: Map<string, MutexState>;
+  readonly tokens: TokenCounter;
+  /** Set before the provider releases live leases on close (BaseProvider.closed is not yet true then). */
+  closing: boolean;
+}
+
+/**
+ * An in-process async mutex: strict FIFO, synchronous handoff on release, a fencing token per grant, and
+ * cancelled or timed-out waiters removed in O(1) with no timer left behind.
+ *
+ * Not reentrant: acquiring twice from the same task waits for itself (use `timeoutMs` or a signal).
+ *
+ * @example
+ * ```ts
+ * const mutex = new Mutex('orders');
+ * await mutex.withLock(async () => { await updateOrder(); });
+ * ```
+ */
+export class Mutex extends BaseLock<MutexGrant> {
+  private readonly table: MutexTable | undefined;
+  private readonly ownState: MutexState | undefined;
+  private readonly tokens: TokenCounter;
+
+  /**
+   * @param name - Used in errors and `lease.name`; defaults to `'mutex'`.
+   * @param options - `maxHoldMs` aborts `lease.signal` after that long (the lock stays held until release);
+   *   `ttlMs` and `renewEveryMs` are accepted and ignored: in-process grants never expire.
+   * @param table - Internal: the provider's keyed table.
+   */
+  constructor(name = 'mutex', options?: LockOptions, /** @internal */ table?: MutexTable) {
+    super(name, { ...options, owner: table?.owner });
+    this.table = table;
+    this.tokens = table?.tokens ?? { last: 0n };
+    this.ownState = table === undefined ? new MutexState() : undefined;
+  }
+
+  get capabilities(): Capabilities {
+    return MUTEX_CAPABILITIES;
+  }
+
+  /** True while a grant is held; exact right after `release()` (which is synchronous inside). */
+  get isLocked(): boolean {
+    return this.peek()?.holder !== undefined;
+  }
+
+  /** Number of acquisitions waiting in line. */
+  get waiting(): number {
+    return this.peek()?.waiting ?? 0;
+  }
+
+  protected acquireGrant(request: AcquireRequest): MutexGrant | null | Promise<MutexGrant> {
+    const state = this.ownState ?? this.keyedState();
+    if (state.holder === undefined) return (state.holder = new MutexGrant(++this.tokens.last, state));
+    if (!request.wait) return null;
+    return this.enqueue(state, request.signal);
+  }
+
+  protected releaseGrant(grant: MutexGrant): boolean {
+    const state = grant.state;
+    if (state.holder !== grant) return false;
+    // A closing provider ends its waiters instead of handing them a grant nobody would end.
+    if (this.table?.closing) rejectWaiters(state, MUTEX_CAPABILITIES.backend, this.name);
+    const waiter = state.shift();
+    if (waiter === undefined) {
+      state.holder = undefined;
+      this.dropIfIdle(state);
+      return true;
+    }
+    // Synchronous handoff: the lock goes to the head without ever being free, so nobody can barge in.
+    const next = new MutexGrant(++this.tokens.last, state);
+    state.holder = next;
+    waiter.resolve(next);
+    return true;
+  }
+
+  private enqueue(state: MutexState, signal: AbortSignal | undefined): Promise<MutexGrant> {
+    return new Promise<MutexGrant>((resolve, reject) => {
+      const waiter = new MutexWaiter(resolve, reject);
+      state.push(waiter);
+      if (signal === undefined) return;
+      waiter.signal = signal;
+      waiter.onAbort = () => {
+        // Out of the list in O(1); BaseLock has already cleared its timer, so nothing of this waiter remains.
+        state.unlink(waiter);
+        waiter.signal = undefined;
+        waiter.onAbort = undefined;
+        this.dropIfIdle(state);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', waiter.onAbort, { once: true });
+    });
+  }
+
+  private keyedState(): MutexState {
+    const states = this.table!.states;
+    let state = states.get(this.name);
+    if (state === undefined) states.set(this.name, (state = new MutexState()));
+    return state;
+  }
+
+  private peek(): MutexState | undefined {
+    return this.ownState ?? this.table!.states.get(this.name);
+  }
+
+  private dropIfIdle(state: MutexState): void {
+    // Keyed entries go away when idle so that one-off names do not accumulate; tokens come from the
+    // provider-wide counter, so a re-created entry still issues larger tokens.
+    if (this.table !== undefined && state.idle && this.table.states.get(this.name) === state) {
+      this.table.states.delete(this.name);
+    }
+  }
+}
+
+/** Rejects every waiter of `state` (provider close). @internal */
+export function rejectWaiters(state: MutexState, backend: string, name: string): void {
+  for (let waiter = state.shift(); waiter !== undefined; waiter = state.shift()) {
+    waiter.reject(new ProviderClosedError(backend, 'acquire', name));
+  }
+}

@@ -1,0 +1,9 @@
+import { describeConformance } from '@lock/testkit';
+import { MutexProvider } from '../src/index.js';
+
+describeConformance({
+  name: 'mutex (in-process)',
+  createProvider: () => new MutexProvider(),
+  leftovers: async (name, provider) => (provider as MutexProvider).pending(name),
+  enqueueDelayMs: 5,
+});

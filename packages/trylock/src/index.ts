@@ -1,0 +1,4 @@
+export { createProvider, type TryLockConfig } from './create-provider.js';
+export { TRY_LOCK_BYTES, TryLock, type TryLockHandle } from './try-lock.js';
+export { TRY_LOCK_CAPABILITIES, TryLockAdapter } from './try-lock-adapter.js';
+export { TryLockProvider } from './try-lock-provider.js';

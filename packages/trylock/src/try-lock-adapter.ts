@@ -1,0 +1,78 @@
+import {
+  type AcquireRequest,
+  BaseLock,
+  type Capabilities,
+  type Grant,
+  type LockOptions,
+  type LockOwner,
+  UnsupportedCapabilityError,
+} from '@lock/core';
+import { TryLock } from './try-lock.js';
+
+/** What a trylock guarantees: it never waits, so it has no order to keep. */
+export const TRY_LOCK_CAPABILITIES: Capabilities = Object.freeze({
+  backend: 'trylock',
+  scope: 'threads',
+  durability: 'memory',
+  waiting: 'none',
+  fifo: false,
+  fencing: true,
+  leases: false,
+});
+
+/** @internal */
+export interface TryLockGrant extends Grant {
+  readonly lock: TryLock;
+}
+
+/** Internal hooks of the provider that made an adapter. @internal */
+export interface TryLockSource {
+  readonly owner: LockOwner;
+  get(name: string): TryLock;
+  released(name: string, lock: TryLock): void;
+}
+
+/**
+ * A {@link TryLock} behind the common `Lock` contract. `tryAcquire()` resolves `null` when the lock is held.
+ * `acquire()` never waits either: it takes a free lock at once; when the lock is held it rejects with
+ * `LockTimeoutError` if you passed `timeoutMs: 0`, and otherwise with `UnsupportedCapabilityError`
+ * (capability `waiting`), because waiting was asked of a lock that cannot wait.
+ */
+export class TryLockAdapter extends BaseLock<TryLockGrant> {
+  private readonly lock: TryLock | undefined;
+  private readonly source: TryLockSource | undefined;
+
+  /**
+   * @param name - Used in errors and `lease.name`.
+   * @param lock - The TryLock to adapt (for example one reopened in a worker); a new one when omitted.
+   * @param options - `maxHoldMs` aborts `lease.signal` after that long; other options are ignored.
+   */
+  constructor(name: string, lock?: TryLock, options?: LockOptions, /** @internal */ source?: TryLockSource) {
+    super(name, { ...options, owner: source?.owner });
+    this.source = source;
+    this.lock = source === undefined ? (lock ?? new TryLock()) : undefined;
+  }
+
+  get capabilities(): Capabilities {
+    return TRY_LOCK_CAPABILITIES;
+  }
+
+  protected acquireGrant(request: AcquireRequest): TryLockGrant | null {
+    const lock = this.lock ?? this.source!.get(this.name);
+    if (lock.tryLock()) return { token: lock.token, lock };
+    this.source?.released(this.name, lock);
+    if (!request.wait) return null;
+    throw new UnsupportedCapabilityError(
+      TRY_LOCK_CAPABILITIES.backend,
+      'waiting',
+      'the lock is held and a trylock never waits; use tryAcquire() or acquire({ timeoutMs: 0 })',
+      this.name,
+    );
+  }
+
+  protected releaseGrant(grant: TryLockGrant): boolean {
+    const released = grant.lock.held && grant.lock.token === grant.token && grant.lock.unlockIfHeld();
+    this.source?.released(this.name, grant.lock);
+    return released;
+  }
+}

@@ -1,0 +1,8 @@
+import { describeConformance } from '@lock/testkit';
+import { TryLockProvider } from '../src/index.js';
+
+describeConformance({
+  name: 'trylock',
+  createProvider: () => new TryLockProvider(),
+  leftovers: async (name, provider) => (provider as TryLockProvider).pending(name),
+});

@@ -1,0 +1,137 @@
+import { Worker } from 'node:worker_threads';
+import {
+  InvalidArgumentError,
+  LockNotHeldError,
+  LockTimeoutError,
+  UnsupportedCapabilityError,
+} from '@lock/core';
+import { describe, expect, it } from 'vitest';
+import { createProvider, TryLock, TryLockAdapter } from '../src/index.js';
+
+describe('TryLock (sync)', () => {
+  it('tryLock takes a free lock once and never waits', () => {
+    const lock = new TryLock();
+    const other = TryLock.open(lock.handle);
+    expect(lock.tryLock()).toBe(true);
+    expect(lock.tryLock()).toBe(false);
+    expect(other.tryLock()).toBe(false);
+    expect(other.locked).toBe(true);
+    expect(other.held).toBe(false);
+    lock.unlock();
+    expect(other.tryLock()).toBe(true);
+    other.unlock();
+  });
+
+  it('unlock is owner-checked: another owner cannot free the lock', () => {
+    const lock = new TryLock();
+    const other = TryLock.open(lock.handle);
+    expect(() => lock.unlock()).toThrow(LockNotHeldError);
+    expect(lock.tryLock()).toBe(true);
+    expect(() => other.unlock()).toThrow(LockNotHeldError);
+    expect(other.unlockIfHeld()).toBe(false);
+    expect(lock.held).toBe(true);
+    lock.unlock();
+    expect(() => lock.unlock()).toThrow(LockNotHeldError);
+  });
+
+  it('mints strictly increasing fencing tokens across owners', () => {
+    const lock = new TryLock();
+    const other = TryLock.open(lock.handle);
+    const tokens: bigint[] = [];
+    for (let index = 0; index < 10; index++) {
+      const owner = index % 2 === 0 ? lock : other;
+      expect(owner.tryLock()).toBe(true);
+      tokens.push(owner.token);
+      owner.unlock();
+    }
+    expect(tokens).toEqual(Array.from({ length: 10 }, (_, index) => BigInt(index + 1)));
+  });
+
+  it('rejects a plain ArrayBuffer, a misaligned offset and an offset out of range', () => {
+    const bad = [
+      { buffer: new ArrayBuffer(16), byteOffset: 0 },
+      { buffer: new SharedArrayBuffer(32), byteOffset: 4 },
+      { buffer: new SharedArrayBuffer(32), byteOffset: 24 },
+      { buffer: new SharedArrayBuffer(32), byteOffset: -8 },
+      null,
+    ];
+    for (const handle of bad) {
+      expect(() => TryLock.open(handle as never)).toThrow(InvalidArgumentError);
+    }
+    const shared = new SharedArrayBuffer(32);
+    expect(() => TryLock.open({ buffer: shared, byteOffset: 16 })).not.toThrow();
+  });
+
+  it('4 workers: the locked counter equals the wins, and the unlocked mutant loses increments', async () => {
+    const run = async (useLock: boolean) => {
+      const lock = new TryLock();
+      const counter = new SharedArrayBuffer(4);
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () => {
+          const worker = new Worker(new URL('./workers/hammer.mjs', import.meta.url), {
+            workerData: { handle: lock.handle, counter, attempts: 200_000, useLock },
+          });
+          return new Promise<{ wins: number; tokenErrors: number }>((resolve, reject) => {
+            worker.once('message', resolve);
+            worker.once('error', reject);
+          }).finally(() => worker.terminate());
+        }),
+      );
+      const wins = results.reduce((sum, result) => sum + result.wins, 0);
+      return {
+        wins,
+        final: new Int32Array(counter)[0]!,
+        tokenErrors: results.reduce((sum, r) => sum + r.tokenErrors, 0),
+      };
+    };
+    const locked = await run(true);
+    expect(locked.wins).toBeGreaterThan(0);
+    expect(locked.final).toBe(locked.wins);
+    expect(locked.tokenErrors).toBe(0);
+    const mutant = await run(false);
+    expect(mutant.final).toBeLessThan(mutant.wins);
+  });
+});
+
+describe('TryLockAdapter', () => {
+  it('acquire takes a free lock, and when it is held fails at once: LockTimeoutError with timeoutMs 0, else UnsupportedCapabilityError', async () => {
+    const adapter = new TryLockAdapter('jobs');
+    const lease = await adapter.acquire();
+    expect(lease.token).toBe(1n);
+    const zero = await adapter.acquire({ timeoutMs: 0 }).catch((error: unknown) => error);
+    expect(LockTimeoutError.isInstance(zero)).toBe(true);
+    const waiting = await adapter.acquire({ timeoutMs: 1000 }).catch((error: unknown) => error);
+    expect(UnsupportedCapabilityError.isInstance(waiting)).toBe(true);
+    expect((waiting as UnsupportedCapabilityError).capability).toBe('waiting');
+    expect((waiting as Error).message).toContain('jobs');
+    const forever = await adapter.acquire().catch((error: unknown) => error);
+    expect(UnsupportedCapabilityError.isInstance(forever)).toBe(true);
+    expect(await adapter.tryAcquire()).toBeNull();
+    await lease.release();
+    expect(await adapter.tryAcquire()).not.toBeNull();
+  });
+
+  it('shares the lock with a raw TryLock on the same handle', async () => {
+    const raw = new TryLock();
+    const adapter = new TryLockAdapter('shared', TryLock.open(raw.handle));
+    expect(raw.tryLock()).toBe(true);
+    expect(await adapter.tryAcquire()).toBeNull();
+    raw.unlock();
+    const lease = await adapter.tryAcquire();
+    expect(lease).not.toBeNull();
+    expect(raw.tryLock()).toBe(false);
+    await lease!.release();
+    expect(raw.tryLock()).toBe(true);
+  });
+
+  it('createProvider validates its config', async () => {
+    expect(() => createProvider('x' as never)).toThrow(InvalidArgumentError);
+    expect(() => createProvider({ url: 'x' } as never)).toThrow(/config\.url/);
+    const provider = createProvider({});
+    const lease = await provider.lock('a').tryAcquire();
+    expect(lease).not.toBeNull();
+    await lease!.release();
+    expect(provider.size).toBe(0);
+    await provider.close();
+  });
+});
