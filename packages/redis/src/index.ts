@@ -1,3 +1,4 @@
+export { createProvider, type RedisProviderConfig } from './create-provider.js';
 export type { RedisLockClient } from './redis-client.js';
 export { type RedisGrant, RedisLock } from './redis-lock.js';
 export {
@@ -5,4 +6,7 @@ export {
   type RedisLockProviderOptions,
   type RedisLockStatus,
 } from './redis-lock-provider.js';
+export { type RedlockGrant, RedlockLock } from './redlock-lock.js';
+export { RedlockProvider, type RedlockProviderOptions } from './redlock-provider.js';
+export { RedlockQuorumError, type RedlockVote } from './redlock-quorum-error.js';
 export { ReplicaAckError } from './replica-ack-error.js';

@@ -10,6 +10,7 @@ import {
 } from '@lock/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { BlockingPool } from './blocking-pool.js';
+import { closeClient } from './close-client.js';
 import { globEscape, lockKeys, waiterKey } from './lock-keys.js';
 import type { RedisLockClient } from './redis-client.js';
 import { RedisLock, type RedisLockBackend } from './redis-lock.js';
@@ -201,7 +202,7 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
 
   protected async closeBackend(): Promise<void> {
     this.backend.pool.close();
-    if (this.ownsClient) await this.client.quit().catch(() => this.client.disconnect());
+    if (this.ownsClient) await closeClient(this.client);
   }
 }
 
@@ -217,10 +218,13 @@ export function assertUsableClient(client: unknown, parameter: string): asserts 
     typeof candidate.duplicate !== 'function'
   )
     throw new InvalidArgumentError(parameter, client, 'an ioredis Redis or Cluster client');
-  if (candidate.mode !== undefined && candidate.mode !== 'normal')
+  // Under RESP3 (ioredis 6's default) a subscribed connection still reports mode 'normal': look at its subscriptions too.
+  const subscribed = Boolean((client as { condition?: { subscriber?: unknown } }).condition?.subscriber);
+  const mode = subscribed ? 'subscriber' : candidate.mode;
+  if (mode !== undefined && mode !== 'normal')
     throw new InvalidArgumentError(
       parameter,
       client,
-      `a client in normal mode (this one is in ${candidate.mode} mode)`,
+      `a client in normal mode (this one is in ${mode} mode)`,
     );
 }

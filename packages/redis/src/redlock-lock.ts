@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type AcquireRequest,
+  BaseLock,
+  type BaseLockSettings,
+  type Capabilities,
+  type Grant,
+  monotonicNow,
+} from '@lock/core';
+import { type LockKeys, lockKeys } from './lock-keys.js';
+import type { RedisLockClient } from './redis-client.js';
+import { RedlockQuorumError, type RedlockVote } from './redlock-quorum-error.js';
+import { runScript } from './run-script.js';
+import { ACQUIRE, EXTEND, RELEASE } from './scripts.js';
+
+/** One Redlock grant: the same owner id on a majority of instances. */
+export interface RedlockGrant extends Grant {
+  /** Highest per-instance fence seen; not a fencing token (instances count independently). */
+  readonly token: bigint;
+  readonly ttlMs: number;
+  readonly startedAt: number;
+  readonly owner: string;
+}
+
+/** What a {@link RedlockLock} shares with its provider. @internal */
+export interface RedlockBackend {
+  readonly clients: readonly RedisLockClient[];
+  readonly endpoints: readonly string[];
+  readonly prefix: string;
+  readonly capabilities: Capabilities;
+  readonly driftFactor: number;
+  readonly instanceTimeoutMs: number;
+}
+
+/**
+ * A Redlock lock over N independent Redis instances: granted when a majority set the key within the
+ * validity time (TTL minus elapsed time minus clock drift). It never waits in line (`waiting: 'none'`) and
+ * does not fence (`fencing: false`): independent counters give no monotonic token. Made by
+ * {@link RedlockProvider}.
+ */
+export class RedlockLock extends BaseLock<RedlockGrant> {
+  readonly capabilities: Capabilities;
+  readonly keys: LockKeys;
+  private readonly backend: RedlockBackend;
+  private readonly quorum: number;
+
+  /** @internal Use `provider.lock(name)`. */
+  constructor(name: string, settings: BaseLockSettings, backend: RedlockBackend) {
+    super(name, settings);
+    this.backend = backend;
+    this.capabilities = backend.capabilities;
+    this.keys = lockKeys(backend.prefix, name);
+    this.quorum = Math.floor(backend.clients.length / 2) + 1;
+  }
+
+  protected async acquireGrant(request: AcquireRequest): Promise<RedlockGrant | null> {
+    const owner = randomBytes(12).toString('base64url');
+    const ttlMs = request.ttlMs;
+    const startedAt = monotonicNow();
+    const replies = await this.everyInstance((client) =>
+      runScript(client, ACQUIRE, this.keys.all, [owner, ttlMs, '0', 0]),
+    );
+    const votes: RedlockVote[] = [];
+    let highest = 0;
+    replies.forEach((reply, index) => {
+      const endpoint = this.backend.endpoints[index]!;
+      if (reply instanceof Error) votes.push({ endpoint, outcome: 'error', error: reply.message });
+      else if (Number(reply) > 0) {
+        votes.push({ endpoint, outcome: 'granted' });
+        highest = Math.max(highest, Number(reply));
+      } else votes.push({ endpoint, outcome: 'held' });
+    });
+    const granted = votes.filter((vote) => vote.outcome === 'granted').length;
+    const errors = votes.filter((vote) => vote.outcome === 'error').length;
+    const driftMs = Math.floor(ttlMs * this.backend.driftFactor) + 2;
+    const validityMs = ttlMs - (monotonicNow() - startedAt) - driftMs;
+    if (granted >= this.quorum && validityMs > 0) {
+      // Drift is taken off the start, so core's safe deadline (start + TTL - its own margin) stays inside validity.
+      return { token: BigInt(highest), ttlMs, startedAt: startedAt - driftMs, owner };
+    }
+    // Undo partial grants everywhere, also where the answer was lost (the script may have run there).
+    await this.everyInstance((client) => runScript(client, RELEASE, this.keys.all, [owner, '0']));
+    if (granted >= this.quorum) {
+      throw new RedlockQuorumError(
+        this.name,
+        'acquire',
+        votes,
+        this.quorum,
+        `; validity used up (${validityMs} ms left)`,
+      );
+    }
+    // Held by others on enough instances that failures alone did not cost the quorum: a plain "held".
+    if (granted + errors < this.quorum || errors === 0) return null;
+    throw new RedlockQuorumError(this.name, 'acquire', votes, this.quorum);
+  }
+
+  protected async releaseGrant(grant: RedlockGrant): Promise<boolean> {
+    const replies = await this.everyInstance((client) =>
+      runScript(client, RELEASE, this.keys.all, [grant.owner, '0']),
+    );
+    return replies.some((reply) => reply === 1 || reply === 2);
+  }
+
+  protected override async extendGrant(grant: RedlockGrant, ttlMs: number): Promise<boolean> {
+    const replies = await this.everyInstance((client) =>
+      runScript(client, EXTEND, [this.keys.lock], [grant.owner, ttlMs]),
+    );
+    const extended = replies.filter((reply) => reply === 1).length;
+    const errors = replies.filter((reply) => reply instanceof Error).length;
+    if (extended >= this.quorum) return true;
+    if (extended + errors < this.quorum) return false;
+    throw this.quorumError('extend', replies);
+  }
+
+  private quorumError(operation: string, replies: readonly unknown[]): RedlockQuorumError {
+    const votes: RedlockVote[] = replies.map((reply, index) => ({
+      endpoint: this.backend.endpoints[index]!,
+      outcome: reply instanceof Error ? 'error' : reply === 1 ? 'granted' : 'held',
+      error: reply instanceof Error ? reply.message : undefined,
+    }));
+    return new RedlockQuorumError(this.name, operation, votes, this.quorum);
+  }
+
+  /** Runs on every instance at once; each answer is a value or the Error (no answer in time counts as one). */
+  private everyInstance(operation: (client: RedisLockClient) => Promise<unknown>): Promise<unknown[]> {
+    const timeoutMs = this.backend.instanceTimeoutMs;
+    return Promise.all(
+      this.backend.clients.map(
+        (client) =>
+          new Promise<unknown>((resolve) => {
+            const timer = setTimeout(() => resolve(new Error(`no reply within ${timeoutMs} ms`)), timeoutMs);
+            operation(client).then(
+              (reply) => {
+                clearTimeout(timer);
+                resolve(reply);
+              },
+              (error: unknown) => {
+                clearTimeout(timer);
+                resolve(error instanceof Error ? error : new Error(String(error)));
+              },
+            );
+          }),
+      ),
+    );
+  }
+}

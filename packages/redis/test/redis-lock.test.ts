@@ -1,0 +1,307 @@
+import { InvalidArgumentError, LockLostError, LockTimeoutError } from '@lock/core';
+import { FaultProxy, parseInfo, type RedisServer, startRedis } from '@lock/testkit';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProvider, RedisLockProvider, RedlockProvider } from '../src/index.js';
+import { lockKeys } from '../src/lock-keys.js';
+import { runScript } from '../src/run-script.js';
+import { ACQUIRE, RELEASE } from '../src/scripts.js';
+
+let server: RedisServer;
+const providers: RedisLockProvider[] = [];
+beforeAll(async () => {
+  server = await startRedis();
+});
+afterAll(async () => {
+  await Promise.all(providers.map((provider) => provider.close()));
+  await server?.close();
+});
+
+function provider(options: { ttlMs?: number; recheckMs?: number; prefix?: string } = {}): RedisLockProvider {
+  const made = new RedisLockProvider({ connection: server.url, ttlMs: 3000, ...options });
+  providers.push(made);
+  return made;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('bad options are rejected before any I/O', () => {
+  const url = 'redis://127.0.0.1:1'; // nothing listens there: a connection attempt would show as an error, not a throw
+  it.each([
+    [{ connection: url, ttlMs: 0 }, 'options.ttlMs'],
+    [{ connection: url, ttlMs: -5 }, 'options.ttlMs'],
+    [{ connection: url, ttlMs: 1.5 }, 'options.ttlMs'],
+    [{ connection: url, ttlMs: Number.NaN }, 'options.ttlMs'],
+    [{ connection: url, ttlMs: 1000, renewEveryMs: 1000 }, 'options.renewEveryMs'],
+    [{ connection: url, ttlMs: 1000, renewEveryMs: 600 }, 'options.renewEveryMs'],
+    [{ connection: url, ttlMs: 1000, recheckMs: 500 }, 'options.recheckMs'],
+    [{ connection: url, prefix: 'a{b}:' }, 'options.prefix'],
+    [{ connection: url, waitReplicas: -1 }, 'options.waitReplicas'],
+    [{ connection: url, waitReplicas: 1, waitTimeoutMs: 0 }, 'options.waitTimeoutMs'],
+    [{}, 'options.client'],
+    [{ connection: 42 }, 'options.connection'],
+  ])('%o -> %s', (options, parameter) => {
+    let thrown: unknown;
+    try {
+      new RedisLockProvider(options as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(InvalidArgumentError.isInstance(thrown)).toBe(true);
+    expect((thrown as InvalidArgumentError).parameter).toBe(parameter);
+  });
+
+  it('rejects a client in subscriber mode and a lock renewing as often as its TTL', async () => {
+    const subscriber = new Redis(server.url);
+    await subscriber.subscribe('news');
+    try {
+      expect(() => new RedisLockProvider({ client: subscriber })).toThrow(/subscriber mode/);
+    } finally {
+      subscriber.disconnect();
+    }
+    expect(() => provider().lock('x', { ttlMs: 1000, renewEveryMs: 1000 })).toThrow(InvalidArgumentError);
+  });
+
+  it.each([
+    [{ endpoints: [] }, 'options.endpoints'],
+    [{ endpoints: ['127.0.0.1:1', '127.0.0.1:2'] }, 'options.endpoints'],
+    [{ endpoints: ['127.0.0.1:1', 'localhost:1', '127.0.0.1:3'] }, 'options.endpoints[1]'],
+    [{ endpoints: ['127.0.0.1:1', 'http://x:2', '127.0.0.1:3'] }, 'options.endpoints[1]'],
+    [{ endpoints: ['127.0.0.1:1'], driftFactor: 1 }, 'options.driftFactor'],
+  ])('redlock %o -> %s', (options, parameter) => {
+    let thrown: unknown;
+    try {
+      new RedlockProvider(options as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as InvalidArgumentError).parameter).toBe(parameter);
+  });
+
+  it.each([
+    [{ url: 'redis://127.0.0.1:1', colour: 'red' }, 'config.colour'],
+    [{ url: 'ftp://x' }, 'config.url'],
+    [{ host: 'h', port: 0 }, 'config.port'],
+    [{ url: 'redis://127.0.0.1:1', ttlMs: 0 }, 'config.ttlMs'],
+    [{ redlock: { endpoints: ['127.0.0.1:1', 7, '127.0.0.1:3'] } }, 'config.redlock.endpoints[1]'],
+    [
+      { redlock: { endpoints: ['127.0.0.1:1', '127.0.0.1:1', '127.0.0.1:3'] } },
+      'config.redlock.endpoints[1]',
+    ],
+    [{ redlock: { endpoints: ['127.0.0.1:1', '127.0.0.1:2'] } }, 'config.redlock.endpoints'],
+  ])('createProvider %o -> %s', (config, parameter) => {
+    let thrown: unknown;
+    try {
+      createProvider(config as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as InvalidArgumentError).parameter).toBe(parameter);
+  });
+});
+
+describe('createProvider and status', () => {
+  it('builds a working provider from a JSON config and reports holder, token, pttl and waiters', async () => {
+    const made = createProvider({ url: server.url, prefix: 'cfg:', ttlMs: 5000 }) as RedisLockProvider;
+    providers.push(made);
+    expect(made.capabilities).toMatchObject({
+      backend: 'redis',
+      durability: 'single-node',
+      waiting: 'push',
+      fencing: true,
+    });
+    const lease = await made.lock('status').acquire();
+    const waiter = made.lock('status').acquire({ timeoutMs: 10_000 });
+    await sleep(50);
+    const status = await made.status('status');
+    expect(status.holder).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(status.token).toBe(lease.token);
+    expect(status.pttlMs).toBeGreaterThan(0);
+    expect(status.pttlMs).toBeLessThanOrEqual(5000);
+    expect(status.waiters).toBe(1);
+    await lease.release();
+    const next = await waiter;
+    expect(next.token).toBe(lease.token + 1n);
+    await next.release();
+    expect(await made.status('status')).toMatchObject({
+      holder: null,
+      token: next.token,
+      pttlMs: null,
+      waiters: 0,
+    });
+    expect(
+      createProvider({ host: '127.0.0.1', port: server.port, waitReplicas: 1 }).capabilities.durability,
+    ).toBe('replicated-async');
+  });
+
+  it('escapes names: braces stay inside the hash tag and cannot collide with suffixed keys', () => {
+    expect(lockKeys('lock:', 'a{b}c').lock).toBe('lock:{a%7Bb%7Dc}');
+    expect(lockKeys('lock:', 'x}:q').lock).not.toBe(lockKeys('lock:', 'x').queue);
+    expect(lockKeys('lock:', '%7B').lock).toBe('lock:{%257B}');
+  });
+});
+
+describe('regressions from RELIABILITY.md', () => {
+  it('unlock after expiry keeps the new holder key', async () => {
+    const a = provider();
+    const b = provider();
+    const leaseA = await a.lock('expiry').acquire();
+    await server.command('PEXPIRE', lockKeys('lock:', 'expiry').lock, 1);
+    await sleep(10);
+    const leaseB = await b.lock('expiry').acquire({ timeoutMs: 2000 });
+    const holderB = (await b.status('expiry')).holder;
+    expect(await leaseA.release()).toBe(false);
+    expect(leaseA.signal.aborted).toBe(true);
+    expect((await b.status('expiry')).holder).toBe(holderB);
+    expect(leaseB.token).toBeGreaterThan(leaseA.token);
+    expect(await leaseB.release()).toBe(true);
+  });
+
+  it('extend after expiry fails with LockLostError and never recreates the key', async () => {
+    const lease = await provider().lock('extend').acquire();
+    const key = lockKeys('lock:', 'extend').lock;
+    await server.command('DEL', key);
+    await expect(lease.extend()).rejects.toSatisfy(LockLostError.isInstance);
+    expect(await server.command('EXISTS', key)).toBe(0);
+    expect(lease.signal.aborted).toBe(true);
+  });
+
+  it('a resent acquire that already succeeded counts as ours: same fence, no second grant, no orphan', async () => {
+    const client = new Redis(server.url);
+    try {
+      const keys = lockKeys('lock:', 'resend');
+      const first = await runScript(client, ACQUIRE, keys.all, ['owner-1', 5000, '1', 1000]);
+      const resent = await runScript(client, ACQUIRE, keys.all, ['owner-1', 5000, '1', 1000]);
+      expect(resent).toBe(first);
+      expect(await server.command('GET', keys.fence)).toBe(String(first));
+      // Another owner is queued once, however often its enqueue is resent.
+      for (let i = 0; i < 3; i += 1)
+        expect(await runScript(client, ACQUIRE, keys.all, ['owner-2', 5000, '1', 60_000])).toBe(0);
+      expect(await server.command('ZCARD', keys.queue)).toBe(1);
+      // Release hands over to owner-2; a resent release of owner-1 then finds nothing of its own.
+      expect(await runScript(client, RELEASE, keys.all, ['owner-1', '0'])).toBe(2);
+      expect(await runScript(client, RELEASE, keys.all, ['owner-1', '0'])).toBe(0);
+      expect(await server.command('GET', keys.lock)).toBe('owner-2');
+      expect(await runScript(client, RELEASE, keys.all, ['owner-2', '1'])).toBe(1);
+      expect(await provider().leftoverKeys('resend')).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('F13: an acquire reply delayed past the timeout is reported as failed and leaves no orphan after 1xTTL', async () => {
+    const proxy = await FaultProxy.start({ targetPort: server.port });
+    const slow = new RedisLockProvider({ connection: `redis://127.0.0.1:${proxy.port}`, ttlMs: 1000 });
+    try {
+      await slow
+        .lock('f13')
+        .tryAcquire()
+        .then((lease) => lease?.release()); // connect and load scripts first
+      proxy.setMode('serverToClient', { delayMs: 600 });
+      await expect(slow.lock('f13').acquire({ timeoutMs: 100 })).rejects.toSatisfy(
+        LockTimeoutError.isInstance,
+      );
+      await sleep(1000 + 700);
+      expect(await provider().leftoverKeys('f13')).toEqual([]);
+    } finally {
+      proxy.setMode('both', 'pass');
+      await slow.close();
+      await proxy.close();
+    }
+  });
+});
+
+describe('push handoff', () => {
+  it('skips dead waiters and hands the lock to the next live one inside the release script', async () => {
+    const p = provider();
+    const keys = lockKeys('lock:', 'dead');
+    const holder = await p.lock('dead').acquire();
+    // A waiter that crashed long ago: its deadline has passed.
+    await server.command('ZADD', keys.queue, 1, 'ghost');
+    await server.command('HSET', keys.deadlines, 'ghost', '1:3000');
+    const live = p.lock('dead').acquire({ timeoutMs: 5000 });
+    await sleep(50);
+    expect((await p.status('dead')).waiters).toBe(2);
+    await holder.release();
+    const lease = await live;
+    expect(lease.token).toBe(holder.token + 1n);
+    await lease.release();
+    expect(await p.leftoverKeys('dead')).toEqual([]);
+  });
+
+  it('a waiter that crashed after its last heartbeat stalls the queue for at most one TTL', async () => {
+    const p = provider({ ttlMs: 800, recheckMs: 100 });
+    const keys = lockKeys('lock:', 'crashed');
+    const holder = await p.lock('crashed').acquire();
+    await server.command('ZADD', keys.queue, 1, 'crashed-waiter');
+    await server.command('HSET', keys.deadlines, 'crashed-waiter', `${Date.now() + 60_000}:800`);
+    const live = p.lock('crashed').acquire({ timeoutMs: 5000 });
+    await sleep(50);
+    await holder.release();
+    expect((await p.status('crashed')).holder).toBe('crashed-waiter');
+    const lease = await live;
+    expect(lease.token).toBe(holder.token + 2n);
+    await lease.release();
+    expect(await p.leftoverKeys('crashed')).toEqual([]);
+  });
+
+  it('an abort racing the handoff leaves no queue entry, list or key behind', async () => {
+    const p = provider();
+    for (let round = 0; round < 20; round += 1) {
+      const holder = await p.lock('race').acquire();
+      const controller = new AbortController();
+      const waiter = p.lock('race').acquire({ signal: controller.signal });
+      await sleep(round % 5);
+      const outcomes = await Promise.allSettled([
+        round % 2 === 0 ? holder.release() : Promise.resolve(controller.abort(new Error('stop'))),
+        round % 2 === 0 ? Promise.resolve(controller.abort(new Error('stop'))) : holder.release(),
+        waiter,
+      ]);
+      const granted = outcomes[2];
+      if (granted.status === 'fulfilled') await granted.value.release();
+      expect(await p.leftoverKeys('race')).toEqual([]);
+    }
+  });
+
+  it('uses a constant number of Redis commands per acquisition with 1, 10 and 100 waiters', async () => {
+    const p = provider({ ttlMs: 30_000 });
+    const perAcquisition: Record<number, number> = {};
+    let statusCalls = 0;
+    const status = p.status.bind(p);
+    p.status = (name: string) => {
+      statusCalls += 1;
+      return status(name);
+    };
+    for (const waiters of [1, 10, 100]) {
+      const name = `commands-${waiters}`;
+      const holder = await p.lock(name).acquire();
+      const before = await commandCalls();
+      const queued = Array.from({ length: waiters }, () =>
+        p
+          .lock(name)
+          .acquire({ timeoutMs: 20_000 })
+          .then((lease) => lease.release()),
+      );
+      while ((await p.status(name)).waiters < waiters) await sleep(10);
+      await holder.release();
+      await Promise.all(queued);
+      const after = await commandCalls();
+      // Per acquisition: the enqueue script, the BLPOP that receives the grant, the release that hands it on.
+      // The holder's release and the status polls above are taken off.
+      perAcquisition[waiters] = (after - before - 1 - statusCalls) / waiters;
+      statusCalls = 0;
+    }
+    console.log('Redis commands per acquisition (enqueue + BLPOP + release):', perAcquisition);
+    for (const waiters of [1, 10, 100]) expect(perAcquisition[waiters]).toBeLessThanOrEqual(3.2);
+  });
+});
+
+async function commandCalls(): Promise<number> {
+  const stats = parseInfo(String(await server.command('INFO', 'commandstats')));
+  let calls = 0;
+  for (const command of ['evalsha', 'eval', 'blpop', 'wait']) {
+    const match = /calls=(\d+)/.exec(stats[`cmdstat_${command}`] ?? '');
+    calls += match ? Number(match[1]) : 0;
+  }
+  return calls;
+}
