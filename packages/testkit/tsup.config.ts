@@ -7,7 +7,8 @@ export default defineConfig([
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
-    clean: true,
+    // Both builds run at once: clean everything except what the child-script build writes.
+    clean: ['!reaper.*', '!client-child.*', '!guarded-resource-child.*'],
     target: 'node20',
     // import.meta.url locates the child scripts; shims make it work in the CJS build too.
     shims: true,

@@ -81,7 +81,9 @@ export {
   killRegisteredPidsSync,
   registeredPids,
   registerPid,
+  registerTempDir,
   unregisterPid,
+  unregisterTempDir,
 } from './servers/process-registry.js';
 export { RedisInstances, startRedisInstances } from './servers/redis-instances.js';
 export {
@@ -92,6 +94,7 @@ export {
 export { type RedisRole, RedisServer, type StartRedisOptions, startRedis } from './servers/redis-server.js';
 export { parseInfo, RespClient, RespError, type RespReply, respCommand } from './servers/resp-client.js';
 export { ServerProcess, type ServerProcessOptions } from './servers/server-process.js';
+export { createTempDir, removeTempDir } from './servers/temp-dir.js';
 export { type WaitUntilOptions, waitUntil } from './servers/wait-until.js';
 export {
   type StartZooKeeperOptions,

@@ -120,19 +120,22 @@ async function run(config: ClientChildConfig): Promise<void> {
   await connection?.close();
 }
 
+/**
+ * Exits once the last message is handed to the parent: a lock client that leaves a handle open (a
+ * timer, a socket) must not keep the run waiting. The history is already on disk (synchronous appends).
+ */
+function finish(message: ClientChildMessage, code: number): void {
+  if (process.send === undefined) process.exit(code);
+  process.send(message, undefined, {}, () => process.exit(code));
+}
+
 process.once('message', (config: ClientChildConfig) => {
   run(config).then(
-    () => {
-      send({ kind: 'done' });
-      process.disconnect();
-    },
-    (error: unknown) => {
-      send({
-        kind: 'error',
-        message: error instanceof Error ? (error.stack ?? error.message) : String(error),
-      });
-      process.exitCode = 1;
-      process.disconnect();
-    },
+    () => finish({ kind: 'done' }, 0),
+    (error: unknown) =>
+      finish(
+        { kind: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) },
+        1,
+      ),
   );
 });

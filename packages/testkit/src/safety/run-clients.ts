@@ -124,6 +124,7 @@ export async function runClients(options: RunClientsOptions): Promise<ClientRunR
       throw new Error(`mutant 'fencing-off' needs a resource with fencing off; ${resourceUrl} has it on`);
     }
 
+    let hookError: unknown;
     const nemesis = new HistoryWriter(join(historyDir, 'nemesis.ndjson'), 'nemesis');
     const holding = new Set<number>();
     const killed = new Set<number>();
@@ -185,7 +186,14 @@ export async function runClients(options: RunClientsOptions): Promise<ClientRunR
           const { event } = message;
           if (event.f === 'acquire' && event.type === 'ok') holding.add(proc);
           if (event.f === 'release' && event.type === 'invoke') holding.delete(proc);
-          options.onEvent?.(event, control);
+          try {
+            options.onEvent?.(event, control);
+          } catch (error) {
+            // A throwing hook (e.g. a failed expect) ends the run with that error instead of an
+            // uncaught exception in an IPC callback.
+            hookError ??= error;
+            for (const other of children) other.kill('SIGKILL');
+          }
         } else if (message.kind === 'done') done = true;
         else if (message.kind === 'error') failure = message.message;
       });
@@ -194,7 +202,8 @@ export async function runClients(options: RunClientsOptions): Promise<ClientRunR
           child.once('exit', (code, signal) => {
             unregisterPid(pid);
             holding.delete(proc);
-            if (killed.has(proc) || (done && code === 0)) resolvePromise();
+            if (hookError !== undefined) reject(hookError);
+            else if (killed.has(proc) || (done && code === 0)) resolvePromise();
             else {
               reject(
                 new Error(
@@ -221,7 +230,12 @@ export async function runClients(options: RunClientsOptions): Promise<ClientRunR
       };
       child.send(config);
     }
-    options.onStart?.(control);
+    try {
+      options.onStart?.(control);
+    } catch (error) {
+      hookError = error;
+      for (const child of children) child.kill('SIGKILL');
+    }
 
     const timeoutMs = options.timeoutMs ?? 120_000;
     let timer: NodeJS.Timeout | undefined;

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts } from './free-ports.js';
 import { httpJson } from './http-json.js';
 import { requireBinary } from './missing-binary-error.js';
 import { ServerProcess } from './server-process.js';
+import { createTempDir, removeTempDir } from './temp-dir.js';
 import { waitUntil } from './wait-until.js';
 
 /** Options for {@link startEtcd}. */
@@ -198,7 +198,7 @@ export class EtcdCluster implements AsyncDisposable {
   /** Stops every member and removes the temp directory. */
   async close(): Promise<void> {
     await Promise.all(this.members.map((member) => member.stop()));
-    rmSync(this.dir, { recursive: true, force: true });
+    removeTempDir(this.dir);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -216,7 +216,7 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdClu
   requireBinary('etcd');
   const size = options.members ?? 1;
   if (size !== 1 && size !== 3) throw new RangeError(`members must be 1 or 3, got ${String(size)}`);
-  const dir = mkdtempSync(join(tmpdir(), 'lock-testkit-etcd-'));
+  const dir = createTempDir('lock-testkit-etcd-');
   const ports = await freePorts(size * 2);
   const names = Array.from({ length: size }, (_, index) => `etcd${index}`);
   const initialCluster = names

@@ -1,6 +1,8 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
+const marker = Symbol.for('@lock/testkit/MissingBinaryError');
+
 /** The one command that installs every server binary the testkit starts. */
 export const INSTALL_COMMAND =
   'apt-get update && apt-get install -y redis-server etcd-server etcd-client zookeeper';
@@ -12,11 +14,18 @@ export const INSTALL_COMMAND =
 export class MissingBinaryError extends Error {
   /** The binary or file that was looked for. */
   readonly binary: string;
+  /** Read by {@link MissingBinaryError.isInstance}; a `Symbol.for` key is shared by every copy of the package. */
+  readonly [marker] = true;
 
   constructor(binary: string) {
     super(`${binary} was not found on this machine. Install the servers with: ${INSTALL_COMMAND}`);
     this.name = 'MissingBinaryError';
     this.binary = binary;
+  }
+
+  /** True for a MissingBinaryError from any copy of this package (ESM and CJS builds are two copies). */
+  static isInstance(value: unknown): value is MissingBinaryError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true;
   }
 }
 

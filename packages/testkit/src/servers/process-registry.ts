@@ -9,6 +9,8 @@ import { childScriptPath } from './child-script.js';
  * signal handlers must find every server no matter which handle started it.
  */
 const livePids = new Set<number>();
+/** Temp directories to remove on the way out, after their processes are killed. */
+const tempDirs = new Set<string>();
 let handlersInstalled = false;
 let reaper: { child: ChildProcess; dir: string; pidFile: string } | undefined;
 
@@ -34,7 +36,23 @@ export function unregisterPid(pid: number): void {
   if (livePids.delete(pid)) writePidFile();
 }
 
-/** Sends SIGKILL to every registered PID, synchronously; used on the way out. */
+/**
+ * Registers a temp directory to remove if this process exits or dies before the owner removes it
+ * (the reaper removes it too, after killing the PIDs that might still write there).
+ */
+export function registerTempDir(dir: string): void {
+  installHandlers();
+  tempDirs.add(dir);
+  ensureReaper();
+  writePidFile();
+}
+
+/** Forgets a temp directory its owner removed. */
+export function unregisterTempDir(dir: string): void {
+  if (tempDirs.delete(dir)) writePidFile();
+}
+
+/** Sends SIGKILL to every registered PID and removes registered temp dirs, synchronously; used on the way out. */
 export function killRegisteredPidsSync(): void {
   for (const pid of livePids) {
     try {
@@ -44,6 +62,8 @@ export function killRegisteredPidsSync(): void {
     }
   }
   livePids.clear();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
   stopReaper();
 }
 
@@ -51,7 +71,9 @@ function writePidFile(): void {
   if (reaper === undefined) return;
   // Write-then-rename (atomic within one directory) so the reaper never reads a half-written list.
   const temporary = `${reaper.pidFile}.tmp`;
-  writeFileSync(temporary, [...livePids].join('\n'));
+  // One entry per line: a PID, or `dir <path>` for a directory to remove afterwards.
+  const lines = [...[...livePids].map(String), ...[...tempDirs].map((dir) => `dir ${dir}`)];
+  writeFileSync(temporary, lines.join('\n'));
   renameSync(temporary, reaper.pidFile);
 }
 

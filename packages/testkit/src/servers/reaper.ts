@@ -3,7 +3,8 @@
  * parent started. A SIGKILLed process runs no 'exit' handler, so without it every redis/etcd/java child
  * would be orphaned on loopback ports.
  *
- * Usage: `node reaper.js <parentPid> <pidFile>`. The parent rewrites `pidFile` (one PID per line)
+ * Usage: `node reaper.js <parentPid> <pidFile>`. The parent rewrites `pidFile` (one PID per line, or
+ * `dir <path>` for a temp directory to remove after the kills)
  * whenever it starts or stops a server; the reaper re-reads it on each poll so it always kills the
  * current set. It exits by itself once the parent is gone and the PIDs are killed.
  */
@@ -29,21 +30,24 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function readPids(): number[] {
+function readEntries(): { pids: number[]; dirs: string[] } {
+  let lines: string[];
   try {
-    return readFileSync(pidFile as string, 'utf8')
-      .split('\n')
-      .map((line) => Number(line.trim()))
-      .filter((pid) => Number.isInteger(pid) && pid > 0);
+    lines = readFileSync(pidFile as string, 'utf8').split('\n');
   } catch {
-    return [];
+    lines = [];
   }
+  return {
+    pids: lines.map((line) => Number(line.trim())).filter((pid) => Number.isInteger(pid) && pid > 0),
+    dirs: lines.filter((line) => line.startsWith('dir /')).map((line) => line.slice(4)),
+  };
 }
 
 const timer = setInterval(() => {
   // Re-parenting also reveals the death: once the parent is gone our ppid changes.
   if (isAlive(parentPid) && process.ppid === parentPid) return;
-  for (const pid of readPids()) {
+  const { pids, dirs } = readEntries();
+  for (const pid of pids) {
     try {
       // SIGCONT first is unnecessary: SIGKILL also ends a stopped process.
       process.kill(pid, 'SIGKILL');
@@ -51,6 +55,7 @@ const timer = setInterval(() => {
       // Already gone.
     }
   }
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   rmSync(dirname(pidFile as string), { recursive: true, force: true });
   clearInterval(timer);
 }, POLL_MS);

@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-ports.js';
 import { requireBinary } from './missing-binary-error.js';
 import { parseInfo, type RespReply, respCommand } from './resp-client.js';
 import { ServerProcess } from './server-process.js';
+import { createTempDir, removeTempDir } from './temp-dir.js';
 
 /** Options for {@link startRedis}. */
 export interface StartRedisOptions {
@@ -120,7 +119,7 @@ export class RedisServer implements AsyncDisposable {
   /** Stops the server and removes its temp directory. */
   async close(): Promise<void> {
     await this.process.stop();
-    rmSync(this.dir, { recursive: true, force: true });
+    removeTempDir(this.dir);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -138,14 +137,14 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   // A free port can be taken by someone else between probing and binding; try a fresh one then.
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'lock-testkit-redis-'));
+    const dir = createTempDir('lock-testkit-redis-');
     const server = new RedisServer(port, dir, redisArgs(port, dir, options), options.readyTimeoutMs);
     try {
       await server.start();
       return server;
     } catch (error) {
       const portTaken = server.logTail().includes('Address already in use');
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
       if (!portTaken || attempt >= 3) throw error;
     }
   }

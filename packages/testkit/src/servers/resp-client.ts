@@ -123,12 +123,20 @@ function parseReply(buffer: Buffer, start: number): Parsed {
   }
 }
 
-/** Opens a connection, sends one command, closes; for one-off admin commands. */
+/** How long {@link respCommand} waits for a reply before giving up. */
+export const RESP_COMMAND_TIMEOUT_MS = 5_000;
+
+/**
+ * Opens a connection, sends one command, closes; for one-off admin commands. Rejects after
+ * {@link RESP_COMMAND_TIMEOUT_MS}, so a paused (SIGSTOPped) server cannot hang a readiness probe.
+ */
 export async function respCommand(port: number, ...args: Array<string | number>): Promise<RespReply> {
   const client = await RespClient.connect(port);
+  const timer = setTimeout(() => client.close(), RESP_COMMAND_TIMEOUT_MS);
   try {
     return await client.command(...args);
   } finally {
+    clearTimeout(timer);
     client.close();
   }
 }

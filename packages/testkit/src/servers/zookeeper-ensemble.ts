@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fourLetterWord } from './four-letter-word.js';
 import { freePorts } from './free-ports.js';
 import { requireBinary } from './missing-binary-error.js';
 import { ServerProcess } from './server-process.js';
+import { createTempDir, removeTempDir } from './temp-dir.js';
 import { waitUntil } from './wait-until.js';
 
 const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
@@ -183,7 +183,7 @@ export class ZooKeeperEnsemble implements AsyncDisposable {
   /** Stops every server and removes the temp directory. */
   async close(): Promise<void> {
     await Promise.all(this.servers.map((server) => server.stop()));
-    rmSync(this.dir, { recursive: true, force: true });
+    removeTempDir(this.dir);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -205,7 +205,7 @@ export async function startZooKeeper(options: StartZooKeeperOptions = {}): Promi
   const size = options.servers ?? 1;
   if (size !== 1 && size !== 3) throw new RangeError(`servers must be 1 or 3, got ${String(size)}`);
   const ensemble = size > 1;
-  const dir = mkdtempSync(join(tmpdir(), 'lock-testkit-zk-'));
+  const dir = createTempDir('lock-testkit-zk-');
   const ports = await freePorts(ensemble ? size * 3 : 1);
   const portsOf = (index: number) => ({
     client: ports[index]!,
