@@ -1,0 +1,186 @@
+import type { Capabilities, CapabilityProfile, Durability, LockScope } from '@lock/core';
+
+/** The kinds of backend a configuration can name. */
+export type BackendKind = 'mutex' | 'shared-mutex' | 'trylock' | 'redis' | 'redlock' | 'etcd' | 'zk';
+
+/**
+ * What a caller declares it needs from the locks of one name or name pattern. Every field is optional; an
+ * omitted field asks nothing, so `{}` accepts the lightest backend there is.
+ */
+export interface LockNeeds {
+  /** Who must be excluded: tasks of one process, the worker threads of one process, or many machines. Default `process`. */
+  scope?: LockScope | undefined;
+  /**
+   * The weakest durability acceptable, i.e. whether a server failure may lose the lock: `memory` (only the
+   * process matters), `single-node` (one server's loss loses it), `replicated-async` (a failover can lose
+   * it), `consensus` (a quorum agrees on every grant). Default `memory`.
+   */
+  durability?: Durability | undefined;
+  /** `true`: grants must carry a fencing token that is monotonic across holders. Default `false`. */
+  fencing?: boolean | undefined;
+  /**
+   * `true` (default): callers wait in line for the lock. `false`: preempt, i.e. try once and give up when it
+   * is held (the chapter's order grab), which any backend can do and a trylock does best.
+   */
+  blocking?: boolean | undefined;
+  /** Highest acceptable median latency of one uncontended acquire + release, in ms. */
+  maxLatencyMs?: number | undefined;
+  /**
+   * Lowest acceptable throughput, in acquire + release pairs per second over all the names of the policy.
+   * A backend sharded over N clusters offers N times the throughput of one.
+   */
+  minOpsPerSec?: number | undefined;
+}
+
+/** {@link LockNeeds} with every default filled in. */
+export interface ResolvedNeeds {
+  readonly scope: LockScope;
+  readonly durability: Durability;
+  readonly fencing: boolean;
+  readonly blocking: boolean;
+  readonly maxLatencyMs: number | undefined;
+  readonly minOpsPerSec: number | undefined;
+}
+
+/** A policy: the needs of every lock name matching a pattern, optionally pinned to one backend. */
+export interface PolicyConfig extends LockNeeds {
+  /** Use this configured backend (by its entry name) and no other; it must still meet the needs. */
+  backend?: string | undefined;
+}
+
+/**
+ * Connection settings of one cluster (one independent server or server group). Which fields apply depends
+ * on the backend's kind; the backend package validates them again with its own `createProvider(config)`.
+ */
+export interface ClusterSettings {
+  /** Stable id of the cluster for rendezvous hashing; defaults to its address (url, endpoints, connection string). */
+  id?: string | undefined;
+  /** redis: `redis://host:port` (or `rediss://`). */
+  url?: string | undefined;
+  /** etcd: client URLs of the members. redlock: the independent Redis instances' URLs. */
+  endpoints?: string[] | undefined;
+  /** zk: `host:port,host:port`. */
+  connectionString?: string | undefined;
+  /** redis, etcd: key prefix. */
+  prefix?: string | undefined;
+  /** zk: root node of the lock nodes. */
+  root?: string | undefined;
+  /** redis, redlock, etcd: default lease length in ms. */
+  ttlMs?: number | undefined;
+  /** redis: replicas that must acknowledge a grant (`WAIT`), which makes the lock survive a failover more often. */
+  waitReplicas?: number | undefined;
+  /** zk: requested session timeout in ms. */
+  sessionTimeoutMs?: number | undefined;
+  /** Extra backend-specific settings, passed to `createProvider` as they are. */
+  options?: Record<string, unknown> | undefined;
+}
+
+/** One backend entry of the configuration. */
+export interface BackendConfig extends ClusterSettings {
+  /** Which backend. */
+  kind: BackendKind;
+  /** Speed figures to select by instead of the kind's defaults (from a benchmark or your own measurement). */
+  profile?: DeclaredProfile | undefined;
+  /**
+   * Several independent clusters of this kind: lock names are spread over them by rendezvous hashing, so a
+   * name always maps to one cluster and adding a cluster moves about 1/N of the names. Each entry's settings
+   * override the entry's own.
+   */
+  clusters?: ClusterSettings[] | undefined;
+}
+
+/** Profile figures a configuration may declare. */
+export interface DeclaredProfile {
+  /** Median latency of one uncontended acquire + release, in ms. */
+  acquireReleaseP50Ms: number;
+  /** Acquire + release pairs per second on one lock, for one cluster. */
+  opsPerSec: number;
+  /** Where the figures come from. Default `declared`. */
+  source?: 'benchmark' | 'declared' | undefined;
+}
+
+/**
+ * The selector's configuration, as read from `lock.config.json`.
+ *
+ * @example
+ * ```json
+ * {
+ *   "backends": {
+ *     "cache": { "kind": "redis", "url": "redis://127.0.0.1:6379" },
+ *     "coord": { "kind": "etcd", "endpoints": ["http://127.0.0.1:2379"] }
+ *   },
+ *   "policies": {
+ *     "orders:*": { "scope": "cluster", "durability": "consensus", "fencing": true },
+ *     "*": { "scope": "cluster" }
+ *   }
+ * }
+ * ```
+ */
+export interface SelectorConfig {
+  /** Configured backends by entry name. */
+  backends?: Record<string, BackendConfig> | undefined;
+  /**
+   * Needs by lock-name pattern (`*` matches any run of characters, `?` one character). An exact name wins
+   * over patterns; among patterns the one with the most literal characters wins, then the first declared.
+   */
+  policies?: Record<string, PolicyConfig> | undefined;
+  /**
+   * The in-process backends that need no server and no configuration (`mutex`, `shared-mutex`, `trylock`)
+   * are candidates unless listed here as `false`, or all of them when this is `false`.
+   */
+  builtins?: boolean | Partial<Record<'mutex' | 'shared-mutex' | 'trylock', boolean>> | undefined;
+}
+
+/** One candidate as the selector sees it: a backend entry with its capabilities and profile. */
+export interface CandidateBackend {
+  /** Entry name in the configuration (`mutex`, `shared-mutex`, `trylock` for built-ins). */
+  readonly name: string;
+  readonly kind: BackendKind;
+  /** True for a built-in in-process backend that the configuration does not list. */
+  readonly builtin: boolean;
+  /** What the backend guarantees, as declared for its kind and settings (replaced by the provider's own once it exists). */
+  readonly capabilities: Capabilities;
+  /** Speed figures per cluster, or `undefined` when unknown. */
+  readonly profile: CapabilityProfile | undefined;
+  /** Number of independent clusters the names are spread over (1 unless sharded). */
+  readonly clusters: number;
+  /** Why the backend cannot be used at all (its package is missing, say), or `undefined`. */
+  readonly unavailable: string | undefined;
+}
+
+/** The selector's verdict on one candidate for one set of needs. */
+export interface CandidateReport {
+  /** The backend entry's name. */
+  readonly backend: string;
+  readonly kind: BackendKind;
+  /** Whether it meets every need. */
+  readonly qualifies: boolean;
+  /** Whether it is the one chosen (the first qualifying candidate in rank order). */
+  readonly chosen: boolean;
+  /** Why it was taken or refused, one line per need, e.g. `durability single-node < consensus required`. */
+  readonly reasons: readonly string[];
+  /** The needs it failed, e.g. `durability >= consensus`. */
+  readonly unmet: readonly string[];
+  readonly capabilities: Capabilities;
+  readonly profile: CapabilityProfile | undefined;
+  readonly clusters: number;
+}
+
+/** What `selector.explain(name)` returns. */
+export interface Explanation {
+  /** The lock name asked about. */
+  readonly name: string;
+  /** The policy pattern that matched it. */
+  readonly policy: string;
+  /** The needs, defaults filled in. */
+  readonly needs: ResolvedNeeds;
+  /** Every candidate, ranked: qualifying ones first, best first. */
+  readonly candidates: readonly CandidateReport[];
+  /** The chosen backend entry, or `undefined` when none qualifies. */
+  readonly chosen: string | undefined;
+  /** For a sharded backend, the cluster (index and id) this name maps to. */
+  readonly cluster: { readonly index: number; readonly id: string } | undefined;
+}
+
+/** Loads a backend package by name; defaults to a dynamic `import()`. */
+export type ModuleLoader = (packageName: string) => Promise<unknown>;

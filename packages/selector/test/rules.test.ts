@@ -1,0 +1,310 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BACKEND_KINDS,
+  type BackendKind,
+  type CandidateBackend,
+  combineNeeds,
+  type LockNeeds,
+  rankCandidates,
+  resolveNeeds,
+} from '../src/index.js';
+
+/** A candidate as the selector builds it from a config entry of this kind (declared capabilities and profile). */
+function candidate(
+  name: string,
+  kind: BackendKind,
+  extra: {
+    waitReplicas?: number;
+    connectionString?: string;
+    p50?: number;
+    ops?: number;
+    clusters?: number;
+    unavailable?: string;
+  } = {},
+): CandidateBackend {
+  const info = BACKEND_KINDS[kind];
+  return {
+    name,
+    kind,
+    builtin: info.builtin,
+    capabilities: info.capabilities({
+      waitReplicas: extra.waitReplicas,
+      connectionString: extra.connectionString,
+    }),
+    profile:
+      extra.p50 === undefined
+        ? info.defaultProfile
+        : { acquireReleaseP50Ms: extra.p50, opsPerSec: extra.ops ?? 1000, source: 'declared' },
+    clusters: extra.clusters ?? 1,
+    unavailable: extra.unavailable,
+  };
+}
+
+const builtins = [
+  candidate('mutex', 'mutex'),
+  candidate('shared-mutex', 'shared-mutex'),
+  candidate('trylock', 'trylock'),
+];
+const redis = candidate('cache', 'redis');
+const redisReplicated = candidate('cache-ha', 'redis', { waitReplicas: 1 });
+const redlock = candidate('quorum', 'redlock');
+const etcd = candidate('coord', 'etcd');
+const zk = candidate('zoo', 'zk', { connectionString: '127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183' });
+const zkStandalone = candidate('zoo1', 'zk', { connectionString: '127.0.0.1:2181' });
+
+interface Case {
+  title: string;
+  needs: LockNeeds;
+  backends: CandidateBackend[];
+  chosen?: string;
+  unmet?: string[];
+  refusal?: [string, string];
+}
+
+// The chapter's advice as a table: needs x configured backends -> choice or refusal.
+const cases: Case[] = [
+  {
+    title: 'one process: the in-process mutex',
+    needs: {},
+    backends: [...builtins, redis, etcd],
+    chosen: 'mutex',
+  },
+  {
+    title: 'worker threads: the shared-memory mutex',
+    needs: { scope: 'threads' },
+    backends: [...builtins, redis],
+    chosen: 'shared-mutex',
+  },
+  {
+    title: 'one process, preempt: the trylock (lightest, never waits)',
+    needs: { blocking: false },
+    backends: builtins,
+    chosen: 'trylock',
+  },
+  {
+    title: 'blocking: trylock refused',
+    needs: {},
+    backends: [builtins[2]!],
+    unmet: ['blocking'],
+    refusal: ['trylock', 'cannot wait in line (waiting: none), blocking required'],
+  },
+  {
+    title: 'threads, preempt: the shared mutex (the trylock provider is per process)',
+    needs: { scope: 'threads', blocking: false },
+    backends: builtins,
+    chosen: 'shared-mutex',
+    refusal: ['trylock', 'scope process < threads required'],
+  },
+  {
+    title: 'cluster, losing a lock on failure is fine: redis over etcd',
+    needs: { scope: 'cluster' },
+    backends: [...builtins, etcd, redis],
+    chosen: 'cache',
+  },
+  {
+    title: 'cluster, single-node durability: redis',
+    needs: { scope: 'cluster', durability: 'single-node' },
+    backends: [...builtins, zk, redis],
+    chosen: 'cache',
+  },
+  {
+    title: 'cluster, must survive a failover: consensus',
+    needs: { scope: 'cluster', durability: 'consensus' },
+    backends: [...builtins, redis, etcd],
+    chosen: 'coord',
+    refusal: ['cache', 'durability single-node < consensus required'],
+  },
+  {
+    title: 'consensus: zk or etcd, the faster by profile',
+    needs: { scope: 'cluster', durability: 'consensus' },
+    backends: [etcd, zk],
+    chosen: 'zoo',
+  },
+  {
+    title: 'consensus with only redis: error naming durability',
+    needs: { scope: 'cluster', durability: 'consensus' },
+    backends: [...builtins, redis, redisReplicated],
+    unmet: ['durability >= consensus'],
+  },
+  {
+    title: 'replicated-async: redis with WAIT qualifies, plain redis does not',
+    needs: { scope: 'cluster', durability: 'replicated-async' },
+    backends: [redis, redisReplicated],
+    chosen: 'cache-ha',
+    refusal: ['cache', 'durability single-node < replicated-async required'],
+  },
+  {
+    title: 'fencing: redlock refused, redis taken',
+    needs: { scope: 'cluster', durability: 'replicated-async', fencing: true },
+    backends: [redlock, redisReplicated],
+    chosen: 'cache-ha',
+    refusal: ['quorum', 'no monotonic fencing token, fencing required'],
+  },
+  {
+    title: 'fencing with only redlock: error',
+    needs: { scope: 'cluster', fencing: true },
+    backends: [redlock],
+    unmet: ['fencing'],
+  },
+  {
+    title: 'redlock never waits: refused for blocking needs',
+    needs: { scope: 'cluster' },
+    backends: [redlock],
+    unmet: ['blocking'],
+  },
+  {
+    title: 'redlock serves a preempting grab when replication suffices',
+    needs: { scope: 'cluster', durability: 'replicated-async', blocking: false },
+    backends: [redlock, etcd],
+    chosen: 'quorum',
+  },
+  {
+    title: 'a standalone zookeeper is a single node, not consensus',
+    needs: { scope: 'cluster', durability: 'consensus' },
+    backends: [zkStandalone, etcd],
+    chosen: 'coord',
+    refusal: ['zoo1', 'durability single-node < consensus required'],
+  },
+  {
+    title: 'process scope with no builtins: a cluster lock still covers it',
+    needs: {},
+    backends: [etcd, redis],
+    chosen: 'cache',
+  },
+  {
+    title: 'cluster with only builtins: error naming scope',
+    needs: { scope: 'cluster' },
+    backends: builtins,
+    unmet: ['scope >= cluster'],
+    refusal: ['mutex', 'scope process < cluster required'],
+  },
+  {
+    title: 'latency bound refuses the consensus stores',
+    needs: { scope: 'cluster', maxLatencyMs: 1 },
+    backends: [etcd, zk, redis],
+    chosen: 'cache',
+    refusal: ['coord', 'p50 5 ms > 1 ms allowed (declared)'],
+  },
+  {
+    title: 'latency bound nobody meets',
+    needs: { scope: 'cluster', durability: 'consensus', maxLatencyMs: 1 },
+    backends: [etcd, zk],
+    unmet: ['p50 <= 1 ms'],
+  },
+  {
+    title: 'durability and latency failed by different backends: their combination is unmet',
+    needs: { scope: 'cluster', durability: 'consensus', maxLatencyMs: 1 },
+    backends: [etcd, redis],
+    unmet: ['p50 <= 1 ms', 'durability >= consensus'],
+  },
+  {
+    title: 'throughput: one etcd is not enough',
+    needs: { scope: 'cluster', durability: 'consensus', minOpsPerSec: 500 },
+    backends: [etcd],
+    unmet: ['>= 500 ops/s'],
+    refusal: ['coord', 'throughput 200 ops/s < 500 ops/s required (declared)'],
+  },
+  {
+    title: 'throughput: three etcd clusters sharded are',
+    needs: { scope: 'cluster', durability: 'consensus', minOpsPerSec: 500 },
+    backends: [etcd, candidate('coord3', 'etcd', { clusters: 3 })],
+    chosen: 'coord3',
+  },
+  {
+    title: 'declared profile overrides the kind default',
+    needs: { scope: 'cluster', maxLatencyMs: 0.5 },
+    backends: [candidate('far', 'redis', { p50: 2 }), candidate('near', 'redis', { p50: 0.3 })],
+    chosen: 'near',
+  },
+  {
+    title: 'equal candidates keep configuration order',
+    needs: { scope: 'cluster' },
+    backends: [candidate('a', 'redis', { p50: 1 }), candidate('b', 'redis', { p50: 1 })],
+    chosen: 'a',
+  },
+  {
+    title: 'preempt with process scope: an in-process lock is lighter than a cluster lock',
+    needs: { blocking: false },
+    backends: [redis, ...builtins],
+    chosen: 'trylock',
+  },
+  {
+    title: 'an uninstalled candidate is refused with the install command',
+    needs: {},
+    backends: [
+      candidate('mutex', 'mutex', { unavailable: 'not installed (npm install @lock/mutex)' }),
+      redis,
+    ],
+    chosen: 'cache',
+    refusal: ['mutex', 'not installed (npm install @lock/mutex)'],
+  },
+];
+
+describe('selection rules', () => {
+  it.each(cases)('$title', (testCase) => {
+    const ranked = rankCandidates(resolveNeeds(testCase.needs), testCase.backends);
+    expect(ranked).toHaveLength(testCase.backends.length);
+    if (testCase.chosen !== undefined) {
+      expect(ranked[0]!.backend).toBe(testCase.chosen);
+      expect(ranked[0]!.chosen).toBe(true);
+      expect(ranked[0]!.reasons[0]).toMatch(/^chosen: /);
+      expect(ranked.filter((report) => report.chosen)).toHaveLength(1);
+    } else {
+      expect(ranked.every((report) => !report.qualifies && !report.chosen)).toBe(true);
+      const unmet = new Set(ranked.flatMap((report) => report.unmet));
+      for (const need of testCase.unmet!) expect(unmet).toContain(need);
+    }
+    if (testCase.refusal !== undefined) {
+      const [backend, reason] = testCase.refusal;
+      const report = ranked.find((item) => item.backend === backend)!;
+      expect(report.qualifies).toBe(false);
+      expect(report.reasons).toContain(reason);
+    }
+    // Qualifying candidates always come before refused ones.
+    const firstRefused = ranked.findIndex((report) => !report.qualifies);
+    if (firstRefused >= 0) expect(ranked.slice(firstRefused).every((report) => !report.qualifies)).toBe(true);
+  });
+
+  it('a pinned backend is the only candidate, and it must still meet the needs', () => {
+    const needs = resolveNeeds({ scope: 'cluster', durability: 'consensus' });
+    const pinnedOk = rankCandidates(needs, [zk, etcd], 'coord');
+    expect(pinnedOk[0]!.backend).toBe('coord');
+    expect(pinnedOk.find((report) => report.backend === 'zoo')!.reasons).toEqual([
+      'the policy pins backend "coord"',
+    ]);
+    const pinnedWeak = rankCandidates(needs, [redis, etcd], 'cache');
+    expect(pinnedWeak.some((report) => report.chosen)).toBe(false);
+  });
+
+  it('qualifying runners-up say why they ranked lower', () => {
+    const ranked = rankCandidates(resolveNeeds({ scope: 'cluster' }), [etcd, redis]);
+    expect(ranked.map((report) => report.backend)).toEqual(['cache', 'coord']);
+    expect(ranked[1]!.reasons[0]).toBe('qualifies, ranked 2: heavier machinery (consensus)');
+  });
+
+  it('extra needs combine with the policy: the stricter of each wins', () => {
+    const base = resolveNeeds({
+      scope: 'threads',
+      durability: 'single-node',
+      maxLatencyMs: 5,
+      minOpsPerSec: 10,
+    });
+    const combined = combineNeeds(base, {
+      scope: 'cluster',
+      durability: 'memory',
+      fencing: true,
+      maxLatencyMs: 9,
+      minOpsPerSec: 20,
+      blocking: false,
+    });
+    expect(combined).toEqual({
+      scope: 'cluster',
+      durability: 'single-node',
+      fencing: true,
+      blocking: false,
+      maxLatencyMs: 5,
+      minOpsPerSec: 20,
+    });
+    expect(combineNeeds(base, undefined)).toBe(base);
+  });
+});
