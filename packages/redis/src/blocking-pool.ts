@@ -23,7 +23,15 @@ export class BlockingPool {
   }
 
   take(): RedisLockClient {
-    const connection = this.idle.pop() ?? this.source.duplicate();
+    let connection = this.idle.pop();
+    if (connection === undefined) {
+      connection = this.source.duplicate();
+      // Failures reach the waiter through its BLPOP; no console noise from the pool's own connections.
+      (connection as unknown as { on?: (event: string, listener: () => void) => void }).on?.(
+        'error',
+        () => {},
+      );
+    }
     this.busy.add(connection);
     return connection;
   }

@@ -72,7 +72,8 @@ export function createProvider(config: RedisProviderConfig): RedisLockProvider |
     const endpoints = config.redlock.endpoints;
     if (!Array.isArray(endpoints))
       throw new InvalidArgumentError('config.redlock.endpoints', endpoints, 'an array of redis:// URLs');
-    endpoints.forEach((endpoint, index) => parseEndpoint(endpoint, `config.redlock.endpoints[${index}]`));
+    for (const [index, endpoint] of endpoints.entries())
+      parseEndpoint(endpoint, `config.redlock.endpoints[${index}]`);
     return renamed(
       (field) =>
         REDLOCK_FIELDS.has(field.split(/[.[]/)[0]!) ? `config.redlock.${field}` : `config.${field}`,

@@ -125,6 +125,7 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
       (typeof options.connection === 'string'
         ? (new Redis(options.connection) as unknown as RedisLockClient)
         : (new Redis(options.connection as RedisOptions) as unknown as RedisLockClient));
+    if (this.ownsClient) quietErrors(this.client);
     this.capabilities = Object.freeze({
       backend: 'redis',
       scope: 'cluster',
@@ -227,4 +228,12 @@ export function assertUsableClient(client: unknown, parameter: string): asserts 
       client,
       `a client in normal mode (this one is in ${mode} mode)`,
     );
+}
+
+/**
+ * ioredis prints every connection error of a client without an 'error' listener. For connections this package
+ * opened, the failures that matter reach the caller through the commands they break, so keep the console quiet.
+ */
+export function quietErrors(client: RedisLockClient): void {
+  (client as unknown as { on?: (event: string, listener: () => void) => void }).on?.('error', () => {});
 }

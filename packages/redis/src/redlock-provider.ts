@@ -11,7 +11,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { closeClient } from './close-client.js';
 import { parseEndpoint, validateInstanceIds } from './endpoint.js';
 import type { RedisLockClient } from './redis-client.js';
-import { assertUsableClient } from './redis-lock-provider.js';
+import { assertUsableClient, quietErrors } from './redis-lock-provider.js';
 import { type RedlockBackend, RedlockLock } from './redlock-lock.js';
 
 /** Options of a {@link RedlockProvider}. */
@@ -93,7 +93,8 @@ export class RedlockProvider extends BaseProvider<RedlockLock> {
     } else {
       if (!Array.isArray(options.clients))
         throw new InvalidArgumentError('options.clients', options.clients, 'an array of ioredis clients');
-      options.clients.forEach((client, index) => assertUsableClient(client, `options.clients[${index}]`));
+      for (const [index, client] of options.clients.entries())
+        assertUsableClient(client, `options.clients[${index}]`);
       endpoints = options.clients.map((client, index) =>
         client.options?.host !== undefined && client.options.port !== undefined
           ? `${client.options.host === 'localhost' ? '127.0.0.1' : client.options.host}:${client.options.port}`
