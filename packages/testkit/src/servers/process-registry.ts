@@ -4,19 +4,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childScriptPath } from './child-script.js';
 
+interface RegistryState {
+  /** Every PID this process spawned and has not yet seen exit. */
+  livePids: Set<number>;
+  /** Temp directories to remove on the way out, after their processes are killed. */
+  tempDirs: Set<string>;
+  handlersInstalled: boolean;
+  reaper: { child: ChildProcess; dir: string; pidFile: string } | undefined;
+}
+
 /**
- * Every PID this process spawned and has not yet seen exit. Module state on purpose: the exit and
- * signal handlers must find every server no matter which handle started it.
+ * One registry per process, kept on globalThis under a `Symbol.for` key: the ESM and CJS builds, and
+ * vitest's per-file module instances, must share one set of PIDs, one reaper and one set of exit handlers.
  */
-const livePids = new Set<number>();
-/** Temp directories to remove on the way out, after their processes are killed. */
-const tempDirs = new Set<string>();
-let handlersInstalled = false;
-let reaper: { child: ChildProcess; dir: string; pidFile: string } | undefined;
+const state: RegistryState = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('@lock/testkit/process-registry')
+] ??= {
+  livePids: new Set<number>(),
+  tempDirs: new Set<string>(),
+  handlersInstalled: false,
+  reaper: undefined,
+} satisfies RegistryState) as RegistryState;
 
 /** PIDs of spawned processes (servers, resource and client children) that have not exited yet. */
 export function registeredPids(): number[] {
-  return [...livePids];
+  return [...state.livePids];
 }
 
 /**
@@ -26,14 +38,14 @@ export function registeredPids(): number[] {
  */
 export function registerPid(pid: number): void {
   installHandlers();
-  livePids.add(pid);
+  state.livePids.add(pid);
   ensureReaper();
   writePidFile();
 }
 
 /** Forgets a PID after its process exited. */
 export function unregisterPid(pid: number): void {
-  if (livePids.delete(pid)) writePidFile();
+  if (state.livePids.delete(pid)) writePidFile();
 }
 
 /**
@@ -42,43 +54,43 @@ export function unregisterPid(pid: number): void {
  */
 export function registerTempDir(dir: string): void {
   installHandlers();
-  tempDirs.add(dir);
+  state.tempDirs.add(dir);
   ensureReaper();
   writePidFile();
 }
 
 /** Forgets a temp directory its owner removed. */
 export function unregisterTempDir(dir: string): void {
-  if (tempDirs.delete(dir)) writePidFile();
+  if (state.tempDirs.delete(dir)) writePidFile();
 }
 
 /** Sends SIGKILL to every registered PID and removes registered temp dirs, synchronously; used on the way out. */
 export function killRegisteredPidsSync(): void {
-  for (const pid of livePids) {
+  for (const pid of state.livePids) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       // Already gone.
     }
   }
-  livePids.clear();
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
+  state.livePids.clear();
+  for (const dir of state.tempDirs) rmSync(dir, { recursive: true, force: true });
+  state.tempDirs.clear();
   stopReaper();
 }
 
 function writePidFile(): void {
-  if (reaper === undefined) return;
+  if (state.reaper === undefined) return;
   // Write-then-rename (atomic within one directory) so the reaper never reads a half-written list.
-  const temporary = `${reaper.pidFile}.tmp`;
+  const temporary = `${state.reaper.pidFile}.tmp`;
   // One entry per line: a PID, or `dir <path>` for a directory to remove afterwards.
-  const lines = [...[...livePids].map(String), ...[...tempDirs].map((dir) => `dir ${dir}`)];
+  const lines = [...[...state.livePids].map(String), ...[...state.tempDirs].map((dir) => `dir ${dir}`)];
   writeFileSync(temporary, lines.join('\n'));
-  renameSync(temporary, reaper.pidFile);
+  renameSync(temporary, state.reaper.pidFile);
 }
 
 function ensureReaper(): void {
-  if (reaper !== undefined) return;
+  if (state.reaper !== undefined) return;
   const dir = mkdtempSync(join(tmpdir(), 'lock-testkit-reaper-'));
   const pidFile = join(dir, 'pids');
   writeFileSync(pidFile, '');
@@ -88,23 +100,23 @@ function ensureReaper(): void {
     stdio: 'ignore',
   });
   child.unref();
-  reaper = { child, dir, pidFile };
+  state.reaper = { child, dir, pidFile };
 }
 
 function stopReaper(): void {
-  if (reaper === undefined) return;
+  if (state.reaper === undefined) return;
   try {
-    if (reaper.child.pid !== undefined) process.kill(reaper.child.pid, 'SIGKILL');
+    if (state.reaper.child.pid !== undefined) process.kill(state.reaper.child.pid, 'SIGKILL');
   } catch {
     // Already gone.
   }
-  rmSync(reaper.dir, { recursive: true, force: true });
-  reaper = undefined;
+  rmSync(state.reaper.dir, { recursive: true, force: true });
+  state.reaper = undefined;
 }
 
 function installHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
+  if (state.handlersInstalled) return;
+  state.handlersInstalled = true;
   process.on('exit', killRegisteredPidsSync);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
