@@ -1,23 +1,43 @@
 import { InvalidArgumentError } from '@lock/core';
 import { MutexProvider } from './mutex-provider.js';
+import { SharedMutexProvider } from './shared-mutex-provider.js';
 
 /** JSON-friendly configuration of {@link createProvider}. */
 export interface MutexConfig {
-  /** `'mutex'` (one process, the default). */
-  backend?: 'mutex';
+  /** `'mutex'` (one process, the default) or `'shared-mutex'` (all worker threads of a process). */
+  backend?: 'mutex' | 'shared-mutex';
+  /** `'shared-mutex'` only: named slots in the table. Default 256. */
+  capacity?: number;
+  /** `'shared-mutex'` only: most threads queued for one lock at once, a power of two. Default 64. */
+  maxThreads?: number;
 }
 
 /** Builds a provider from a config object, as the selector and the `lock` CLI do. */
-export function createProvider(config: MutexConfig = {}): MutexProvider {
+export function createProvider(config: MutexConfig & { backend: 'shared-mutex' }): SharedMutexProvider;
+export function createProvider(config?: MutexConfig): MutexProvider | SharedMutexProvider;
+export function createProvider(config: MutexConfig = {}): MutexProvider | SharedMutexProvider {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new InvalidArgumentError('config', config, 'a configuration object');
   }
+  const backend = config.backend ?? 'mutex';
+  if (backend !== 'mutex' && backend !== 'shared-mutex') {
+    throw new InvalidArgumentError('config.backend', config.backend, "'mutex' or 'shared-mutex'");
+  }
   for (const [key, value] of Object.entries(config)) {
-    if (key === 'backend') {
-      if (value !== 'mutex') throw new InvalidArgumentError('config.backend', value, "'mutex'");
-    } else {
-      throw new InvalidArgumentError(`config.${key}`, value, 'a known option (backend)');
+    if (key === 'backend') continue;
+    if (backend === 'mutex' || (key !== 'capacity' && key !== 'maxThreads')) {
+      throw new InvalidArgumentError(
+        `config.${key}`,
+        value,
+        backend === 'mutex'
+          ? 'no such option for backend "mutex"'
+          : 'a known option (backend, capacity, maxThreads)',
+      );
+    }
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+      throw new InvalidArgumentError(`config.${key}`, value, 'an integer');
     }
   }
-  return new MutexProvider();
+  if (backend === 'mutex') return new MutexProvider();
+  return new SharedMutexProvider({ capacity: config.capacity, maxThreads: config.maxThreads });
 }

@@ -218,3 +218,17 @@ describe('MutexProvider', () => {
     expect(provider.size).toBe(0);
   });
 });
+
+describe('createProvider', () => {
+  it('builds either provider from JSON and names bad fields', async () => {
+    const { createProvider, SharedMutexProvider } = await import('../src/index.js');
+    expect(createProvider()).toBeInstanceOf(MutexProvider);
+    expect(createProvider({ backend: 'shared-mutex', capacity: 8 })).toBeInstanceOf(SharedMutexProvider);
+    expect(() => createProvider({ backend: 'redis' } as never)).toThrow(/config\.backend/);
+    expect(() => createProvider({ capacity: 8 })).toThrow(/config\.capacity/);
+    expect(() => createProvider({ backend: 'shared-mutex', capacity: '8' } as never)).toThrow(
+      /config\.capacity/,
+    );
+    expect(() => createProvider({ backend: 'shared-mutex', maxThreads: 3 })).toThrow(/maxThreads/);
+  });
+});

@@ -1,0 +1,8 @@
+import { describeConformance } from '@lock/testkit';
+import { SharedMutexProvider } from '../src/index.js';
+
+describeConformance({
+  name: 'shared-mutex (one thread)',
+  createProvider: () => new SharedMutexProvider(),
+  enqueueDelayMs: 5,
+});

@@ -1,0 +1,225 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { InvalidArgumentError, LockNotHeldError } from '@lock/core';
+import { describe, expect, it } from 'vitest';
+import { SharedMutex, SharedMutexProvider } from '../src/index.js';
+
+const script = new URL('./workers/shared-worker.mjs', import.meta.url);
+
+function start(provider: SharedMutexProvider, data: Record<string, unknown>): Worker {
+  const worker = new Worker(script, { workerData: { handle: provider.handle, ...data } });
+  provider.watch(worker);
+  return worker;
+}
+
+function nextMessage<T>(worker: Worker): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+}
+
+function exited(worker: Worker): Promise<number> {
+  return new Promise((resolve) => worker.once('exit', resolve));
+}
+
+async function counterRun(
+  useLock: boolean,
+  workers: number,
+  rounds: number,
+  provider = new SharedMutexProvider(),
+) {
+  const counter = new SharedArrayBuffer(4);
+  const inside = new SharedArrayBuffer(4);
+  const gate = new SharedArrayBuffer(8);
+  const gateWords = new Int32Array(gate);
+  const pending = Array.from({ length: workers }, () => {
+    const worker = start(provider, { mode: 'counter', counter, inside, rounds, useLock, gate });
+    return nextMessage<{ overlaps: number; deaths: number }>(worker);
+  });
+  while (Atomics.load(gateWords, 1) < workers) await new Promise((resolve) => setTimeout(resolve, 5));
+  Atomics.store(gateWords, 0, 1);
+  Atomics.notify(gateWords, 0);
+  const results = await Promise.all(pending);
+  return {
+    final: new Int32Array(counter)[0]!,
+    overlaps: results.reduce((sum, result) => sum + result.overlaps, 0),
+    deaths: results.reduce((sum, result) => sum + result.deaths, 0),
+  };
+}
+
+describe('SharedMutex across worker threads', () => {
+  it('4 workers x 100,000 increments end exact with the lock; the same run without it loses increments', {
+    timeout: 120_000,
+  }, async () => {
+    const locked = await counterRun(true, 4, 100_000);
+    expect(locked.overlaps).toBe(0);
+    expect(locked.final).toBe(400_000);
+    const mutant = await counterRun(false, 4, 100_000);
+    expect(mutant.final).toBeLessThan(400_000);
+  });
+
+  it('50 workers dying inside the critical section (terminate, throw, exit) never stop the others', {
+    timeout: 120_000,
+  }, async () => {
+    const provider = new SharedMutexProvider();
+    const counter = new SharedArrayBuffer(4);
+    const inside = new SharedArrayBuffer(4);
+    const stop = new SharedArrayBuffer(4);
+    const survivors = Array.from({ length: 3 }, () =>
+      start(provider, { mode: 'counter', counter, inside, rounds: 1_000, useLock: true, stop }),
+    );
+    const finished = survivors.map((worker) =>
+      nextMessage<{ overlaps: number; deaths: number; done: number }>(worker),
+    );
+    const deaths = ['terminate', 'throw', 'exit'];
+    let reportedByVictims = 0;
+    for (let round = 0; round < 50; round++) {
+      const death = deaths[round % 3];
+      const victim = start(provider, { mode: 'victim', death });
+      victim.on('error', () => {}); // the 'throw' victims die with an error on purpose
+      const gone = exited(victim);
+      const message = await nextMessage<{ holding: boolean; previousOwnerDied: boolean }>(victim);
+      expect(message.holding).toBe(true);
+      if (message.previousOwnerDied) reportedByVictims++;
+      if (death === 'terminate') await victim.terminate();
+      await gone;
+    }
+    Atomics.store(new Int32Array(stop), 0, 1);
+    const results = await Promise.all(finished);
+    expect(results.reduce((sum, result) => sum + result.overlaps, 0)).toBe(0);
+    const done = results.reduce((sum, result) => sum + result.done, 0);
+    expect(new Int32Array(counter)[0]).toBe(done);
+    // Every death is reported to exactly one next holder: a survivor, the next victim, or the check below.
+    const lease = await provider.lock('lock').acquire();
+    const reported =
+      results.reduce((sum, result) => sum + result.deaths, 0) +
+      reportedByVictims +
+      (lease.previousOwnerDied ? 1 : 0);
+    expect(reported).toBe(50);
+    await lease.release();
+    await provider.close();
+  });
+
+  it('a terminated worker that was queued is cleaned up: its ticket is skipped', {
+    timeout: 60_000,
+  }, async () => {
+    const provider = new SharedMutexProvider();
+    const lock = provider.lock('lock');
+    const holder = await lock.acquire();
+    const victim = start(provider, { mode: 'queued' });
+    expect(await nextMessage(victim)).toBe('queued');
+    const gone = exited(victim);
+    await victim.terminate();
+    await gone;
+    await holder.release();
+    expect(lock.isLocked).toBe(false);
+    const next = await lock.tryAcquire();
+    expect(next).not.toBeNull();
+    expect(next!.previousOwnerDied).toBe(false);
+    await next!.release();
+    await provider.close();
+  });
+
+  it('a pending wait keeps the waiting worker alive until it is granted', { timeout: 60_000 }, async () => {
+    const provider = new SharedMutexProvider();
+    const holder = await provider.lock('lock').acquire();
+    const worker = start(provider, { mode: 'late' });
+    const message = nextMessage<{ acquired: boolean }>(worker);
+    const code = exited(worker);
+    const waited = new Promise((resolve) => setTimeout(resolve, 300, 'still waiting'));
+    expect(await Promise.race([waited, code.then(() => 'exited early')])).toBe('still waiting');
+    await holder.release();
+    expect((await message).acquired).toBe(true);
+    expect(await code).toBe(0);
+    await provider.close();
+  });
+
+  it('never blocks the main thread: event-loop delay p99 stays low while it contends with 3 workers', {
+    timeout: 120_000,
+  }, async () => {
+    const provider = new SharedMutexProvider();
+    const counter = new SharedArrayBuffer(4);
+    const inside = new SharedArrayBuffer(4);
+    const histogram = monitorEventLoopDelay({ resolution: 1 });
+    histogram.enable();
+    const workers = Array.from({ length: 3 }, () =>
+      nextMessage(start(provider, { mode: 'counter', counter, inside, rounds: 20_000, useLock: true })),
+    );
+    const lock = provider.lock('lock');
+    let mine = 0;
+    let overlaps = 0;
+    const cell = new Int32Array(counter);
+    const occupancy = new Int32Array(inside);
+    for (let round = 0; round < 5_000; round++) {
+      const lease = await lock.acquire();
+      if (Atomics.add(occupancy, 0, 1) !== 0) overlaps++;
+      cell[0] = cell[0]! + 1;
+      Atomics.sub(occupancy, 0, 1);
+      await lease.release();
+      mine++;
+    }
+    await Promise.all(workers);
+    histogram.disable();
+    expect(overlaps).toBe(0);
+    expect(cell[0]).toBe(65_000);
+    expect(mine).toBe(5_000);
+    // Behaviour, not speed: a thread that waited with Atomics.wait would stall its loop for whole hold times.
+    expect(histogram.percentile(99) / 1e6).toBeLessThan(50);
+    await provider.close();
+  });
+});
+
+describe('SharedMutex in one thread', () => {
+  it('tryLock / unlock are synchronous and owner-checked', () => {
+    const mutex = new SharedMutex('sync');
+    const other = SharedMutex.open(mutex.handle, 'sync');
+    expect(() => mutex.unlock()).toThrow(LockNotHeldError);
+    expect(mutex.tryLock()).toBe(true);
+    expect(mutex.isLocked).toBe(true);
+    expect(other.tryLock()).toBe(false);
+    expect(() => other.unlock()).toThrow(LockNotHeldError);
+    mutex.unlock();
+    expect(other.tryLock()).toBe(true);
+    expect(other.token).toBe(2n);
+    other.unlock();
+    expect(mutex.isLocked).toBe(false);
+  });
+
+  it('rejects bad handles and options', () => {
+    expect(() => SharedMutex.open({ buffer: new ArrayBuffer(64), slot: 0 } as never)).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => SharedMutex.open({ buffer: new SharedArrayBuffer(64), slot: 0 })).toThrow(
+      InvalidArgumentError,
+    );
+    const mutex = new SharedMutex();
+    expect(() => SharedMutex.open({ buffer: mutex.handle.buffer, slot: 1 })).toThrow(/handle\.slot/);
+    expect(() => new SharedMutex('x', { maxThreads: 3 })).toThrow(/maxThreads/);
+    expect(() => new SharedMutexProvider({ capacity: 0 })).toThrow(/capacity/);
+  });
+
+  it('names claim slots; a full table says so', () => {
+    const provider = new SharedMutexProvider({ capacity: 2 });
+    provider.lock('a');
+    provider.lock('b');
+    provider.lock('a');
+    expect(() => provider.lock('c')).toThrow(/slots/);
+  });
+
+  it('FIFO and synchronous handoff inside one thread', async () => {
+    const mutex = new SharedMutex('fifo');
+    const holder = await mutex.acquire();
+    const order: number[] = [];
+    const waiters = [0, 1, 2].map((index) =>
+      mutex.acquire().then(async (lease) => {
+        order.push(index);
+        await lease.release();
+      }),
+    );
+    await holder.release();
+    expect(await mutex.tryAcquire()).toBeNull();
+    await Promise.all(waiters);
+    expect(order).toEqual([0, 1, 2]);
+  });
+});
