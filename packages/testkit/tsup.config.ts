@@ -3,12 +3,14 @@ import { defineConfig } from 'tsup';
 export default defineConfig([
   {
     // The library: ESM and CJS, each with its own types.
-    entry: { index: 'src/index.ts' },
+    entry: { index: 'src/index.ts', conformance: 'src/conformance.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
     // Both builds run at once: clean everything except what the child-script build writes.
     clean: ['!reaper.*', '!client-child.*', '!guarded-resource-child.*'],
+    // Keep vitest an import of the conformance entry, never bundled.
+    external: ['vitest'],
     target: 'node20',
     // import.meta.url locates the child scripts; shims make it work in the CJS build too.
     shims: true,

@@ -1,7 +1,8 @@
-import { describeConformance, type EtcdCluster, startEtcd } from '@lock/testkit';
+import { type EtcdCluster, startEtcd } from '@lock/testkit';
+import { describeConformance } from '@lock/testkit/conformance';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { EtcdLockProvider } from '../src/index.js';
+import { EtcdLockProvider, etcdClientOptions } from '../src/index.js';
 
 for (const members of [1, 3] as const) {
   describe(`etcd with ${members} member(s)`, () => {
@@ -10,7 +11,7 @@ for (const members of [1, 3] as const) {
 
     beforeAll(async () => {
       cluster = await startEtcd({ members });
-      admin = new Etcd3({ hosts: cluster.endpoints });
+      admin = new Etcd3(etcdClientOptions(cluster.endpoints));
     });
     afterAll(async () => {
       admin?.close();

@@ -1,5 +1,6 @@
 import type { LockProvider } from '@lock/core';
-import { describeConformance, type RedisServer, startRedis } from '@lock/testkit';
+import { type RedisServer, startRedis } from '@lock/testkit';
+import { describeConformance } from '@lock/testkit/conformance';
 import { afterAll, beforeAll } from 'vitest';
 import { RedisLockProvider } from '../src/index.js';
 import { lockKeys } from '../src/lock-keys.js';

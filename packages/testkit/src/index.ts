@@ -1,11 +1,6 @@
-// conformance exports below
+// The conformance suite imports vitest, so it has its own entry point: '@lock/testkit/conformance'.
 export {
-  BAD_ACQUIRE_OPTIONS,
-  BAD_LOCK_OPTIONS,
-  BAD_NAMES,
-  type ConformanceOptions,
   type CounterResult,
-  describeConformance,
   grantOrder,
   ReferenceLock,
   type ReferenceMutant,

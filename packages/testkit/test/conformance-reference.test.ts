@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { describeConformance } from '../src/conformance.js';
 import {
-  describeConformance,
   grantOrder,
   ReferenceProvider,
   runCounter,

@@ -1,4 +1,4 @@
-import { describeConformance } from '@lock/testkit';
+import { describeConformance } from '@lock/testkit/conformance';
 import { TryLockProvider } from '../src/index.js';
 
 describeConformance({

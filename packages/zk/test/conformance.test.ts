@@ -1,4 +1,4 @@
-import { describeConformance } from '@lock/testkit';
+import { describeConformance } from '@lock/testkit/conformance';
 import { afterAll } from 'vitest';
 import type { ZooKeeperProvider } from '../src/zookeeper-provider.js';
 import { adminSession, expireProviderSession, lockNodes, makeProvider, startServers } from './support.js';

@@ -1,0 +1,154 @@
+import type { ClientRunControl, HistoryEvent } from '@lock/testkit';
+import type { Backend, Topology } from './topology.js';
+
+/** The faults of RELIABILITY.md's matrix that this runner injects. */
+export type Fault = 'F0' | 'F2' | 'F3' | 'F8' | 'F9' | 'F10';
+
+/**
+ * What a cell must show:
+ * - `SAFE`: no violation at all, believed overlaps included;
+ * - `FENCED`: overlaps may happen (a paused or cut-off holder cannot know at once), but the fence keeps
+ *   stale writes accepted and lost updates at 0;
+ * - `RED`: a mutant; it must find violations, or the green results of the same run mean nothing.
+ */
+export type Expectation = 'SAFE' | 'FENCED' | 'RED';
+
+export const FAULTS: Record<Fault, { title: string; appliesTo: readonly Backend[]; expect: Expectation }> = {
+  F0: { title: 'contention only', appliesTo: ['redis', 'etcd', 'zk'], expect: 'SAFE' },
+  F2: { title: 'holder paused 2.5 x TTL', appliesTo: ['redis', 'etcd', 'zk'], expect: 'FENCED' },
+  F3: { title: 'holder kill -9', appliesTo: ['redis', 'etcd', 'zk'], expect: 'SAFE' },
+  F8: { title: 'server crash + restart, no persistence', appliesTo: ['redis'], expect: 'FENCED' },
+  F9: { title: 'leader kill -9 + restart', appliesTo: ['etcd', 'zk'], expect: 'FENCED' },
+  F10: {
+    title: 'leader / server SIGSTOP past the TTL',
+    appliesTo: ['redis', 'etcd', 'zk'],
+    expect: 'FENCED',
+  },
+};
+
+/** A fault schedule: applies `fault` every few seconds until stopped. Seeded, so a run can be replayed. */
+export class Nemesis {
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private kills = 0;
+  /** Set by F2 when a pause is due: the next client to finish a read while holding is paused. */
+  private pauseArmed: ((proc: number) => void) | undefined;
+  readonly injected: string[] = [];
+
+  constructor(
+    private readonly fault: Fault,
+    private readonly topology: Topology,
+    private readonly ttlMs: number,
+    private readonly random: () => number,
+    private readonly clients: number,
+  ) {}
+
+  start(control: ClientRunControl): void {
+    if (this.fault === 'F0') return;
+    this.loop = this.run(control).catch((error: unknown) => {
+      this.injected.push(`nemesis failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.pauseArmed = undefined;
+    await this.loop;
+  }
+
+  /**
+   * Sees every history event as the clients stream it. F2 pauses a holder right after it read the
+   * resource and before it writes: a GC pause or a SIGSTOP there is the hazard fencing exists for, since
+   * the client checked its lease before the pause and writes after it.
+   */
+  onEvent(event: HistoryEvent, control: ClientRunControl): void {
+    if (
+      this.pauseArmed === undefined ||
+      event.f !== 'read' ||
+      event.type !== 'ok' ||
+      typeof event.proc !== 'number'
+    )
+      return;
+    if (!control.holders().includes(event.proc)) return;
+    const paused = this.pauseArmed;
+    const proc = event.proc;
+    this.pauseArmed = undefined;
+    // A few ms later the client is inside its read-to-write sleep, with its lease checked and its write
+    // timer armed: on resume the write goes out before the client's own timers can tell it the lease is gone.
+    setTimeout(() => {
+      if (!this.stopped && control.holders().includes(proc)) {
+        control.pause(proc);
+        paused(proc);
+      } else {
+        this.pauseArmed = paused;
+      }
+    }, 3);
+  }
+
+  private async run(control: ClientRunControl): Promise<void> {
+    await this.sleep(500 + this.random() * 1_000);
+    while (!this.stopped) {
+      const description = await this.once(control);
+      if (description !== undefined) {
+        this.injected.push(description);
+        control.recordFault({ fault: this.fault, description });
+      }
+      await this.sleep(1_500 + this.random() * 2_000);
+    }
+  }
+
+  private async once(control: ClientRunControl): Promise<string | undefined> {
+    switch (this.fault) {
+      case 'F2': {
+        const pausedMs = Math.round(this.ttlMs * 2.5);
+        const holder = await new Promise<number | undefined>((resolve) => {
+          this.pauseArmed = resolve;
+          setTimeout(() => {
+            if (this.pauseArmed === resolve) {
+              this.pauseArmed = undefined;
+              resolve(undefined);
+            }
+          }, 5_000);
+        });
+        if (holder === undefined) return undefined;
+        await sleep(pausedMs);
+        control.resume(holder);
+        return `paused holder ${holder} after its read for ${pausedMs} ms`;
+      }
+      case 'F3': {
+        if (this.kills >= this.clients - 2) return undefined;
+        const holder = await this.aHolder(control);
+        if (holder === undefined) return undefined;
+        this.kills += 1;
+        control.kill(holder);
+        return `killed holder ${holder}`;
+      }
+      case 'F8':
+      case 'F9':
+        return this.topology.crashAndRestart(Math.round(this.ttlMs * 1.5));
+      case 'F10':
+        return this.topology.pauseLeader(Math.round(this.ttlMs * 2.5));
+      default:
+        return undefined;
+    }
+  }
+
+  /** A client that currently believes it holds the lock, waiting briefly for one. */
+  private async aHolder(control: ClientRunControl): Promise<number | undefined> {
+    for (let attempt = 0; attempt < 200 && !this.stopped; attempt++) {
+      const holders = control.holders();
+      if (holders.length > 0) return holders[Math.floor(this.random() * holders.length)];
+      await sleep(5);
+    }
+    return undefined;
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    const until = performance.now() + ms;
+    while (!this.stopped && performance.now() < until) await sleep(Math.min(100, until - performance.now()));
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}

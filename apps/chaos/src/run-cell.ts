@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ClientMutant, formatReport, mulberry32, runClients, type SafetyReport } from '@lock/testkit';
+import { type Expectation, FAULTS, type Fault, Nemesis } from './faults.js';
+import type { Topology } from './topology.js';
+
+/** One cell of the matrix: a backend, a fault, and whether the run is a mutant. */
+export interface CellOptions {
+  topology: Topology;
+  fault: Fault;
+  mutant: ClientMutant;
+  clients: number;
+  operations: number;
+  ttlMs: number;
+  seed: number;
+  keepHistory?: string | undefined;
+}
+
+/** What a cell found, and whether that is what it had to show. */
+export interface CellResult {
+  backend: string;
+  fault: Fault;
+  mutant: ClientMutant;
+  expect: Expectation;
+  passed: boolean;
+  verdict: string;
+  report: SafetyReport;
+  faults: string[];
+  leftovers: number;
+  seconds: number;
+}
+
+let cellSequence = 0;
+
+/** Runs one cell: clients in child processes against a guarded resource, with the fault schedule on. */
+export async function runCell(options: CellOptions): Promise<CellResult> {
+  const { topology, fault, mutant } = options;
+  const expect: Expectation = mutant === 'none' ? FAULTS[fault].expect : 'RED';
+  cellSequence += 1;
+  const name = `chaos-${topology.backend}-${fault}-${mutant}-${process.pid}-${cellSequence}`;
+  const historyDir = options.keepHistory ?? mkdtempSync(join(tmpdir(), 'lock-chaos-'));
+  const nemesis = new Nemesis(fault, topology, options.ttlMs, mulberry32(options.seed), options.clients);
+  const started = performance.now();
+  try {
+    const result = await runClients({
+      count: options.clients,
+      module: topology.clientModule,
+      args: { config: topology.config, name, ttlMs: options.ttlMs },
+      historyDir,
+      operations: options.operations,
+      mutant,
+      seed: options.seed,
+      // F2 pauses a holder inside its read-to-write sleep; a longer sleep makes that window easy to hit.
+      criticalSectionMs: fault === 'F2' ? 20 : 10,
+      acquireOptions: { timeoutMs: 60_000 },
+      overlapsAreViolations: expect === 'SAFE',
+      onStart: (control) => nemesis.start(control),
+      onEvent: (event, control) => nemesis.onEvent(event, control),
+      timeoutMs: 600_000,
+    }).finally(() => nemesis.stop());
+    // Entries of killed clients live until their lease or session expires.
+    await new Promise((resolve) => setTimeout(resolve, options.ttlMs * 2));
+    const leftovers = await topology.leftovers(name);
+    const report = result.report;
+    const passed =
+      expect === 'RED'
+        ? report.lostUpdates.lost > 0 || report.stale.staleAccepted > 0
+        : report.violations === 0 && leftovers === 0;
+    return {
+      backend: topology.backend,
+      fault,
+      mutant,
+      expect,
+      passed,
+      verdict: formatReport(report),
+      report,
+      faults: nemesis.injected,
+      leftovers,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    if (options.keepHistory === undefined) rmSync(historyDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,137 @@
+import {
+  type EtcdCluster,
+  type RedisServer,
+  startEtcd,
+  startRedis,
+  startZooKeeper,
+  type ZooKeeperEnsemble,
+} from '@lock/testkit';
+
+/** A backend under test: where its servers are, how clients reach them, and how to disturb them. */
+export interface Topology {
+  backend: Backend;
+  /** Client config for `createProvider`. */
+  config: Record<string, unknown>;
+  /** Compiled client module for `runClients`. */
+  clientModule: string;
+  /** Crash and restart the server (single node) or the leader (cluster). */
+  crashAndRestart(downMs: number): Promise<string>;
+  /** SIGSTOP the leader (or the single server) for `pausedMs`, then SIGCONT. */
+  pauseLeader(pausedMs: number): Promise<string>;
+  /** Entries the backend still holds for `name` (holder + waiters), measured from a fresh provider. */
+  leftovers(name: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export type Backend = 'redis' | 'etcd' | 'zk';
+export const BACKENDS: readonly Backend[] = ['redis', 'etcd', 'zk'];
+
+const clientModule = (backend: Backend) => new URL(`./clients/${backend}.js`, import.meta.url).href;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts the servers of `backend`: one Redis (no persistence), 3 etcd members, 3 ZooKeeper servers. */
+export async function startTopology(backend: Backend, ttlMs: number): Promise<Topology> {
+  if (backend === 'redis') return redisTopology(await startRedis(), ttlMs);
+  if (backend === 'etcd') return etcdTopology(await startEtcd({ members: 3 }), ttlMs);
+  return zkTopology(await startZooKeeper({ servers: 3 }), ttlMs);
+}
+
+function redisTopology(server: RedisServer, ttlMs: number): Topology {
+  const config = { url: server.url, ttlMs };
+  return {
+    backend: 'redis',
+    config,
+    clientModule: clientModule('redis'),
+    async crashAndRestart(downMs) {
+      await server.kill();
+      await sleep(downMs);
+      await server.start();
+      return `redis kill -9 + restart without persistence (${downMs} ms down)`;
+    },
+    async pauseLeader(pausedMs) {
+      server.pause();
+      await sleep(pausedMs);
+      server.resume();
+      return `redis SIGSTOP ${pausedMs} ms`;
+    },
+    async leftovers(name) {
+      const { createProvider } = await import('@lock/redis');
+      const provider = createProvider(config);
+      try {
+        const status = await (provider as import('@lock/redis').RedisLockProvider).status(name);
+        return (status.holder === null ? 0 : 1) + status.waiters;
+      } finally {
+        await provider.close();
+      }
+    },
+    close: () => server.close(),
+  };
+}
+
+function etcdTopology(cluster: EtcdCluster, ttlMs: number): Topology {
+  const config = { endpoints: cluster.endpoints, ttlMs };
+  return {
+    backend: 'etcd',
+    config,
+    clientModule: clientModule('etcd'),
+    async crashAndRestart(downMs) {
+      const leader = await cluster.leader();
+      await leader.kill();
+      await sleep(downMs);
+      await leader.start();
+      return `etcd leader ${leader.name} kill -9 + restart (${downMs} ms down)`;
+    },
+    async pauseLeader(pausedMs) {
+      const leader = await cluster.leader();
+      leader.pause();
+      await sleep(pausedMs);
+      leader.resume();
+      return `etcd leader ${leader.name} SIGSTOP ${pausedMs} ms`;
+    },
+    async leftovers(name) {
+      const { createProvider } = await import('@lock/etcd');
+      const provider = createProvider(config);
+      try {
+        const status = await provider.status(name);
+        return (status.owner === null ? 0 : 1) + status.waiters.length;
+      } finally {
+        await provider.close();
+      }
+    },
+    close: () => cluster.close(),
+  };
+}
+
+function zkTopology(ensemble: ZooKeeperEnsemble, ttlMs: number): Topology {
+  const config = { connectionString: ensemble.connectionString, sessionTimeoutMs: ttlMs };
+  return {
+    backend: 'zk',
+    config,
+    clientModule: clientModule('zk'),
+    async crashAndRestart(downMs) {
+      const leader = await ensemble.leader();
+      await leader.kill();
+      await sleep(downMs);
+      await leader.start();
+      return `zookeeper leader ${leader.id} kill -9 + restart (${downMs} ms down)`;
+    },
+    async pauseLeader(pausedMs) {
+      const leader = await ensemble.leader();
+      leader.pause();
+      await sleep(pausedMs);
+      leader.resume();
+      return `zookeeper leader ${leader.id} SIGSTOP ${pausedMs} ms`;
+    },
+    async leftovers(name) {
+      const { createProvider } = await import('@lock/zk');
+      const provider = createProvider(config);
+      try {
+        const status = await provider.status(name);
+        return (status.holder === null ? 0 : 1) + status.waiters.length;
+      } finally {
+        await provider.close();
+      }
+    },
+    close: () => ensemble.close(),
+  };
+}
