@@ -1,5 +1,6 @@
 import { BaseProvider, type Capabilities, type LockOptions, ProviderClosedError } from '@lock/core';
 import { Etcd3 } from 'etcd3';
+import { etcdClientOptions } from './client-options.js';
 import type { EtcdClient } from './etcd-client.js';
 import { ETCD_CAPABILITIES, EtcdLock, type EtcdLockBackend, type EtcdLockStats } from './etcd-lock.js';
 import { EtcdSession } from './etcd-session.js';
@@ -77,7 +78,7 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
     this.keyPrefix = settings.prefix;
     this.requestTimeoutMs = settings.requestTimeoutMs;
     this.ownsClient = settings.client === undefined;
-    this.client = settings.client ?? new Etcd3({ hosts: settings.endpoints as string[] });
+    this.client = settings.client ?? new Etcd3(etcdClientOptions(settings.endpoints as string[]));
     this.backend = {
       client: this.client,
       keyPrefix: this.keyPrefix,

@@ -8,7 +8,7 @@ import {
   type LoseGrant,
   monotonicNow,
 } from '@lock/core';
-import type { IRangeRequest, ITxnRequest } from 'etcd3';
+import { EtcdLeaseInvalidError, type IRangeRequest, type ITxnRequest } from 'etcd3';
 import type { EtcdClient } from './etcd-client.js';
 import type { EtcdGrant } from './etcd-grant.js';
 import type { EtcdSession } from './etcd-session.js';
@@ -130,7 +130,7 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
       slot.leave();
       throw error;
     }
-    return this.contend(session, slot, request);
+    return this.contend(session, slot, request, seconds);
   }
 
   /** The algorithm proper. From here on the turn is freed by `removeKey` or kept by the grant. */
@@ -138,6 +138,8 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
     session: EtcdSession,
     slot: LocalSlot,
     request: AcquireRequest,
+    seconds: number,
+    retried = false,
   ): Promise<EtcdGrant | null> {
     const { client } = this.backend;
     const key = `${this.keyPrefix}${session.leaseHex}`;
@@ -147,6 +149,19 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
     try {
       reply = await client.kv.txn(this.enqueueTxn(keyBuffer, session), this.callOptions());
     } catch (error) {
+      if (error instanceof EtcdLeaseInvalidError && !retried) {
+        // The lease was revoked or expired before our keepalive noticed; the txn wrote nothing. End the session
+        // (its other grants are lost too) and queue again under a new one.
+        session.invalidate(error);
+        let fresh: EtcdSession;
+        try {
+          fresh = await this.backend.session(seconds);
+        } catch (sessionError) {
+          slot.leave();
+          throw sessionError;
+        }
+        return this.contend(fresh, slot, request, seconds, true);
+      }
       // Unknown outcome: the key may exist. It is ours alone (our lease id), so delete it unconditionally.
       await this.removeKey(session, key, undefined, slot);
       throw error;
@@ -241,6 +256,8 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
     signal: AbortSignal,
   ): Promise<void> {
     const { stats } = this.backend;
+    // An abort that fired during the previous request: 'abort' listeners added now would never run.
+    if (signal.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const watcher = this.backend.client.watch().key(key).startRevision(revision).watcher();
@@ -264,11 +281,13 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
         ),
       );
       signal.addEventListener('abort', onAbort, { once: true });
-      watcher.on('data', (response) => {
-        if (!settled) stats.watchEvents += response.events.length;
+      // etcd3 emits one 'put' or 'delete' per event, before any later 'data' listener would run.
+      watcher.on('put', () => {
+        if (!settled) stats.watchEvents += 1;
       });
       watcher.on('delete', () => {
         if (settled) return;
+        stats.watchEvents += 1;
         stats.wakeups += 1;
         finish(resolve);
       });

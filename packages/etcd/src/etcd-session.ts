@@ -93,6 +93,11 @@ export class EtcdSession {
     };
   }
 
+  /** Ends the session because etcd said its lease is gone (a request under it failed with "lease not found"). */
+  invalidate(cause: unknown): void {
+    this.end('session-lost', cause);
+  }
+
   /**
    * Ends the session on purpose: stops keepalives and revokes the lease, which deletes every key put under
    * it (the locks of this session are released by the server in one step).
@@ -134,9 +139,10 @@ export class EtcdSession {
         settled = true;
         clearTimeout(timer);
         if (stream !== undefined) {
-          // Errors after the answer (the cancel itself) must not become unhandled.
+          // Half-close, never cancel: etcd3 counts a cancelled stream as a host failure, and three of them
+          // open its circuit breaker for that endpoint. Errors after the answer must not become unhandled.
           stream.on('error', noop);
-          stream.cancel();
+          stream.end();
         }
         outcome();
       };
@@ -149,7 +155,7 @@ export class EtcdSession {
           stream = opened;
           if (settled) {
             opened.on('error', noop);
-            opened.cancel();
+            opened.end();
             return;
           }
           opened.on('data', (reply) => finish(() => resolve(reply.TTL !== '0' && reply.TTL !== undefined)));

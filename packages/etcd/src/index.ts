@@ -1,3 +1,4 @@
+export { etcdClientOptions } from './client-options.js';
 export { createProvider, type EtcdProviderConfig } from './create-provider.js';
 export type { EtcdClient } from './etcd-client.js';
 export { ETCD_CAPABILITIES, EtcdLock, type EtcdLockStats } from './etcd-lock.js';

@@ -32,6 +32,7 @@ export class LocalSlot {
   /** Waits for the turn; rejects with `signal.reason` (and leaves the queue) if `signal` aborts first. */
   enter(signal: AbortSignal | undefined): Promise<void> {
     if (this.tryEnter()) return Promise.resolve();
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
       const waiter: SlotWaiter = { resolve, reject, signal, onAbort: undefined };
       if (signal !== undefined) {
