@@ -45,6 +45,11 @@ export interface SelectorOptions {
   loadModule?: ModuleLoader | undefined;
   /** Calibrate the backends before checking the policies; see {@link Selector.calibrate}. */
   calibrate?: boolean | CalibrateOptions | undefined;
+  /**
+   * `false` skips the startup check of every policy (for tools that explain one name even when another
+   * policy is unsatisfiable); `lock()` still refuses a name whose needs no backend meets. Default `true`.
+   */
+  check?: boolean | undefined;
 }
 
 /** Options of {@link Selector.calibrate}. */
@@ -173,7 +178,7 @@ export class Selector {
     if (options.calibrate) {
       await selector.calibrate(options.calibrate === true ? {} : options.calibrate);
     }
-    selector.check();
+    if (options.check !== false) selector.check();
     return selector;
   }
 
@@ -245,6 +250,16 @@ export class Selector {
     const { entry, index, needs, explanation } = this.route(name, extraNeeds);
     const provider = await this.provider(entry, index);
     return this.verified(entry, provider, needs, explanation).lock(name, options);
+  }
+
+  /**
+   * The provider of the backend (and cluster) chosen for `name`, created if needed and verified. Use it for
+   * what only that backend offers, e.g. a shared mutex's `handle` to post to worker threads, which reopen
+   * it with `SharedMutexProvider.open(handle)` so that every thread locks the same table.
+   */
+  async providerFor(name: string, extraNeeds?: LockNeeds): Promise<LockProvider> {
+    const { entry, index, needs, explanation } = this.route(name, extraNeeds);
+    return this.verified(entry, await this.provider(entry, index), needs, explanation);
   }
 
   /**
@@ -558,18 +573,18 @@ function providerFactory(kind: BackendKind, module: Record<string, unknown>): Pr
   };
   switch (kind) {
     case 'mutex':
-      return named('createMutexProvider') ?? named('createProvider') ?? constructed('MutexProvider');
+      return named('createProvider') ?? constructed('MutexProvider');
     case 'shared-mutex': {
       const generic = named('createProvider');
-      // One package, two kinds: its createProvider takes the kind as `backend` once it has a shared mutex.
+      // One package, two kinds: its createProvider takes the kind as `backend`.
       const viaGeneric =
-        generic !== undefined && typeof module.SharedMutex === 'function'
+        generic !== undefined && typeof module.SharedMutexProvider === 'function'
           ? (config: Record<string, unknown>) => generic({ ...config, backend: 'shared-mutex' })
           : undefined;
-      return named('createSharedMutexProvider') ?? constructed('SharedMutexProvider') ?? viaGeneric;
+      return viaGeneric ?? constructed('SharedMutexProvider');
     }
     case 'trylock':
-      return named('createTryLockProvider') ?? named('createProvider') ?? constructed('TryLockProvider');
+      return named('createProvider') ?? constructed('TryLockProvider');
     default:
       return named('createProvider');
   }

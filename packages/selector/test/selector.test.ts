@@ -40,6 +40,22 @@ describe('Selector with the embedded default', () => {
     await selector.close();
   });
 
+  it('worker threads get the shared-memory mutex, whose table can be posted to workers', async () => {
+    const selector = await Selector.create({ policies: { '*': { scope: 'threads' } } });
+    const explanation = selector.explain('jobs');
+    expect(explanation.chosen).toBe('shared-mutex');
+    const trylock = explanation.candidates.find((candidate) => candidate.backend === 'trylock')!;
+    expect(trylock.reasons).toContain('scope process < threads required');
+    const lock = selector.lock('jobs');
+    expect(lock.capabilities.backend).toBe('shared-mutex');
+    const lease = await lock.acquire();
+    expect(await lock.tryAcquire()).toBeNull();
+    await lease.release();
+    const provider = (await selector.providerFor('jobs')) as unknown as { handle: { buffer: unknown } };
+    expect(provider.handle.buffer).toBeInstanceOf(SharedArrayBuffer);
+    await selector.close();
+  });
+
   it('preempting (try once) in one process gets the trylock', async () => {
     const selector = await Selector.create();
     const explanation = selector.explain('slot', { blocking: false });
