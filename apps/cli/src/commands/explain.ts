@@ -1,5 +1,79 @@
-// Placeholder until the 'explain' command lands; it fails loudly rather than pretending to work.
-export async function run(_args: string[]): Promise<number> {
-  process.stderr.write('lock explain: not built yet\n');
-  return 1;
+import { NoBackendSatisfiesError, validateLockName } from '@lock/core';
+import { describeConfigSource } from '../config/find-config.js';
+import { CLI_NEEDS, openSelector } from '../config/open-selector.js';
+import { formatExplanation, type RunChoice } from '../explain/format-explanation.js';
+import { EXIT } from '../shared/exit-codes.js';
+import { parseCommandLine } from '../shared/parse-command-line.js';
+import { reportError } from '../shared/report-error.js';
+import { toJson } from '../shared/to-json.js';
+import { UsageError } from '../shared/usage-error.js';
+import { within } from '../shared/within.js';
+
+const USAGE = 'Usage: lock explain NAME [--config file] [--json]';
+
+const HELP = `${USAGE}
+
+Prints which backend the configuration chooses for the lock NAME and why: the policy that matches NAME, its
+needs, and every candidate (configured backends and the in-process built-ins) ranked, with the reason each
+was taken or refused (e.g. "cache (redis)  refused: durability single-node < consensus required"). Also says
+what 'lock run' would use, since it asks for scope 'cluster' on top of the policy. Connects to nothing.
+
+Options:
+  --config file   configuration file (default: $LOCK_CONFIG, else ./lock.config.json, else embedded)
+  --json          print the decision as JSON: { config, name, policy, needs, candidates, chosen, cluster, run }
+  -h, --help      this help
+
+Exit codes:
+  ${EXIT.OK}    a backend satisfies the policy of NAME
+  ${EXIT.USAGE}   bad usage or invalid name
+  ${EXIT.CONFIG}   bad configuration, backend package missing, or no backend satisfies the policy of NAME
+`;
+
+/** `lock explain NAME [--config file] [--json]`. */
+export async function run(args: string[]): Promise<number> {
+  try {
+    const { values, positionals, rest } = parseCommandLine(args, {
+      config: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (values.help) {
+      process.stdout.write(HELP);
+      return EXIT.OK;
+    }
+    if (positionals.length !== 1 || rest !== undefined) throw new UsageError('expected exactly one NAME');
+    const name = positionals[0]!;
+    validateLockName(name);
+    // Explain this name even if another policy of the file cannot be met.
+    const { selector, source } = await openSelector(values.config as string | undefined, false);
+    try {
+      const explanation = selector.explain(name);
+      const forRun = selector.explain(name, CLI_NEEDS);
+      const runChoice: RunChoice = {
+        chosen: forRun.chosen,
+        cluster: forRun.cluster,
+        unmet: forRun.chosen === undefined ? unmetOf(() => selector.lock(name, undefined, CLI_NEEDS)) : [],
+      };
+      if (values.json) {
+        process.stdout.write(`${toJson({ config: source, ...explanation, run: runChoice })}\n`);
+      } else {
+        process.stdout.write(formatExplanation(explanation, describeConfigSource(source), runChoice));
+      }
+      return explanation.chosen === undefined ? EXIT.CONFIG : EXIT.OK;
+    } finally {
+      await within(selector.close(), 2_000);
+    }
+  } catch (error) {
+    return reportError('explain', error, USAGE);
+  }
+}
+
+/** The needs the selector reports as unmet when asked for a lock it cannot give. */
+function unmetOf(attempt: () => unknown): readonly string[] {
+  try {
+    attempt();
+    return [];
+  } catch (error) {
+    if (NoBackendSatisfiesError.isInstance(error)) return error.unmet;
+    throw error;
+  }
 }

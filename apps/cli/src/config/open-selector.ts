@@ -1,0 +1,27 @@
+import { createSelector, type LockNeeds, type Selector } from '@lock/selector';
+import { type ConfigSource, findConfig } from './find-config.js';
+
+/**
+ * What every `lock` subcommand that takes a lock adds to the policy's needs: the lock must exclude other
+ * processes, since the command it protects is one. An in-process lock would exclude nothing here.
+ */
+export const CLI_NEEDS: LockNeeds = Object.freeze({ scope: 'cluster' as const });
+
+/** The selector of a `lock` subcommand and where its configuration came from. */
+export interface OpenedSelector {
+  readonly selector: Selector;
+  readonly source: ConfigSource;
+}
+
+/**
+ * Finds the configuration (see `findConfig`) and builds the selector. Backend packages are imported from
+ * the CLI's own location, where all of them are installed.
+ */
+export async function openSelector(configFlag: string | undefined, check = true): Promise<OpenedSelector> {
+  const source = findConfig(configFlag);
+  const selector = await createSelector(source.path, {
+    loadModule: (packageName) => import(packageName),
+    check,
+  });
+  return { selector, source };
+}

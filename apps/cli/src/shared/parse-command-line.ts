@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from './usage-error.js';
+
+/** The options one subcommand accepts: string-valued or boolean flags. */
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+/** What {@link parseCommandLine} returns. */
+export interface ParsedCommandLine {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  /** Everything after the first `--`, untouched (the command of `lock run`). */
+  rest: string[] | undefined;
+}
+
+/**
+ * Parses a subcommand's arguments strictly (unknown options are usage errors) and keeps everything after the
+ * first `--` aside, so the command run under the lock can have options of its own.
+ */
+export function parseCommandLine(args: readonly string[], options: OptionSpec): ParsedCommandLine {
+  const separator = args.indexOf('--');
+  const own = separator === -1 ? [...args] : args.slice(0, separator);
+  const rest = separator === -1 ? undefined : args.slice(separator + 1);
+  try {
+    const { values, positionals } = parseArgs({
+      args: own,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as ParsedCommandLine['values'], positionals, rest };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Parses a non-negative integer number of milliseconds given as an option value. */
+export function parseMs(option: string, value: string | boolean | undefined, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  if (
+    typeof value !== 'string' ||
+    !/^\d+$/.test(value) ||
+    Number(value) < min ||
+    Number(value) > 2_147_483_647
+  ) {
+    throw new UsageError(
+      `--${option} expects an integer number of milliseconds from ${min} to 2147483647, received ${JSON.stringify(value)}`,
+    );
+  }
+  return Number(value);
+}
