@@ -1,0 +1,225 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  type EtcdCluster,
+  type RedisServer,
+  startEtcd,
+  startRedis,
+  startZooKeeper,
+  type ZooKeeperEnsemble,
+} from '@lock/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, FIXTURES, readEvents, runCli, startCli } from './cli-harness.js';
+
+// End to end: `lock run` processes against real servers started by @lock/testkit.
+const execFileAsync = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'lock-cli-e2e-'));
+let redis: RedisServer;
+let etcd: EtcdCluster;
+let zk: ZooKeeperEnsemble;
+const configs: Record<string, string> = {};
+
+function writeConfig(name: string, config: unknown): string {
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
+beforeAll(async () => {
+  [redis, etcd, zk] = await Promise.all([startRedis(), startEtcd(), startZooKeeper()]);
+  const policies = { '*': { scope: 'cluster', fencing: true } };
+  configs.redis = writeConfig('redis', { backends: { cache: { kind: 'redis', url: redis.url } }, policies });
+  configs.etcd = writeConfig('etcd', {
+    backends: { coord: { kind: 'etcd', endpoints: etcd.endpoints } },
+    policies,
+  });
+  configs.zk = writeConfig('zk', {
+    backends: { zoo: { kind: 'zk', connectionString: zk.connectionString, sessionTimeoutMs: 4000 } },
+    policies,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.allSettled([redis?.close(), etcd?.close(), zk?.close()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Section {
+  pid: number;
+  token: string | null;
+  phase: 'start' | 'end';
+  t: string;
+}
+
+/** Critical sections that were open at the same time, found by sweeping the start/end events in time order. */
+function overlaps(events: Section[]): number {
+  const sorted = [...events].sort((left, right) => (BigInt(left.t) < BigInt(right.t) ? -1 : 1));
+  let open = 0;
+  let count = 0;
+  for (const event of sorted) {
+    if (event.phase === 'start') {
+      if (open > 0) count += 1;
+      open += 1;
+    } else open -= 1;
+  }
+  return count;
+}
+
+/**
+ * Two clients, each running its critical section `rounds` times in a row, at once: under `lock run` when
+ * `locked`, or bare (the broken variant, which must show overlaps, or the check proves nothing).
+ */
+async function contend(config: string, file: string, locked: boolean, rounds = 5): Promise<void> {
+  const section = [process.execPath, join(FIXTURES, 'critical-section.mjs'), file, '120'];
+  const client = async () => {
+    for (let round = 0; round < rounds; round += 1) {
+      if (locked) {
+        const result = await runCli(
+          ['run', 'e2e-job', '--config', config, '--timeout', '60000', '--', ...section],
+          { cwd: dir },
+        );
+        expect(result.code, result.stderr).toBe(0);
+      } else {
+        await execFileAsync(section[0]!, section.slice(1));
+      }
+    }
+  };
+  await Promise.all([client(), client()]);
+}
+
+describe.each(['redis', 'etcd', 'zk'] as const)('lock run on %s', (backend) => {
+  it('two lock run processes with the same name never overlap; tokens increase', async () => {
+    const file = join(dir, `${backend}-locked.ndjson`);
+    await contend(configs[backend]!, file, true);
+    const events = readEvents<Section>(file);
+    expect(events).toHaveLength(20);
+    expect(overlaps(events)).toBe(0);
+    const starts = events
+      .filter((event) => event.phase === 'start')
+      .sort((left, right) => (BigInt(left.t) < BigInt(right.t) ? -1 : 1));
+    for (let index = 1; index < starts.length; index += 1) {
+      expect(BigInt(starts[index]!.token!) > BigInt(starts[index - 1]!.token!)).toBe(true);
+    }
+    const status = await runCli(['status', 'e2e-job', '--json', '--config', configs[backend]!], { cwd: dir });
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ held: false, waiters: 0 });
+  }, 150_000);
+
+  it('the broken variant (no lock) overlaps, so the check above can fail', async () => {
+    const file = join(dir, `${backend}-bare.ndjson`);
+    await contend(configs[backend]!, file, false, 3);
+    expect(overlaps(readEvents<Section>(file))).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('status shows the holder and its token while a command runs; waiters queue behind it', async () => {
+    const file = join(dir, `${backend}-status.ndjson`);
+    const holder = startCli(
+      [
+        'run',
+        'e2e-status',
+        '--config',
+        configs[backend]!,
+        '--',
+        process.execPath,
+        join(FIXTURES, 'hold.mjs'),
+        file,
+      ],
+      { cwd: dir },
+    );
+    await eventually(() => readEvents(file).length > 0, 30_000, 'the command to start');
+    const [started] = readEvents<{ token: string; name: string; backend: string }>(file);
+    expect(started).toMatchObject({ name: 'e2e-status' });
+    const waiter = startCli(['run', 'e2e-status', '--config', configs[backend]!, '--', 'true'], { cwd: dir });
+    let status: { held: boolean; token: string; waiters: number } | undefined;
+    // The waiter needs a moment to start and queue on the server.
+    for (let attempt = 0; attempt < 40 && status?.waiters !== 1; attempt += 1) {
+      const result = await runCli(['status', 'e2e-status', '--json', '--config', configs[backend]!], {
+        cwd: dir,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      status = JSON.parse(result.stdout);
+      if (status?.waiters !== 1) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(status).toMatchObject({ held: true, token: started!.token, waiters: 1 });
+    holder.kill('SIGTERM');
+    expect((await holder.done).code).toBe(0);
+    const waited = await waiter.done;
+    expect(waited.code, waited.stderr).toBe(0);
+  }, 90_000);
+});
+
+describe('a lock lost while the command runs stops it', () => {
+  async function holdThenLose(
+    config: string,
+    name: string,
+    onLost: 'term' | 'kill' | 'ignore',
+    lose: () => Promise<void>,
+  ): Promise<{ code: number | null; events: Array<{ event: string }>; stderr: string }> {
+    const file = join(dir, `lost-${name}.ndjson`);
+    // Long enough that only the lost lock can end it, except with 'ignore', which lets it finish.
+    const holdMs = onLost === 'ignore' ? '4000' : '60000';
+    const run = startCli(
+      [
+        'run',
+        name,
+        '--config',
+        config,
+        '--ttl',
+        '3000',
+        '--on-lost',
+        onLost,
+        '--',
+        process.execPath,
+        join(FIXTURES, 'hold.mjs'),
+        file,
+        holdMs,
+      ],
+      { cwd: dir },
+    );
+    await eventually(() => readEvents(file).length > 0, 30_000, 'the command to start');
+    await lose();
+    const result = await run.done;
+    return { code: result.code, events: readEvents(file), stderr: result.stderr };
+  }
+
+  it('redis: deleting the key stops the command with SIGTERM and exits 79', async () => {
+    const result = await holdThenLose(configs.redis!, 'e2e-lost-redis', 'term', async () => {
+      expect(await redis.command('DEL', 'lock:{e2e-lost-redis}')).toBe(1);
+    });
+    expect(result.code, result.stderr).toBe(79);
+    expect(result.events.map((event) => event.event)).toEqual(['started', 'term']);
+    expect(result.stderr).toMatch(/was lost.*stopping the command with SIGTERM/);
+  }, 60_000);
+
+  it('redis with --on-lost ignore: the command finishes, and the exit code still says 79', async () => {
+    const result = await holdThenLose(configs.redis!, 'e2e-lost-ignore', 'ignore', async () => {
+      expect(await redis.command('DEL', 'lock:{e2e-lost-ignore}')).toBe(1);
+    });
+    expect(result.code, result.stderr).toBe(79);
+    expect(result.events.map((event) => event.event)).toEqual(['started', 'finished']);
+    expect(result.stderr).toMatch(/keeps running \(--on-lost ignore\)/);
+  }, 60_000);
+
+  it('etcd: revoking the session lease stops the command and exits 79', async () => {
+    const result = await holdThenLose(configs.etcd!, 'e2e-lost-etcd', 'kill', async () => {
+      const status = await runCli(['status', 'e2e-lost-etcd', '--json', '--config', configs.etcd!], {
+        cwd: dir,
+      });
+      const leaseId = BigInt(JSON.parse(status.stdout).raw.owner.leaseId);
+      await execFileAsync(
+        'etcdctl',
+        ['--endpoints', etcd.endpoints.join(','), 'lease', 'revoke', leaseId.toString(16)],
+        {
+          env: { ...process.env, ETCDCTL_API: '3' },
+        },
+      );
+    });
+    expect(result.code, result.stderr).toBe(79);
+    // SIGKILL leaves the command no chance to record anything after its start.
+    expect(result.events.map((event) => event.event)).toEqual(['started']);
+    expect(result.stderr).toMatch(/was lost.*SIGKILL/);
+  }, 60_000);
+});
