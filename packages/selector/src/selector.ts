@@ -505,11 +505,17 @@ function buildEntries(config: SelectorConfig): Entry[] {
 function makeEntry(name: string, config: BackendConfig, builtin: boolean): Entry {
   const info = BACKEND_KINDS[config.kind];
   const { clusters: clusterList, profile: _profile, kind: _kind, ...shared } = config;
-  const clusters = (clusterList ?? [{}]).map((cluster) => ({
-    ...shared,
-    ...cluster,
-    options: cluster.options || shared.options ? { ...shared.options, ...cluster.options } : undefined,
-  }));
+  // A cluster's own settings override the entry's; an unset one must not erase the entry's.
+  const clusters = (clusterList ?? [{}]).map((cluster) => {
+    const merged: ClusterSettings = { ...shared };
+    for (const [key, value] of Object.entries(cluster)) {
+      if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+    }
+    if (cluster.options !== undefined && shared.options !== undefined) {
+      merged.options = { ...shared.options, ...cluster.options };
+    }
+    return merged;
+  });
   return {
     name,
     info,

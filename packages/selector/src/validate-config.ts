@@ -192,6 +192,9 @@ function validateSettings(
     settings.root = root;
   }
   if (raw.options !== undefined) settings.options = expectObject(jsonPath(path, 'options'), raw.options);
+  for (const key of Object.keys(settings) as Array<keyof ClusterSettings>) {
+    if (settings[key] === undefined) delete settings[key];
+  }
   return settings;
 }
 

@@ -5,6 +5,7 @@ import {
   ProviderClosedError,
   UnsupportedCapabilityError,
 } from '@lock/core';
+import { ReferenceProvider } from '@lock/testkit';
 import { describe, expect, it } from 'vitest';
 import { rendezvousIndex, Selector, type SelectorConfig } from '../src/index.js';
 
@@ -301,6 +302,52 @@ describe('calibration', () => {
     await selector.calibrate({ rounds: 20, apply: true });
     expect(selector.candidates[0]!.profile?.source).toBe('calibration');
     expect(selector.candidates[0]!.profile!.opsPerSec).toBeGreaterThan(10);
+    await selector.close();
+  });
+});
+
+describe('cluster settings', () => {
+  it('each cluster gets the entry settings it does not set itself, and its own address', async () => {
+    const received: Array<Record<string, unknown>> = [];
+    const selector = await Selector.create(
+      {
+        backends: {
+          shards: {
+            kind: 'redis',
+            prefix: 'app:',
+            ttlMs: 5000,
+            clusters: [
+              { url: 'redis://127.0.0.1:7001' },
+              { url: 'redis://127.0.0.1:7002', prefix: 'other:' },
+            ],
+          },
+        },
+        policies: { '*': {} },
+        builtins: false,
+      },
+      {
+        // Records what the backend package is handed; the provider is the testkit's reference lock.
+        loadModule: async () => ({
+          createProvider: (config: Record<string, unknown>) => {
+            received.push(config);
+            return new ReferenceProvider();
+          },
+        }),
+      },
+    );
+    const ids = ['redis://127.0.0.1:7001', 'redis://127.0.0.1:7002'];
+    const first = Array.from({ length: 50 }, (_, index) => `n${index}`).find(
+      (name) => rendezvousIndex(name, ids) === 0,
+    )!;
+    const second = Array.from({ length: 50 }, (_, index) => `n${index}`).find(
+      (name) => rendezvousIndex(name, ids) === 1,
+    )!;
+    await (await selector.open(first)).acquire().then((lease) => lease.release());
+    await (await selector.open(second)).acquire().then((lease) => lease.release());
+    expect(received).toEqual([
+      { url: 'redis://127.0.0.1:7001', prefix: 'app:', ttlMs: 5000 },
+      { url: 'redis://127.0.0.1:7002', prefix: 'other:', ttlMs: 5000 },
+    ]);
     await selector.close();
   });
 });
