@@ -222,4 +222,19 @@ describe('a lock lost while the command runs stops it', () => {
     expect(result.events.map((event) => event.event)).toEqual(['started']);
     expect(result.stderr).toMatch(/was lost.*SIGKILL/);
   }, 60_000);
+
+  it('zookeeper: a server paused past the session timeout stops the command and exits 79', async () => {
+    // Last in this file: the paused server is resumed, but its clients' sessions are gone.
+    const server = zk.servers[0]!;
+    let result: Awaited<ReturnType<typeof holdThenLose>>;
+    try {
+      // The holder cannot confirm its session past the safe fraction of 4 s: it must give the lock up.
+      result = await holdThenLose(configs.zk!, 'e2e-lost-zk', 'term', async () => server.pause());
+    } finally {
+      if (server.paused) server.resume();
+    }
+    expect(result.code, result.stderr).toBe(79);
+    expect(result.events.map((event) => event.event)).toEqual(['started', 'term']);
+    expect(result.stderr).toMatch(/was lost/);
+  }, 60_000);
 });
