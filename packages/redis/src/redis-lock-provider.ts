@@ -72,6 +72,7 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
   private readonly ownsClient: boolean;
   private readonly backend: RedisLockBackend;
   private readonly renewEveryMs: number | undefined;
+  private shuttingDown = false;
 
   constructor(options: RedisLockProviderOptions) {
     super();
@@ -143,6 +144,7 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
       recheckMs,
       waitReplicas,
       waitTimeoutMs,
+      closing: () => this.shuttingDown,
     };
   }
 
@@ -191,6 +193,16 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
         key === keys.deadlines ||
         key.startsWith(waiterKey(keys, '')),
     );
+  }
+
+  /**
+   * Ends live leases (their releases wait at most a second each: the server may be gone) and closes the
+   * connections this provider opened.
+   */
+  override close(): Promise<void> {
+    // Set before BaseProvider starts releasing: its `closed` flag is set only once close() returns.
+    this.shuttingDown = true;
+    return super.close();
   }
 
   protected createLock(name: string, options: LockOptions | undefined): RedisLock {

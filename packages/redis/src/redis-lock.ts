@@ -32,6 +32,19 @@ export interface RedisLockBackend {
   readonly recheckMs: number;
   readonly waitReplicas: number;
   readonly waitTimeoutMs: number;
+  /** True once the provider is closing: releases then wait a bounded time (the server may be gone). */
+  readonly closing: () => boolean;
+}
+
+/**
+ * Owner ids: a random per-process prefix (96 bits) and a counter. Unique across processes and grants, and
+ * cheaper than fresh random bytes per acquisition; the id is an identity, not a secret.
+ */
+const OWNER_PREFIX = randomBytes(12).toString('base64url');
+let ownerCounter = 0;
+function newOwnerId(): string {
+  ownerCounter += 1;
+  return `${OWNER_PREFIX}${ownerCounter.toString(36)}`;
 }
 
 /** Value pushed to a waiter's own list to end its `BLPOP` at once when it gives up. */
@@ -60,17 +73,46 @@ export class RedisLock extends BaseLock<RedisGrant> {
   }
 
   protected acquireGrant(request: AcquireRequest): Promise<RedisGrant | null> {
-    const owner = randomBytes(12).toString('base64url');
-    return request.wait ? this.waitForGrant(owner, request) : this.tryOnce(owner, request.ttlMs);
+    const owner = newOwnerId();
+    if (!request.wait) return this.tryOnce(owner, request.ttlMs);
+    if (request.signal === undefined && this.backend.waitReplicas === 0) {
+      // Hot path (no signal, no WAIT): one script call, and only a queued waiter goes on to block.
+      const startedAt = monotonicNow();
+      const ttlMs = request.ttlMs;
+      return runScript(this.backend.client, ACQUIRE, this.keys.all, [
+        owner,
+        ttlMs,
+        '1',
+        waiterLifeMs(this.recheckMs(ttlMs)),
+      ]).then(
+        (reply) => {
+          const fence = Number(reply);
+          if (fence > 0) return { token: BigInt(fence), ttlMs, startedAt, owner };
+          return this.blockForGrant(owner, request, startedAt);
+        },
+        // Unknown outcome: the script may have granted or queued; undo both before reporting.
+        (error: unknown) => this.leave(owner).then(() => Promise.reject(error)),
+      );
+    }
+    return this.waitForGrant(owner, request);
   }
 
-  protected async releaseGrant(grant: RedisGrant): Promise<boolean> {
-    const outcome = await runScript(this.backend.client, RELEASE, this.keys.all, [grant.owner, '0']);
-    return outcome === 1 || outcome === 2;
+  protected releaseGrant(grant: RedisGrant): Promise<boolean> {
+    const released = runScript(this.backend.client, RELEASE, this.keys.all, [grant.owner, '0']).then(
+      isReleased,
+    );
+    // While closing, a server that is down must not hold close() up forever (ioredis would queue the release
+    // until it reconnects); the grant then simply expires with its TTL.
+    return this.backend.closing() ? withinGrace(released, CLEANUP_GRACE_MS * 4, false) : released;
   }
 
-  protected override async extendGrant(grant: RedisGrant, ttlMs: number): Promise<boolean> {
-    return (await runScript(this.backend.client, EXTEND, [this.keys.lock], [grant.owner, ttlMs])) === 1;
+  protected override extendGrant(grant: RedisGrant, ttlMs: number): Promise<boolean> {
+    return runScript(this.backend.client, EXTEND, [this.keys.lock], [grant.owner, ttlMs]).then(isOne);
+  }
+
+  /** Re-check interval for a TTL: the provider's, but well inside the TTL. */
+  private recheckMs(ttlMs: number): number {
+    return Math.max(1, Math.min(this.backend.recheckMs, Math.floor(ttlMs / 4)));
   }
 
   /** One round trip: the acquire script in try mode, never queued. */
@@ -82,24 +124,39 @@ export class RedisLock extends BaseLock<RedisGrant> {
   }
 
   private async waitForGrant(owner: string, request: AcquireRequest): Promise<RedisGrant> {
-    const { client, pool } = this.backend;
     const signal = request.signal;
     const ttlMs = request.ttlMs;
-    // Re-check well inside the TTL: a lost push, or a holder that expired instead of releasing, costs at most this.
-    const recheckMs = Math.max(1, Math.min(this.backend.recheckMs, Math.floor(ttlMs / 4)));
-    const lifeMs = 2 * recheckMs + 500;
-    let startedAt = monotonicNow();
+    const startedAt = monotonicNow();
     let fence: number;
     try {
-      fence = Number(
-        await abortable(runScript(client, ACQUIRE, this.keys.all, [owner, ttlMs, '1', lifeMs]), signal),
-      );
+      const reply = runScript(this.backend.client, ACQUIRE, this.keys.all, [
+        owner,
+        ttlMs,
+        '1',
+        waiterLifeMs(this.recheckMs(ttlMs)),
+      ]);
+      fence = Number(await abortable(reply, signal));
     } catch (error) {
       await this.leave(owner);
       throw error;
     }
-    if (fence > 0) return this.confirm(client, owner, fence, ttlMs, startedAt);
+    if (fence > 0) return this.confirm(this.backend.client, owner, fence, ttlMs, startedAt);
+    return this.blockForGrant(owner, request, startedAt);
+  }
 
+  /** A queued waiter: BLPOP on its own list on a pooled connection, with a re-check every `recheckMs`. */
+  private async blockForGrant(
+    owner: string,
+    request: AcquireRequest,
+    enqueuedAt: number,
+  ): Promise<RedisGrant> {
+    const { client, pool } = this.backend;
+    const signal = request.signal;
+    const ttlMs = request.ttlMs;
+    // Re-check well inside the TTL: a lost push, or a holder that expired instead of releasing, costs at most this.
+    const recheckMs = this.recheckMs(ttlMs);
+    const lifeMs = waiterLifeMs(recheckMs);
+    let startedAt = enqueuedAt;
     const listKey = waiterKey(this.keys, owner);
     const connection = pool.take();
     let recheck = false;
@@ -172,12 +229,11 @@ export class RedisLock extends BaseLock<RedisGrant> {
 
   /** Leaves the queue (and releases a grant handed over meanwhile); bounded wait, the script still runs. */
   private leave(owner: string): Promise<unknown> {
-    const cleanup = runScript(this.backend.client, RELEASE, this.keys.all, [owner, '1']).catch(noop);
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, CLEANUP_GRACE_MS);
-    });
-    return Promise.race([cleanup, grace]).finally(() => clearTimeout(timer));
+    return withinGrace(
+      runScript(this.backend.client, RELEASE, this.keys.all, [owner, '1']).catch(noop),
+      CLEANUP_GRACE_MS,
+      undefined,
+    );
   }
 }
 
@@ -199,6 +255,28 @@ function abortable<T>(operation: Promise<T>, signal: AbortSignal | undefined): P
       },
     );
   });
+}
+
+/** Settles with `operation`, or with `fallback` after `graceMs` (the operation goes on). */
+function withinGrace<T>(operation: Promise<T>, graceMs: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), graceMs);
+  });
+  return Promise.race([operation, grace]).finally(() => clearTimeout(timer));
+}
+
+/** A waiter that has not re-checked for this long is dead and skipped by the handoff. */
+function waiterLifeMs(recheckMs: number): number {
+  return 2 * recheckMs + 500;
+}
+
+function isReleased(outcome: unknown): boolean {
+  return outcome === 1 || outcome === 2;
+}
+
+function isOne(outcome: unknown): boolean {
+  return outcome === 1;
 }
 
 function noop(): void {}

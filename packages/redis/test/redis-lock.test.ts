@@ -114,7 +114,7 @@ describe('createProvider and status', () => {
     const waiter = made.lock('status').acquire({ timeoutMs: 10_000 });
     await sleep(50);
     const status = await made.status('status');
-    expect(status.holder).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(status.holder).toMatch(/^[A-Za-z0-9_-]{17,}$/);
     expect(status.token).toBe(lease.token);
     expect(status.pttlMs).toBeGreaterThan(0);
     expect(status.pttlMs).toBeLessThanOrEqual(5000);

@@ -1,0 +1,130 @@
+import { LockLostError } from '@lock/core';
+import { RespClient, startRedisInstances, startRedisReplicaPair } from '@lock/testkit';
+import { describe, expect, it } from 'vitest';
+import { RedisLockProvider, RedlockProvider, RedlockQuorumError, ReplicaAckError } from '../src/index.js';
+import { lockKeys } from '../src/lock-keys.js';
+
+describe('primary + replica failover (the ENVIRONMENT.md recipe)', () => {
+  it('loses the lock without WAIT and refuses the grant with it', async () => {
+    const pair = await startRedisReplicaPair();
+    const plain = new RedisLockProvider({ connection: pair.primary.url, ttlMs: 30_000 });
+    const acked = new RedisLockProvider({
+      connection: pair.primary.url,
+      ttlMs: 30_000,
+      waitReplicas: 1,
+      waitTimeoutMs: 1000,
+    });
+    let promoted: RedisLockProvider | undefined;
+    try {
+      expect(acked.capabilities.durability).toBe('replicated-async');
+      // Right after the first sync the replica's first acknowledgement can take a while: wait for one.
+      const warm = await RespClient.connect(pair.primary.port);
+      try {
+        for (let attempt = 0; attempt < 20; attempt += 1) {
+          await warm.command('SET', 'warm', attempt);
+          if ((await warm.command('WAIT', 1, 1000)) === 1) break;
+        }
+      } finally {
+        warm.close();
+      }
+      // Healthy replica: WAIT is acknowledged and the grant stands.
+      const healthy = await acked.lock('healthy').acquire();
+      await healthy.release();
+
+      // Cut the replica off: pausing alone is not enough (its socket buffer already holds the bytes).
+      pair.replica.pause();
+      await pair.primary.command('CLIENT', 'KILL', 'TYPE', 'replica');
+      const refused = await acked
+        .lock('failover-wait')
+        .acquire({ timeoutMs: 5000 })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(ReplicaAckError.isInstance(refused)).toBe(true);
+      expect(refused).toMatchObject({ required: 1, acknowledged: 0 });
+      expect(await pair.primary.command('EXISTS', lockKeys('lock:', 'failover-wait').lock)).toBe(0); // released
+
+      const first = await plain.lock('failover').acquire();
+      await pair.primary.kill();
+      pair.replica.resume();
+      const admin = await RespClient.connect(pair.replica.port);
+      try {
+        await admin.command('REPLICAOF', 'NO', 'ONE');
+      } finally {
+        admin.close();
+      }
+      promoted = new RedisLockProvider({ connection: pair.replica.url, ttlMs: 30_000 });
+      // The documented hazard: a second holder while the first still believes it holds the lock.
+      const second = await promoted.lock('failover').acquire({ timeoutMs: 5000 });
+      expect(first.held).toBe(true);
+      expect(second.token).toBeLessThanOrEqual(first.token); // the fence counter regressed with the failover
+      // With WAIT the grant was refused, so the new primary hands out the only grant there is.
+      const only = await promoted.lock('failover-wait').tryAcquire();
+      expect(only).not.toBeNull();
+      await Promise.all([second.release(), only!.release()]);
+    } finally {
+      await Promise.all([plain.close(), acked.close(), promoted?.close()]);
+      await pair.close();
+    }
+  }, 60_000);
+});
+
+describe('Redlock over five independent instances', () => {
+  it('grants with one instance down, and with three down fails saying which instance voted how', async () => {
+    const instances = await startRedisInstances(5);
+    const endpoints = instances.servers.map((server) => `127.0.0.1:${server.port}`);
+    const provider = new RedlockProvider({ endpoints, ttlMs: 3000, instanceTimeoutMs: 300 });
+    const rival = new RedlockProvider({ endpoints, ttlMs: 3000, instanceTimeoutMs: 300 });
+    try {
+      expect(provider.capabilities).toMatchObject({ backend: 'redlock', fencing: false, waiting: 'none' });
+      await instances.servers[4]!.stop();
+      const lease = await provider.lock('quorum').acquire();
+      expect(await rival.lock('quorum').tryAcquire()).toBeNull(); // held on 4 of 4 live instances
+      await lease.extend();
+      expect(await lease.release()).toBe(true);
+
+      await instances.servers[3]!.stop();
+      await instances.servers[2]!.stop();
+      const failure = await provider
+        .lock('quorum')
+        .acquire()
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(RedlockQuorumError.isInstance(failure)).toBe(true);
+      const votes = (failure as RedlockQuorumError).votes;
+      expect(votes.map((vote) => vote.outcome)).toEqual(['granted', 'granted', 'error', 'error', 'error']);
+      expect(votes.map((vote) => vote.endpoint)).toEqual(endpoints);
+      expect((failure as Error).message).toContain(`${endpoints[2]} error`);
+      expect((failure as Error).message).toMatch(/2 of 5 instances granted, 3 needed/);
+      // The partial grants were undone on the live instances.
+      for (const server of instances.servers.slice(0, 2)) {
+        expect(await server.command('EXISTS', lockKeys('lock:', 'quorum').lock)).toBe(0);
+      }
+    } finally {
+      await Promise.all([provider.close(), rival.close()]);
+      await instances.close();
+    }
+  }, 60_000);
+
+  it('a lease whose quorum is lost aborts its signal', async () => {
+    const instances = await startRedisInstances(3);
+    const endpoints = instances.servers.map((server) => `127.0.0.1:${server.port}`);
+    const provider = new RedlockProvider({ endpoints, ttlMs: 1500, instanceTimeoutMs: 200 });
+    try {
+      const lease = await provider.lock('lost').acquire();
+      const lost = new Promise((resolve) =>
+        lease.signal.addEventListener('abort', () => resolve(lease.signal.reason)),
+      );
+      await Promise.all(
+        instances.servers.map((server) => server.command('DEL', lockKeys('lock:', 'lost').lock)),
+      );
+      expect(LockLostError.isInstance(await lost)).toBe(true);
+    } finally {
+      await provider.close();
+      await instances.close();
+    }
+  }, 30_000);
+});
