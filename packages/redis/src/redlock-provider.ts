@@ -90,6 +90,7 @@ export class RedlockProvider extends BaseProvider<RedlockLock> {
       clients = parsed.map(
         (endpoint) => new Redis(endpoint.url, {} as RedisOptions) as unknown as RedisLockClient,
       );
+      for (const client of clients) quietErrors(client);
     } else {
       if (!Array.isArray(options.clients))
         throw new InvalidArgumentError('options.clients', options.clients, 'an array of ioredis clients');
