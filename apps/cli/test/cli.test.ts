@@ -154,7 +154,7 @@ describe('configuration lookup and errors', () => {
         join(inCwd, 'lock.config.json'),
         JSON.stringify({ policies: { '*': { scope: 'threads' } } }),
       );
-      const fromEnv = writeConfig('env.json', { policies: { '*': { blocking: false } } });
+      const fromEnv = writeConfig('env.json', { policies: { '*': { blocking: false, backend: 'trylock' } } });
       const fromFlag = writeConfig('flag.json', clusterConfig);
       const chosen = async (args: string[], env: Record<string, string> = {}) =>
         JSON.parse((await runCli(['explain', 'n', '--json', ...args], { cwd: inCwd, env })).stdout);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -35,6 +35,10 @@ beforeAll(async () => {
   configs.etcd = writeConfig('etcd', {
     backends: { coord: { kind: 'etcd', endpoints: etcd.endpoints } },
     policies,
+  });
+  configs.grab = writeConfig('grab', {
+    backends: { cache: { kind: 'redis', url: redis.url } },
+    policies: { 'grab:*': { scope: 'cluster', blocking: false }, '*': { scope: 'cluster' } },
   });
   configs.zk = writeConfig('zk', {
     backends: { zoo: { kind: 'zk', connectionString: zk.connectionString, sessionTimeoutMs: 4000 } },
@@ -149,6 +153,39 @@ describe.each(['redis', 'etcd', 'zk'] as const)('lock run on %s', (backend) => {
     const waited = await waiter.done;
     expect(waited.code, waited.stderr).toBe(0);
   }, 90_000);
+});
+
+describe('not acquired: exit 75 and the command never runs', () => {
+  it.each([
+    ['a preempting policy (blocking: false) tries once', 'grab:order-1', []],
+    ['--timeout 0 tries once', 'job:timeout-0', ['--timeout', '0']],
+    ['--timeout elapses', 'job:timeout-300', ['--timeout', '300']],
+  ])(
+    '%s',
+    async (_title, name, options) => {
+      const file = join(dir, `busy-${name.replace(/\W/g, '-')}.ndjson`);
+      const holder = startCli(
+        ['run', name, '--config', configs.grab!, '--', process.execPath, join(FIXTURES, 'hold.mjs'), file],
+        { cwd: dir },
+      );
+      await eventually(() => readEvents(file).length > 0, 30_000, 'the holder to start');
+      const marker = join(dir, `ran-${name.replace(/\W/g, '-')}`);
+      const second = await runCli(
+        ['run', name, '--config', configs.grab!, ...options, '--', 'touch', marker],
+        { cwd: dir },
+      );
+      expect(second.code, second.stderr).toBe(75);
+      expect(existsSync(marker)).toBe(false);
+      holder.kill('SIGTERM');
+      expect((await holder.done).code).toBe(0);
+      // Free again: the same command now runs.
+      const third = await runCli(['run', name, '--config', configs.grab!, ...options, '--', 'true'], {
+        cwd: dir,
+      });
+      expect(third.code, third.stderr).toBe(0);
+    },
+    60_000,
+  );
 });
 
 describe('a lock lost while the command runs stops it', () => {

@@ -11,8 +11,8 @@ export interface BackendKindInfo {
   /** True for in-process kinds that need no server and no settings. */
   readonly builtin: boolean;
   /**
-   * Speed to select by when neither the configuration nor a calibration gives one: rough medians measured
-   * on the project's reference machines (2 cores, loopback servers), see the README.
+   * Speed to select by when neither the configuration nor a calibration gives one: rough medians of
+   * `calibrate()` on the project's reference machines (2 cores, loopback servers, under load), see the README.
    */
   readonly defaultProfile: CapabilityProfile;
   /** The capabilities the kind declares with these settings (the provider's own replace them once it exists). */
@@ -75,7 +75,7 @@ const KINDS: Record<BackendKind, BackendKindInfo> = {
       fencing: true,
       leases: false,
     },
-    declared(0.0002, 2_000_000),
+    declared(0.0003, 1_000_000),
   ),
   'shared-mutex': inProcess(
     'shared-mutex',
@@ -89,7 +89,7 @@ const KINDS: Record<BackendKind, BackendKindInfo> = {
       fencing: true,
       leases: false,
     },
-    declared(0.002, 300_000),
+    declared(0.001, 500_000),
   ),
   trylock: inProcess(
     'trylock',
@@ -104,14 +104,14 @@ const KINDS: Record<BackendKind, BackendKindInfo> = {
       fencing: true,
       leases: false,
     },
-    declared(0.0001, 5_000_000),
+    declared(0.0008, 500_000),
   ),
   redis: {
     kind: 'redis',
     packageName: '@lock/redis',
     install: 'npm install @lock/redis ioredis',
     builtin: false,
-    defaultProfile: declared(0.15, 6_000),
+    defaultProfile: declared(0.25, 4_000),
     capabilities: (settings) => ({
       backend: 'redis',
       scope: 'cluster',
@@ -138,7 +138,7 @@ const KINDS: Record<BackendKind, BackendKindInfo> = {
     packageName: '@lock/redis',
     install: 'npm install @lock/redis ioredis',
     builtin: false,
-    defaultProfile: declared(0.5, 2_000),
+    defaultProfile: declared(0.75, 1_300),
     capabilities: () => ({
       backend: 'redlock',
       scope: 'cluster',
@@ -165,7 +165,7 @@ const KINDS: Record<BackendKind, BackendKindInfo> = {
     packageName: '@lock/etcd',
     install: 'npm install @lock/etcd etcd3',
     builtin: false,
-    defaultProfile: declared(5, 200),
+    defaultProfile: declared(3.5, 280),
     capabilities: () => ({
       backend: 'etcd',
       scope: 'cluster',
@@ -187,7 +187,7 @@ const KINDS: Record<BackendKind, BackendKindInfo> = {
     packageName: '@lock/zk',
     install: 'npm install @lock/zk zookeeper',
     builtin: false,
-    defaultProfile: declared(4, 250),
+    defaultProfile: declared(3.2, 300),
     capabilities: (settings) => ({
       backend: 'zk',
       scope: 'cluster',

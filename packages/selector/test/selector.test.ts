@@ -57,11 +57,11 @@ describe('Selector with the embedded default', () => {
     await selector.close();
   });
 
-  it('preempting (try once) in one process gets the trylock', async () => {
-    const selector = await Selector.create();
-    const explanation = selector.explain('slot', { blocking: false });
+  it('a policy pinned to the trylock preempts with it', async () => {
+    const selector = await Selector.create({ policies: { '*': { blocking: false, backend: 'trylock' } } });
+    const explanation = selector.explain('slot');
     expect(explanation.chosen).toBe('trylock');
-    const lock = selector.lock('slot', undefined, { blocking: false });
+    const lock = selector.lock('slot');
     expect(lock.capabilities.backend).toBe('trylock');
     const lease = await lock.tryAcquire();
     expect(lease).not.toBeNull();

@@ -15,15 +15,22 @@ import { rendezvousIndex, Selector } from '../src/index.js';
 // servers, status, and calibration.
 let redisA: RedisServer;
 let redisB: RedisServer;
+let redisC: RedisServer;
 let etcd: EtcdCluster;
 let zk: ZooKeeperEnsemble;
 
 beforeAll(async () => {
-  [redisA, redisB, etcd, zk] = await Promise.all([startRedis(), startRedis(), startEtcd(), startZooKeeper()]);
+  [redisA, redisB, redisC, etcd, zk] = await Promise.all([
+    startRedis(),
+    startRedis(),
+    startRedis(),
+    startEtcd(),
+    startZooKeeper(),
+  ]);
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.allSettled([redisA?.close(), redisB?.close(), etcd?.close(), zk?.close()]);
+  await Promise.allSettled([redisA?.close(), redisB?.close(), redisC?.close(), etcd?.close(), zk?.close()]);
 });
 
 describe('Selector on real servers', () => {
@@ -93,6 +100,39 @@ describe('Selector on real servers', () => {
       await selector.close();
     }
   }, 90_000);
+
+  it('a preempting policy that accepts asynchronous replication gets Redlock over three instances', async () => {
+    const selector = await Selector.create({
+      backends: {
+        single: { kind: 'redis', url: redisA.url },
+        quorum: { kind: 'redlock', endpoints: [redisA.url, redisB.url, redisC.url], prefix: 'rl:' },
+      },
+      policies: {
+        'grab:*': { scope: 'cluster', durability: 'replicated-async', blocking: false },
+        '*': { scope: 'cluster' },
+      },
+    });
+    try {
+      const explanation = selector.explain('grab:1');
+      expect(explanation.chosen).toBe('quorum');
+      expect(explanation.candidates.find((candidate) => candidate.backend === 'single')!.reasons).toEqual([
+        'durability single-node < replicated-async required',
+      ]);
+      const lock = await selector.open('grab:1');
+      expect(lock.capabilities).toMatchObject({ backend: 'redlock', fencing: false, waiting: 'none' });
+      const lease = await lock.tryAcquire();
+      expect(lease).not.toBeNull();
+      expect(await lock.tryAcquire()).toBeNull();
+      // The grant is on a majority of the three instances.
+      let holders = 0;
+      for (const server of [redisA, redisB, redisC])
+        holders += ((await server.command('KEYS', 'rl:*')) as string[]).length > 0 ? 1 : 0;
+      expect(holders).toBeGreaterThanOrEqual(2);
+      expect(await lease!.release()).toBe(true);
+    } finally {
+      await selector.close();
+    }
+  }, 60_000);
 
   it('calibrate() measures every configured backend against its servers', async () => {
     const selector = await Selector.create({
