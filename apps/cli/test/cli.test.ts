@@ -201,6 +201,22 @@ describe('configuration lookup and errors', () => {
     expect(result.stderr).toMatch(/no such file/);
   });
 
+  it('a name that no policy covers -> exit 78, not a silent default', async () => {
+    const config = writeConfig('no-policies.json', {
+      backends: { cache: { kind: 'redis', url: 'redis://127.0.0.1:1' } },
+    });
+    for (const args of [
+      ['run', 'job', '--config', config, '--', 'true'],
+      ['explain', 'job', '--config', config],
+    ]) {
+      const result = await runCli(args, { cwd: empty });
+      expect(result.code).toBe(78);
+      expect(result.stderr).toMatch(
+        /a name matched by a policy \(configured patterns: none; add a "\*" policy for a default\)/,
+      );
+    }
+  });
+
   it('lock run with only in-process backends is refused (78), never a lock that excludes nothing', async () => {
     const result = await runCli(['run', 'job', '--', 'true'], { cwd: empty });
     expect(result.code).toBe(78);

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { type Lease, LockLostError, LockTimeoutError } from '@lock/core';
+import { InvalidArgumentError, type Lease, LockLostError, LockTimeoutError } from '@lock/core';
 import { CLI_NEEDS, openSelector } from '../config/open-selector.js';
 import { EXIT } from '../shared/exit-codes.js';
+import { UsageError } from '../shared/usage-error.js';
 import { within } from '../shared/within.js';
 
 /** What `lock run` does when the lock is lost while the command runs. */
@@ -92,6 +93,10 @@ export async function runLocked(options: RunLockedOptions): Promise<number> {
       if (LockTimeoutError.isInstance(error)) {
         log(error.message);
         return EXIT.TIMEOUT;
+      }
+      // The backend's own limits on the lease length (etcd: whole seconds) are checked at acquire.
+      if (InvalidArgumentError.isInstance(error) && error.parameter.endsWith('ttlMs')) {
+        throw new UsageError(`--ttl ${options.ttlMs}: ${error.message}`);
       }
       throw error;
     }

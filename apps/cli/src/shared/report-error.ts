@@ -22,7 +22,12 @@ export function reportError(command: string, error: unknown, usage: string): num
     process.stderr.write(`${usage}\nRun 'lock ${command} --help' for details.\n`);
     return EXIT.USAGE;
   }
-  if (InvalidArgumentError.isInstance(error) && error.parameter === 'name') {
+  // An invalid name is bad usage; a valid name that no policy covers is a gap in the configuration.
+  if (
+    InvalidArgumentError.isInstance(error) &&
+    error.parameter === 'name' &&
+    !/policy/.test(error.expected)
+  ) {
     write(error.message);
     return EXIT.USAGE;
   }
