@@ -63,6 +63,8 @@ export class RedisLock extends BaseLock<RedisGrant> {
   /** Key names of this lock. */
   readonly keys: LockKeys;
   private readonly backend: RedisLockBackend;
+  /** Whether the last acquisition had to wait (then the next one goes straight to a waiter connection). */
+  private contended = false;
 
   /** @internal Use `provider.lock(name)`. */
   constructor(name: string, settings: BaseLockSettings, backend: RedisLockBackend) {
@@ -75,6 +77,11 @@ export class RedisLock extends BaseLock<RedisGrant> {
   protected acquireGrant(request: AcquireRequest): Promise<RedisGrant | null> {
     const owner = newOwnerId();
     if (!request.wait) return this.tryOnce(owner, request.ttlMs);
+    if (this.contended) {
+      // The last acquisition had to queue: enqueue and block in one pipeline on a waiter connection, which
+      // saves this process a round trip and a wake-up per acquisition while the lock is busy.
+      return this.blockForGrant(owner, request, undefined);
+    }
     if (request.signal === undefined && this.backend.waitReplicas === 0) {
       // Hot path (no signal, no WAIT): one script call, and only a queued waiter goes on to block.
       const startedAt = monotonicNow();
@@ -88,6 +95,7 @@ export class RedisLock extends BaseLock<RedisGrant> {
         (reply) => {
           const fence = Number(reply);
           if (fence > 0) return { token: BigInt(fence), ttlMs, startedAt, owner };
+          this.contended = true;
           return this.blockForGrant(owner, request, startedAt);
         },
         // Unknown outcome: the script may have granted or queued; undo both before reporting.
@@ -141,14 +149,18 @@ export class RedisLock extends BaseLock<RedisGrant> {
       throw error;
     }
     if (fence > 0) return this.confirm(this.backend.client, owner, fence, ttlMs, startedAt);
+    this.contended = true;
     return this.blockForGrant(owner, request, startedAt);
   }
 
-  /** A queued waiter: BLPOP on its own list on a pooled connection, with a re-check every `recheckMs`. */
+  /**
+   * A waiter: BLPOP on its own list on a pooled connection, with a re-check every `recheckMs`. With
+   * `enqueuedAt` the waiter was queued already (at that time); without, the first pipeline enqueues it.
+   */
   private async blockForGrant(
     owner: string,
     request: AcquireRequest,
-    enqueuedAt: number,
+    enqueuedAt: number | undefined,
   ): Promise<RedisGrant> {
     const { client, pool } = this.backend;
     const signal = request.signal;
@@ -156,10 +168,11 @@ export class RedisLock extends BaseLock<RedisGrant> {
     // Re-check well inside the TTL: a lost push, or a holder that expired instead of releasing, costs at most this.
     const recheckMs = this.recheckMs(ttlMs);
     const lifeMs = waiterLifeMs(recheckMs);
-    let startedAt = enqueuedAt;
+    let startedAt = enqueuedAt ?? 0;
     const listKey = waiterKey(this.keys, owner);
     const connection = pool.take();
-    let recheck = false;
+    let recheck = enqueuedAt === undefined;
+    let first = true;
     let givingUp: Promise<unknown> | undefined;
     const giveUp = () => {
       givingUp ??= client.rpush(listKey, GIVE_UP).catch(noop);
@@ -172,7 +185,10 @@ export class RedisLock extends BaseLock<RedisGrant> {
         // re-check is read by the BLPOP behind it, so validity can be counted from this send time.
         const check = recheck
           ? runScript(connection, ACQUIRE, this.keys.all, [owner, ttlMs, '2', lifeMs]).then(
-              noop,
+              (reply) => {
+                // Granted at once by the enqueue itself: the lock is no longer busy, use the fast path next.
+                if (first && Number(reply) > 0) this.contended = false;
+              },
               (error: unknown) => error,
             )
           : undefined;
@@ -185,6 +201,7 @@ export class RedisLock extends BaseLock<RedisGrant> {
           throw checkError;
         if (recheck) startedAt = sentAt;
         recheck = true;
+        first = false;
         if (popped === null || popped[1] === GIVE_UP || signal?.aborted) continue;
         return await this.confirm(connection, owner, Number(popped[1]), ttlMs, startedAt);
       }
