@@ -1,19 +1,15 @@
 export { BACKEND_KIND_NAMES, BACKEND_KINDS, type BackendKindInfo } from './backend-kinds.js';
+export { checkNeeds, type NeedsVerdict } from './check-needs.js';
 export { createSelector } from './create-selector.js';
 export { DEFAULT_CONFIG } from './default-config.js';
 export { DeferredLock } from './deferred-lock.js';
+export { fnv1a64, mix64 } from './fnv1a64.js';
 export { loadConfigFile } from './load-config.js';
 export { type LockMeasurement, measureLock } from './measure-lock.js';
 export { NamePattern } from './name-pattern.js';
-export {
-  checkNeeds,
-  combineNeeds,
-  describeNeeds,
-  type NeedsVerdict,
-  rankCandidates,
-  resolveNeeds,
-} from './rank-candidates.js';
-export { rendezvousIndex } from './rendezvous.js';
+export { rankCandidates } from './rank-candidates.js';
+export { rendezvousIndex } from './rendezvous-index.js';
+export { combineNeeds, describeNeeds, resolveNeeds } from './resolve-needs.js';
 export {
   type CalibrateOptions,
   type CalibrationResult,
@@ -21,7 +17,6 @@ export {
   Selector,
   type SelectorOptions,
 } from './selector.js';
-export { fnv1a64, mix64 } from './stable-hash.js';
 export type {
   BackendConfig,
   BackendKind,

@@ -13,13 +13,15 @@ import {
   validateLockName,
 } from '@lock/core';
 import { BACKEND_KIND_NAMES, BACKEND_KINDS, type BackendKindInfo } from './backend-kinds.js';
+import { checkNeeds } from './check-needs.js';
 import { DEFAULT_CONFIG } from './default-config.js';
 import { DeferredLock } from './deferred-lock.js';
 import { loadConfigFile } from './load-config.js';
 import { measureLock } from './measure-lock.js';
 import { NamePattern } from './name-pattern.js';
-import { checkNeeds, combineNeeds, describeNeeds, rankCandidates, resolveNeeds } from './rank-candidates.js';
-import { rendezvousIndex } from './rendezvous.js';
+import { rankCandidates } from './rank-candidates.js';
+import { rendezvousIndex } from './rendezvous-index.js';
+import { combineNeeds, describeNeeds, resolveNeeds } from './resolve-needs.js';
 import type {
   BackendConfig,
   BackendKind,

@@ -1,4 +1,4 @@
-import { fnv1a64, mix64 } from './stable-hash.js';
+import { fnv1a64, mix64 } from './fnv1a64.js';
 
 /**
  * Rendezvous (highest random weight) hashing: the index of the cluster `name` belongs to, among clusters
