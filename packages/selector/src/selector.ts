@@ -48,8 +48,9 @@ export interface SelectorOptions {
   /** Calibrate the backends before checking the policies; see {@link Selector.calibrate}. */
   calibrate?: boolean | CalibrateOptions | undefined;
   /**
-   * `false` skips the startup check of every policy (for tools that explain one name even when another
-   * policy is unsatisfiable); `lock()` still refuses a name whose needs no backend meets. Default `true`.
+   * `false` skips the check of every policy at startup and after calibration (for tools that explain one
+   * name even when another policy is unsatisfiable); `lock()` still refuses a name whose needs no backend
+   * meets. Default `true`.
    */
   check?: boolean | undefined;
 }
@@ -141,6 +142,8 @@ export class Selector {
   private readonly entries: Entry[];
   private readonly policies: Policy[];
   private closing: Promise<void> | undefined;
+  /** Whether policies are checked at startup and after calibration (`SelectorOptions.check`). */
+  private checking = true;
 
   private constructor(config: SelectorConfig, entries: Entry[]) {
     this.config = config;
@@ -177,6 +180,7 @@ export class Selector {
     const entries = buildEntries(validated);
     await Promise.all(entries.map((entry) => loadEntry(entry, loadModule)));
     const selector = new Selector(validated, entries);
+    selector.checking = options.check !== false;
     if (options.calibrate) {
       await selector.calibrate(options.calibrate === true ? {} : options.calibrate);
     }
@@ -316,8 +320,8 @@ export class Selector {
     }
     if (options.apply) {
       for (const [entry, profile] of measured) entry.profile = profile;
-      this.check();
-    } else {
+      if (this.checking) this.check();
+    } else if (this.checking) {
       this.checkMeasured(measured);
     }
     return results;
