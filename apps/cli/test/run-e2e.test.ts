@@ -155,6 +155,34 @@ describe.each(['redis', 'etcd', 'zk'] as const)('lock run on %s', (backend) => {
   }, 90_000);
 });
 
+describe('lock explain --calibrate', () => {
+  it('measures each backend on its servers and prints the figures to declare', async () => {
+    const json = await runCli(
+      ['explain', 'job', '--calibrate', '--rounds', '20', '--json', '--config', configs.etcd!],
+      { cwd: dir },
+    );
+    expect(json.code, json.stderr).toBe(0);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed.chosen).toBe('coord');
+    const coord = parsed.calibration.find((result: { backend: string }) => result.backend === 'coord');
+    expect(coord).toMatchObject({ backend: 'coord', cluster: 0, rounds: 20 });
+    expect(coord.acquireReleaseP50Ms).toBeGreaterThan(0);
+    expect(
+      parsed.candidates.find((candidate: { backend: string }) => candidate.backend === 'coord').profile
+        .source,
+    ).toBe('calibration');
+    const text = await runCli(
+      ['explain', 'job', '--calibrate', '--rounds', '20', '--config', configs.redis!],
+      { cwd: dir },
+    );
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/cache: p50 [\d.]+ ms, [\d,]+ ops\/s over 20 rounds/);
+    expect(text.stdout).toMatch(
+      /backends\.cache\.profile = \{"acquireReleaseP50Ms":[\d.e-]+,"opsPerSec":\d+,"source":"benchmark"\}/,
+    );
+  }, 60_000);
+});
+
 describe('not acquired: exit 75 and the command never runs', () => {
   it.each([
     ['a preempting policy (blocking: false) tries once', 'grab:order-1', []],
@@ -238,6 +266,36 @@ describe('a lock lost while the command runs stops it', () => {
     expect(result.code, result.stderr).toBe(79);
     expect(result.events.map((event) => event.event)).toEqual(['started', 'finished']);
     expect(result.stderr).toMatch(/keeps running \(--on-lost ignore\)/);
+  }, 60_000);
+
+  it('redis: a command that ignores SIGTERM gets SIGKILL after --kill-after', async () => {
+    const file = join(dir, 'lost-stubborn.ndjson');
+    const run = startCli(
+      [
+        'run',
+        'e2e-lost-stubborn',
+        '--config',
+        configs.redis!,
+        '--ttl',
+        '3000',
+        '--kill-after',
+        '500',
+        '--',
+        process.execPath,
+        join(FIXTURES, 'stubborn.mjs'),
+        file,
+      ],
+      { cwd: dir },
+    );
+    await eventually(() => readEvents(file).length > 0, 30_000, 'the command to start');
+    expect(await redis.command('DEL', 'lock:{e2e-lost-stubborn}')).toBe(1);
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(79);
+    expect(readEvents<{ event: string }>(file).map((event) => event.event)).toEqual([
+      'started',
+      'term-ignored',
+    ]);
+    expect(result.stderr).toMatch(/ignored SIGTERM for 500 ms; sending SIGKILL/);
   }, 60_000);
 
   it('etcd: revoking the session lease stops the command and exits 79', async () => {

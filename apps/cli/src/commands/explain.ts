@@ -1,15 +1,16 @@
 import { NoBackendSatisfiesError, validateLockName } from '@lock/core';
 import { describeConfigSource } from '../config/find-config.js';
 import { CLI_NEEDS, openSelector } from '../config/open-selector.js';
+import { formatCalibration } from '../explain/format-calibration.js';
 import { formatExplanation, type RunChoice } from '../explain/format-explanation.js';
 import { EXIT } from '../shared/exit-codes.js';
-import { parseCommandLine } from '../shared/parse-command-line.js';
+import { parseCommandLine, parseInteger } from '../shared/parse-command-line.js';
 import { reportError } from '../shared/report-error.js';
 import { toJson } from '../shared/to-json.js';
 import { UsageError } from '../shared/usage-error.js';
 import { within } from '../shared/within.js';
 
-const USAGE = 'Usage: lock explain NAME [--config file] [--json]';
+const USAGE = 'Usage: lock explain NAME [--config file] [--json] [--calibrate [--rounds N]]';
 
 const HELP = `${USAGE}
 
@@ -20,7 +21,13 @@ what 'lock run' would use, since it asks for scope 'cluster' on top of the polic
 
 Options:
   --config file   configuration file (default: $LOCK_CONFIG, else ./lock.config.json, else embedded)
-  --json          print the decision as JSON: { config, name, policy, needs, candidates, chosen, cluster, run }
+  --json          print the decision as JSON: { config, name, policy, needs, candidates, chosen, cluster, run,
+                  calibration }
+  --calibrate     first measure every backend on its servers (N uncontended acquire + release per cluster:
+                  p50 and ops/s) and choose by the measured figures; connects. Other processes choose by
+                  the configuration, so declare the figures you want used everywhere as each backend's
+                  "profile" (printed below the decision)
+  --rounds N      acquire + release pairs per cluster for --calibrate (default 100)
   -h, --help      this help
 
 Exit codes:
@@ -35,6 +42,8 @@ export async function run(args: string[]): Promise<number> {
     const { values, positionals, rest } = parseCommandLine(args, {
       config: { type: 'string' },
       json: { type: 'boolean' },
+      calibrate: { type: 'boolean' },
+      rounds: { type: 'string' },
     });
     if (values.help) {
       process.stdout.write(HELP);
@@ -43,9 +52,12 @@ export async function run(args: string[]): Promise<number> {
     if (positionals.length !== 1 || rest !== undefined) throw new UsageError('expected exactly one NAME');
     const name = positionals[0]!;
     validateLockName(name);
+    const rounds = parseInteger('rounds', values.rounds, 1) ?? 100;
+    if (values.rounds !== undefined && !values.calibrate) throw new UsageError('--rounds needs --calibrate');
     // Explain this name even if another policy of the file cannot be met.
     const { selector, source } = await openSelector(values.config as string | undefined, false);
     try {
+      const calibration = values.calibrate ? await selector.calibrate({ rounds, apply: true }) : undefined;
       const explanation = selector.explain(name);
       const forRun = selector.explain(name, CLI_NEEDS);
       const runChoice: RunChoice = {
@@ -54,9 +66,11 @@ export async function run(args: string[]): Promise<number> {
         unmet: forRun.chosen === undefined ? unmetOf(() => selector.lock(name, undefined, CLI_NEEDS)) : [],
       };
       if (values.json) {
-        process.stdout.write(`${toJson({ config: source, ...explanation, run: runChoice })}\n`);
+        process.stdout.write(`${toJson({ config: source, ...explanation, run: runChoice, calibration })}\n`);
       } else {
         process.stdout.write(formatExplanation(explanation, describeConfigSource(source), runChoice));
+        if (calibration !== undefined)
+          process.stdout.write(formatCalibration(calibration, selector.candidates));
       }
       return explanation.chosen === undefined ? EXIT.CONFIG : EXIT.OK;
     } finally {

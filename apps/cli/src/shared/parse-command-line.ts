@@ -35,6 +35,16 @@ export function parseCommandLine(args: readonly string[], options: OptionSpec): 
 
 /** Parses a non-negative integer number of milliseconds given as an option value. */
 export function parseMs(option: string, value: string | boolean | undefined, min = 0): number | undefined {
+  return parseInteger(option, value, min, 'an integer number of milliseconds');
+}
+
+/** Parses an integer option value from `min` to 2^31 - 1 (the longest a Node timer can wait, in ms). */
+export function parseInteger(
+  option: string,
+  value: string | boolean | undefined,
+  min: number,
+  what = 'an integer',
+): number | undefined {
   if (value === undefined) return undefined;
   if (
     typeof value !== 'string' ||
@@ -43,7 +53,7 @@ export function parseMs(option: string, value: string | boolean | undefined, min
     Number(value) > 2_147_483_647
   ) {
     throw new UsageError(
-      `--${option} expects an integer number of milliseconds from ${min} to 2147483647, received ${JSON.stringify(value)}`,
+      `--${option} expects ${what} from ${min} to 2147483647, received ${JSON.stringify(value)}`,
     );
   }
   return Number(value);
