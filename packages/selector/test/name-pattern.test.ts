@@ -22,7 +22,9 @@ describe('NamePattern', () => {
   });
 
   it('an exact name wins, then the most literal characters, then the first declared', () => {
-    const patterns = ['*', 'orders:*', 'orders:eu:*', 'orders:eu:1', '*:1', 'or*'].map((source) => new NamePattern(source));
+    const patterns = ['*', 'orders:*', 'orders:eu:*', 'orders:eu:1', '*:1', 'or*'].map(
+      (source) => new NamePattern(source),
+    );
     const best = (name: string) => NamePattern.best(patterns, name)?.source;
     expect(best('orders:eu:1')).toBe('orders:eu:1');
     expect(best('orders:eu:2')).toBe('orders:eu:*');
