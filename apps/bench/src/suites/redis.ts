@@ -15,7 +15,7 @@ const UNCONTENDED_PAIRS = 500;
 const UNCONTENDED_ROUNDS = 9;
 const CONTENDED_CLIENTS = 10;
 const CONTENDED_OPS = 100;
-const CONTENDED_ROUNDS = 3;
+const CONTENDED_ROUNDS = 5;
 
 export async function run(): Promise<SuiteReport[]> {
   const server = await (await redisRuntime()).startRedis();
