@@ -69,6 +69,7 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
   private readonly slots = new Map<string, LocalSlot>();
   private readonly grantedTtlMs = new Map<number, number>();
   private readonly backend: EtcdLockBackend;
+  private idleWatcher: { cancel(): Promise<void> } | undefined;
 
   /** Checks the options before any I/O (`InvalidArgumentError` naming the field). Connects lazily. */
   constructor(options: EtcdLockProviderOptions) {
@@ -87,6 +88,7 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
       closeSignal: this.closeController.signal,
       session: (seconds) => this.session(seconds),
       slot: (seconds, name) => this.slot(seconds, name),
+      keepWatchStream: () => this.keepWatchStream(),
     };
   }
 
@@ -142,6 +144,7 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
   protected async closeBackend(): Promise<void> {
     const closed = new ProviderClosedError('etcd', 'acquire');
     this.closeController.abort(closed);
+    await this.idleWatcher?.cancel().catch(noop);
     for (const slot of this.slots.values()) slot.rejectAll(closed);
     const pending = [...this.sessions.values()];
     this.sessions.clear();
@@ -189,6 +192,19 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
     return pending;
   }
 
+  /**
+   * etcd3 tears its watch stream down whenever its last watcher is cancelled (a waiter woke up), and the next
+   * waiter's watch must then wait for a new stream, behind a reconnect backoff that grows with each teardown.
+   * One idle watcher on a key nobody writes keeps the stream open while the provider lives; it is created by the
+   * first waiter, so an uncontended provider never opens a watch stream.
+   */
+  private keepWatchStream(): void {
+    if (this.idleWatcher !== undefined || this.closed) return;
+    const watcher = this.client.watch().key(IDLE_WATCH_KEY).watcher();
+    watcher.on('error', noop);
+    this.idleWatcher = watcher;
+  }
+
   private slot(seconds: number, name: string): LocalSlot {
     const id = `${seconds}\0${name}`;
     let slot = this.slots.get(id);
@@ -202,5 +218,8 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
     return slot;
   }
 }
+
+/** A key no lock ever writes (it starts with a NUL byte, which lock names cannot contain). */
+const IDLE_WATCH_KEY = Buffer.from('\u0000@lock/etcd idle watch', 'utf8');
 
 function noop(): void {}

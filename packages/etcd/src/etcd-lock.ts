@@ -49,10 +49,14 @@ export interface EtcdLockBackend {
   readonly closeSignal: AbortSignal;
   session(ttlSeconds: number): Promise<EtcdSession>;
   slot(ttlSeconds: number, name: string): LocalSlot;
+  /** Keeps the client's watch stream open while the provider lives (see the provider). */
+  keepWatchStream(): void;
 }
 
 /** Pause between attempts to delete a key whose first deletion had an unknown outcome. */
 const CLEANUP_RETRY_MS = 250;
+/** Pause before a waiter reads again after a failed read. */
+const CHECK_RETRY_MS = 100;
 
 /**
  * etcd's own lock algorithm (Go's `concurrency.Mutex`), so that `etcdctl lock NAME` and this lock exclude
@@ -179,17 +183,12 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
       return null;
     }
     try {
-      await this.waitForPredecessors(session, myRevision, this.waitSignal(request.signal));
-      // Like Go's mutex: after the wait, our key must still exist. If our lease expired while we were queued
-      // (etcd #11456, #19597), the key is gone and we must not believe we hold the lock.
-      const checkedAt = monotonicNow();
-      const check = await client.kv.range({ key: keyBuffer }, this.callOptions());
-      const current = check.kvs[0];
-      if (current === undefined || BigInt(current.create_revision) !== myRevision || session.lost) {
-        throw new LockLostError(this.name, 'session-lost', {
-          detail: `the waiter's session lease ${session.leaseHex} ended while it was queued; it was never granted`,
-        });
-      }
+      const checkedAt = await this.waitForTurn(
+        session,
+        keyBuffer,
+        myRevision,
+        this.waitSignal(request.signal),
+      );
       return this.grant(session, slot, key, myRevision, checkedAt);
     } catch (error) {
       await this.removeKey(session, key, myRevision, slot);
@@ -221,13 +220,20 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
     };
   }
 
-  /** Go's `waitDeletes`: until no key with a lower create revision is left, wait for the last one to go. */
-  private async waitForPredecessors(
+  /**
+   * Go's `waitDeletes` followed by its session check: until no key with a lower create revision is left, watch
+   * the last one and wait for its deletion. After each wake-up one read answers both questions (is anything
+   * still before us, does our own key still exist), so a handoff costs one round trip after the event.
+   * Resolves with the send time of the read that proved ownership.
+   */
+  private async waitForTurn(
     session: EtcdSession,
+    keyBuffer: Buffer,
     myRevision: bigint,
     signal: AbortSignal,
-  ): Promise<void> {
-    const request: IRangeRequest = {
+  ): Promise<number> {
+    const { client } = this.backend;
+    const predecessorRange: IRangeRequest = {
       key: this.prefixBuffer,
       range_end: this.prefixEnd,
       sort_target: 'Create',
@@ -236,31 +242,60 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
       keys_only: true,
       max_create_revision: (myRevision - 1n).toString(),
     };
+    const check: ITxnRequest = {
+      compare: [],
+      success: [{ request_range: predecessorRange }, { request_range: { key: keyBuffer, keys_only: true } }],
+      failure: [],
+    };
     for (;;) {
       if (signal.aborted) throw signal.reason;
-      const reply = await this.backend.client.kv.range(request, this.callOptions());
-      const predecessor = reply.kvs[0];
-      if (predecessor === undefined) return;
-      await this.waitForDelete(session, predecessor.key, reply.header.revision, signal);
+      const checkedAt = monotonicNow();
+      let reply: Awaited<ReturnType<EtcdClient['kv']['txn']>>;
+      try {
+        reply = await client.kv.txn(check, this.callOptions());
+      } catch {
+        // etcd unreachable or electing: keep waiting. The session's own deadline bounds this (a waiter whose
+        // session cannot be kept alive rejects with session-lost), as do the caller's timeout and signal.
+        await sleep(CHECK_RETRY_MS);
+        continue;
+      }
+      const predecessors = reply.responses[0]?.response_range;
+      const mine = reply.responses[1]?.response_range.kvs[0];
+      // Like Go's mutex: our key must still exist. If our lease expired or was revoked while we were queued
+      // (etcd #11456, #19597), it is gone and we must never believe we hold the lock.
+      if (mine === undefined || BigInt(mine.create_revision) !== myRevision || session.lost) {
+        throw new LockLostError(this.name, 'session-lost', {
+          detail: `the waiter's session lease ${session.leaseHex} ended while it was queued; it was never granted`,
+        });
+      }
+      const predecessor = predecessors?.kvs[0];
+      if (predecessor === undefined) return checkedAt;
+      this.backend.keepWatchStream();
+      await this.waitForDelete(session, predecessor.key, predecessor.create_revision, signal);
     }
   }
 
   /**
-   * Watches one key from `revision` until it is deleted. Rejects when `signal` aborts or the session ends; a
-   * broken watch resolves so the caller looks again (never a silent hang).
+   * Watches one key until the incarnation created at `createRevision` is deleted. Rejects when `signal` aborts
+   * or the session ends; a broken watch resolves so the caller looks again (never a silent hang).
+   *
+   * The watch starts at the current revision, not at the revision of the read that found the key: etcd
+   * delivers events to such "synced" watchers as they happen, while a watch from an older revision waits for
+   * a catch-up loop that runs every 100 ms, which would add up to 100 ms to a handoff under contention. So
+   * once the watch exists, one read checks that the key did not go in between.
    */
   private waitForDelete(
     session: EtcdSession,
     key: Buffer,
-    revision: string,
+    createRevision: string,
     signal: AbortSignal,
   ): Promise<void> {
-    const { stats } = this.backend;
+    const { client, stats } = this.backend;
     // An abort that fired during the previous request: 'abort' listeners added now would never run.
     if (signal.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
       let settled = false;
-      const watcher = this.backend.client.watch().key(key).startRevision(revision).watcher();
+      const watcher = client.watch().key(key).watcher();
       const finish = (outcome: () => void) => {
         if (settled) return;
         settled = true;
@@ -269,6 +304,15 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
         watcher.cancel().catch(noop);
         outcome();
       };
+      watcher.once('connected', () => {
+        client.kv.range({ key, keys_only: true }, this.callOptions()).then(
+          (reply) => {
+            // Gone, or deleted and put again by its session (a new incarnation queues behind us).
+            if (reply.kvs[0]?.create_revision !== createRevision) finish(resolve);
+          },
+          () => finish(resolve),
+        );
+      });
       const onAbort = () => finish(() => reject(signal.reason));
       const stopSession = session.onLost((_reason, cause) =>
         finish(() =>
