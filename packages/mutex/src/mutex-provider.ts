@@ -10,7 +10,7 @@ import type { MutexState, TokenCounter } from './mutex-state.js';
  */
 export class MutexProvider extends BaseProvider<Mutex> {
   private readonly states = new Map<string, MutexState>();
-  private readonly tokens: TokenCounter = { last: 0n };
+  private readonly tokens: TokenCounter = { last: 0 };
   private readonly table: MutexTable = {
     owner: this,
     states: this.states,

@@ -7,9 +7,14 @@ import type { Grant } from '@lock/core';
  */
 export class MutexGrant implements Grant {
   constructor(
-    readonly token: bigint,
+    /** The token as a number: exact up to 2^53 grants; the bigint is made only when read (hot path). */
+    readonly serial: number,
     readonly state: MutexState,
   ) {}
+
+  get token(): bigint {
+    return BigInt(this.serial);
+  }
 }
 
 /** A queued acquisition. A node of an intrusive doubly linked list, so a cancelled waiter leaves in O(1). @internal */
@@ -27,7 +32,7 @@ export class MutexWaiter {
 
 /** Monotonic token source, shared by every name of a provider so tokens survive idle-entry removal. @internal */
 export interface TokenCounter {
-  last: bigint;
+  last: number;
 }
 
 /**

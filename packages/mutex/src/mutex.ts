@@ -54,7 +54,7 @@ export class Mutex extends BaseLock<MutexGrant> {
   constructor(name = 'mutex', options?: LockOptions, /** @internal */ table?: MutexTable) {
     super(name, { ...options, owner: table?.owner });
     this.table = table;
-    this.tokens = table?.tokens ?? { last: 0n };
+    this.tokens = table?.tokens ?? { last: 0 };
     this.ownState = table === undefined ? new MutexState() : undefined;
   }
 

@@ -55,8 +55,12 @@ describe('SharedMutex across worker threads', () => {
     const locked = await counterRun(true, 4, 100_000);
     expect(locked.overlaps).toBe(0);
     expect(locked.final).toBe(400_000);
-    const mutant = await counterRun(false, 4, 100_000);
-    expect(mutant.final).toBeLessThan(400_000);
+    // The mutant needs two threads truly in parallel; on a loaded machine one run may happen to be serial.
+    let mutantFinal = 400_000;
+    for (let attempt = 0; attempt < 5 && mutantFinal === 400_000; attempt++) {
+      mutantFinal = (await counterRun(false, 4, 100_000)).final;
+    }
+    expect(mutantFinal).toBeLessThan(400_000);
   });
 
   it('50 workers dying inside the critical section (terminate, throw, exit) never stop the others', {
@@ -83,6 +87,7 @@ describe('SharedMutex across worker threads', () => {
       expect(message.holding).toBe(true);
       if (message.previousOwnerDied) reportedByVictims++;
       if (death === 'terminate') await victim.terminate();
+      else victim.postMessage('die');
       await gone;
     }
     Atomics.store(new Int32Array(stop), 0, 1);

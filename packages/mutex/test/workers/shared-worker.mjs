@@ -13,7 +13,7 @@ const lock = provider.lock(name);
 function racyIncrement(cell) {
   const read = cell[0];
   let spin = 0;
-  for (let index = 0; index < 20; index++) spin += index;
+  for (let index = 0; index < 200; index++) spin += index;
   cell[0] = read + 1 + (spin & 0);
 }
 
@@ -50,11 +50,11 @@ if (mode === 'counter') {
   const lease = await lock.acquire();
   parentPort.postMessage({ holding: true, previousOwnerDied: lease.previousOwnerDied });
   setInterval(() => {}, 1000); // stay alive until killed
-  if (death === 'throw')
-    setTimeout(() => {
-      throw new Error('victim died holding the lock');
-    }, 1);
-  if (death === 'exit') setTimeout(() => process.exit(3), 1);
+  // Die only once the parent has read 'holding' (an error event could otherwise overtake the message).
+  parentPort.once('message', () => {
+    if (death === 'throw') throw new Error('victim died holding the lock');
+    if (death === 'exit') process.exit(3);
+  });
 } else if (mode === 'queued') {
   lock.acquire().then(() => parentPort.postMessage('acquired (unexpected)'));
   parentPort.postMessage('queued');
