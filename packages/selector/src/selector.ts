@@ -545,9 +545,12 @@ async function loadEntry(entry: Entry, loadModule: ModuleLoader): Promise<void> 
   try {
     module = (await loadModule(packageName)) as Record<string, unknown>;
   } catch (error) {
-    const detail = isMissingModule(error)
-      ? `package ${packageName} is not installed; install it with: ${install}`
-      : `package ${packageName} cannot be loaded: ${(error as Error)?.message ?? String(error)}`;
+    const missing = /Cannot find (?:package|module) '([^']+)'/.exec(String((error as Error)?.message))?.[1];
+    const detail = !isMissingModule(error)
+      ? `package ${packageName} cannot be loaded: ${(error as Error)?.message ?? String(error)}`
+      : missing === undefined || missing === packageName || missing.includes(`/${packageName}/`)
+        ? `package ${packageName} is not installed; install it with: ${install}`
+        : `package ${packageName} needs ${missing}, which is not installed; install them with: ${install}`;
     // A built-in nobody configured is just not a candidate; a configured backend must load.
     if (entry.builtin) {
       entry.unavailable = isMissingModule(error) ? `not installed (${install})` : detail;

@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   InvalidArgumentError,
   LockBackendError,
@@ -9,8 +12,9 @@ import { ReferenceProvider } from '@lock/testkit';
 import { describe, expect, it } from 'vitest';
 import { rendezvousIndex, Selector, type SelectorConfig } from '../src/index.js';
 
-// A loader that really imports, but a package name that does not exist: the genuine "not installed" error.
-const missingPackages = (packageName: string) => import(`${packageName}-not-installed-here`);
+// A loader that really imports the package, from a directory where nothing is installed: the genuine error.
+const missingPackages = (packageName: string) =>
+  import(pathToFileURL(join(tmpdir(), 'no-packages-here', packageName, 'index.js')).href);
 
 describe('Selector with the embedded default', () => {
   it('needs no server: process scope gets the in-process mutex', async () => {
@@ -145,6 +149,20 @@ describe('Selector startup checks', () => {
     expect((failure as LockBackendError).operation).toBe('load');
     expect((failure as Error).message).toMatch(
       /backends\.coord: package @lock\/etcd is not installed; install it with: npm install @lock\/etcd etcd3/,
+    );
+  });
+
+  it('a backend package whose client is missing names the client', async () => {
+    // As when @lock/etcd is installed but its import of its client fails.
+    const client: string = 'etcd3-not-installed-here';
+    const failure = await Selector.create(
+      { backends: { coord: { kind: 'etcd', endpoints: ['http://127.0.0.1:1'] } }, policies: { '*': {} } },
+      {
+        loadModule: (packageName) => (packageName === '@lock/etcd' ? import(client) : import(packageName)),
+      },
+    ).catch((error: unknown) => error);
+    expect((failure as Error).message).toMatch(
+      /backends\.coord: package @lock\/etcd needs etcd3-not-installed-here, which is not installed; install them with: npm install @lock\/etcd etcd3/,
     );
   });
 
