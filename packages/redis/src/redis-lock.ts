@@ -184,21 +184,26 @@ export class RedisLock extends BaseLock<RedisGrant> {
         // Re-check and block in one pipeline on the waiter's connection: whatever grants the lock after the
         // re-check is read by the BLPOP behind it, so validity can be counted from this send time.
         const check = recheck
-          ? runScript(connection, ACQUIRE, this.keys.all, [owner, ttlMs, '2', lifeMs]).then(
+          ? // EVALSHA without runScript's EVAL fallback, which would queue behind the BLPOP on this connection.
+            connection.evalsha(ACQUIRE.sha, 4, ...this.keys.all, owner, ttlMs, '2', lifeMs).then(
               (reply) => {
                 // Granted at once by the enqueue itself: the lock is no longer busy, use the fast path next.
                 if (first && Number(reply) > 0) this.contended = false;
               },
-              (error: unknown) => error,
+              (error: unknown) =>
+                // An emptied script cache (server restart): run the re-check once on the main connection,
+                // which loads the script; a grant it makes lands in the list the BLPOP is waiting on.
+                error instanceof Error && error.message.startsWith('NOSCRIPT')
+                  ? runScript(client, ACQUIRE, this.keys.all, [owner, ttlMs, '2', lifeMs]).then(
+                      noop,
+                      (retry: unknown) => retry,
+                    )
+                  : error,
             )
           : undefined;
         const popped = await connection.blpop(listKey, recheckMs / 1000);
         const checkError = await check;
-        if (
-          checkError !== undefined &&
-          !(checkError instanceof Error && checkError.message.startsWith('NOSCRIPT'))
-        )
-          throw checkError;
+        if (checkError !== undefined) throw checkError;
         if (recheck) startedAt = sentAt;
         recheck = true;
         first = false;

@@ -1,16 +1,19 @@
 import type { LockProvider } from '@lock/core';
-import { type RedisServer, startRedis } from '@lock/testkit';
+import { type RedisInstances, type RedisServer, startRedis, startRedisInstances } from '@lock/testkit';
 import { describeConformance } from '@lock/testkit/conformance';
 import { afterAll, beforeAll } from 'vitest';
-import { RedisLockProvider } from '../src/index.js';
+import { RedisLockProvider, RedlockProvider } from '../src/index.js';
 import { lockKeys } from '../src/lock-keys.js';
 
 let server: RedisServer;
+let instances: RedisInstances;
 beforeAll(async () => {
   server = await startRedis();
+  instances = await startRedisInstances(3);
 });
 afterAll(async () => {
   await server?.close();
+  await instances?.close();
 });
 
 describeConformance({
@@ -31,4 +34,25 @@ describeConformance({
     await server.command('PEXPIRE', lockKeys((provider as RedisLockProvider).prefix, lease.name).lock, 1);
   },
   leftovers: async (name, provider) => (await (provider as RedisLockProvider).leftoverKeys(name)).length,
+});
+
+describeConformance({
+  name: 'redlock (3 independent instances)',
+  createProvider: (): LockProvider =>
+    new RedlockProvider({
+      endpoints: instances.servers.map((instance) => instance.url),
+      ttlMs: 3000,
+      instanceTimeoutMs: 500,
+    }),
+  loseGrant: async (lease) => {
+    await Promise.all(
+      instances.servers.map((instance) => instance.command('DEL', lockKeys('lock:', lease.name).lock)),
+    );
+  },
+  leftovers: async (name) => {
+    let count = 0;
+    for (const instance of instances.servers)
+      count += Number(await instance.command('EXISTS', lockKeys('lock:', name).lock));
+    return count;
+  },
 });

@@ -157,6 +157,14 @@ describe('server faults', () => {
       const fresh = await b.lock('restart').acquire({ timeoutMs: 5000 });
       expect(fresh.token).toBe(1n); // the fence counter was lost with the data
       expect((await resource.client.write(99, fresh.token, 'b')).accepted).toBe(false);
+      // Broken variant: a resource without fencing takes the regressed token's write.
+      const unfenced = await startGuardedResource({ fencing: 'off' });
+      try {
+        expect((await unfenced.client.write(1, 5n, 'a')).accepted).toBe(true);
+        expect((await unfenced.client.write(2, fresh.token, 'b')).accepted).toBe(true);
+      } finally {
+        await unfenced.close();
+      }
       expect(LockLostError.isInstance(await lost)).toBe(true);
       await fresh.release();
     } finally {
