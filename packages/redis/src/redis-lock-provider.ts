@@ -106,8 +106,16 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
         options.client,
         'exactly one of options.client and options.connection',
       );
-    if (options.client !== undefined) assertUsableClient(options.client, 'options.client');
-    else if (
+    if (options.client !== undefined) {
+      assertUsableClient(options.client, 'options.client');
+      // WAIT counts the writes of one connection to one primary; a Cluster client has no such connection.
+      if (waitReplicas > 0 && (options.client as { isCluster?: boolean }).isCluster === true)
+        throw new InvalidArgumentError(
+          'options.waitReplicas',
+          waitReplicas,
+          '0 with a Cluster client (WAIT needs the connection that made the write)',
+        );
+    } else if (
       typeof options.connection !== 'string' &&
       (typeof options.connection !== 'object' || options.connection === null)
     )
