@@ -8,7 +8,7 @@ export const defaultClientFactory: ZooKeeperClientFactory = async (settings) => 
     connect: settings.connect,
     timeout: settings.timeout,
     // The C client's own log goes to stderr; errors surface through return codes instead.
-    debug_level: 0,
+    debug_level: Number(process.env.LOCK_ZK_DEBUG ?? 0),
     host_order_deterministic: false,
   });
 };

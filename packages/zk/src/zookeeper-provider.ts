@@ -222,7 +222,7 @@ export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements Zo
   protected async closeBackend(): Promise<void> {
     const opening = this.opening;
     if (opening !== undefined) await opening.catch(() => undefined);
-    this.current?.close();
+    await this.current?.close();
   }
 
   private openSession(): Promise<ZooKeeperSession> {

@@ -38,6 +38,10 @@ export class ZooKeeperSession {
   private negotiatedTimeoutMs: number | undefined;
   private disconnectedAt: number;
   private clientClosed = false;
+  private markClientDone: () => void = noop;
+  private readonly clientDone = new Promise<void>((resolve) => {
+    this.markClientDone = resolve;
+  });
   private readonly onConnect = (): void => this.connected();
   private readonly onConnecting = (): void => this.disconnected();
   private readonly onClose = (_client: unknown, code: unknown): void => this.closedByClient(code);
@@ -69,6 +73,11 @@ export class ZooKeeperSession {
   /** Session id (hex), once connected. */
   get sessionId(): string | undefined {
     return this.negotiatedTimeoutMs === undefined || this.clientClosed ? undefined : this.client.client_id;
+  }
+
+  /** True once the session was established at least once (a session lost before that never held anything). */
+  get established(): boolean {
+    return this.negotiatedTimeoutMs !== undefined;
   }
 
   /** Monotonic time after which the session must be presumed lost unless contact is confirmed again. */
@@ -189,9 +198,13 @@ export class ZooKeeperSession {
     }
   }
 
-  /** Closes the session (its ephemeral nodes go at once when the server is reachable). Idempotent. */
-  close(cause?: Error): void {
+  /**
+   * Closes the session (its ephemeral nodes go at once when the server is reachable). Idempotent; resolves
+   * once the native client has closed its socket.
+   */
+  close(cause?: Error): Promise<void> {
     this.lose(cause ?? new ZooKeeperError('close', '/', ZK.CLOSING, 'the session was closed'));
+    return this.clientDone;
   }
 
   /**
@@ -257,12 +270,13 @@ export class ZooKeeperSession {
 
   private closedByClient(code: unknown): void {
     this.clientClosed = true;
+    this.markClientDone();
     this.lose(
       new ZooKeeperError(
         'session',
         '/',
         code === ZK.SESSIONEXPIRED || code === undefined ? ZK.SESSIONEXPIRED : Number(code),
-        code === 0 ? 'the client was closed' : 'the session expired',
+        code === 0 ? 'the client was closed' : `the session expired (close code ${String(code)})`,
       ),
     );
   }
@@ -287,7 +301,12 @@ export class ZooKeeperSession {
     if (!this.clientClosed) {
       this.clientClosed = true;
       // Never close from inside one of the client's own callbacks: the native client is mid-iteration there.
-      setImmediate(() => this.client.close());
+      setImmediate(() => {
+        this.client.close();
+        this.markClientDone();
+      });
     }
   }
 }
+
+function noop(): void {}

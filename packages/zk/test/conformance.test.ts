@@ -7,7 +7,7 @@ for (const size of [1, 3] as const) {
   const servers = startServers({ servers: size });
   const admin = servers.then((ensemble) => adminSession(ensemble.connectionString));
   afterAll(async () => {
-    (await admin).close();
+    await (await admin).close();
     await (await servers).close();
   });
 
