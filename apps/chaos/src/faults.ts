@@ -7,8 +7,9 @@ export type Fault = 'F0' | 'F2' | 'F3' | 'F8' | 'F9' | 'F10';
 /**
  * What a cell must show:
  * - `SAFE`: no violation at all, believed overlaps included;
- * - `FENCED`: overlaps may happen (a paused or cut-off holder cannot know at once), but the fence keeps
- *   stale writes accepted and lost updates at 0;
+ * - `FENCED`: overlaps may happen (a paused or cut-off holder cannot know at once), and tokens may regress
+ *   where the backend documents it (a Redis restart without persistence resets the fence counter), but the
+ *   fence keeps stale writes accepted and lost updates at 0;
  * - `RED`: a mutant; it must find violations, or the green results of the same run mean nothing.
  */
 export type Expectation = 'SAFE' | 'FENCED' | 'RED';

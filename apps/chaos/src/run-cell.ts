@@ -65,10 +65,7 @@ export async function runCell(options: CellOptions): Promise<CellResult> {
     await new Promise((resolve) => setTimeout(resolve, options.ttlMs * 2));
     const leftovers = await topology.leftovers(name);
     const report = result.report;
-    const passed =
-      expect === 'RED'
-        ? report.lostUpdates.lost > 0 || report.stale.staleAccepted > 0
-        : report.violations === 0 && leftovers === 0;
+    const passed = meets(expect, report) && (expect === 'RED' || leftovers === 0);
     return {
       backend: topology.backend,
       fault,
@@ -84,4 +81,12 @@ export async function runCell(options: CellOptions): Promise<CellResult> {
   } finally {
     if (options.keepHistory === undefined) rmSync(historyDir, { recursive: true, force: true });
   }
+}
+
+/** Whether a report shows what its class must show (see {@link Expectation}). */
+export function meets(expect: Expectation, report: SafetyReport): boolean {
+  const unsafe = report.lostUpdates.lost + report.stale.staleAccepted;
+  if (expect === 'RED') return unsafe > 0;
+  if (expect === 'FENCED') return unsafe === 0;
+  return report.violations === 0;
 }

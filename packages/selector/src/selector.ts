@@ -466,16 +466,16 @@ export class Selector {
       accepted: candidate.qualifies,
       reasons: [...candidate.reasons],
     }));
-    const error = new NoBackendSatisfiesError(
+    const fitting = suggestKinds(needs);
+    const hint = fitting.length
+      ? `a backend of kind ${fitting.map((info) => `${info.kind} (${info.install})`).join(' or ')} would satisfy them`
+      : 'no kind of backend satisfies these needs together; relax one';
+    return new NoBackendSatisfiesError(
       lockName,
       unmet.length > 0 ? unmet : describeNeeds(needs),
       verdicts,
+      hint,
     );
-    const fitting = suggestKinds(needs);
-    error.message += fitting.length
-      ? `\n  a backend of kind ${fitting.map((info) => `${info.kind} (${info.install})`).join(' or ')} would satisfy them`
-      : '\n  no kind of backend satisfies these needs together; relax one';
-    return error;
   }
 }
 

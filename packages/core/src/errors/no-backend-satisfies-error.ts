@@ -23,23 +23,27 @@ export class NoBackendSatisfiesError extends LockError {
   readonly unmet: readonly string[];
   /** Every candidate with the reasons it was refused. */
   readonly candidates: readonly CandidateVerdict[];
+  /** What would fix it, e.g. "a backend of kind etcd (npm install @lock/etcd etcd3) would satisfy them". */
+  readonly hint: string | undefined;
 
   constructor(
     lockName: string | undefined,
     unmet: readonly string[],
     candidates: readonly CandidateVerdict[],
+    hint?: string,
   ) {
     const refused = candidates
       .map((candidate) => `  ${candidate.backend}: ${candidate.reasons.join('; ')}`)
       .join('\n');
     super(
       'NO_BACKEND_SATISFIES',
-      `No configured backend satisfies the needs${forLock(lockName)}: ${unmet.join(', ') || 'none configured'}${refused ? `\n${refused}` : ''}`,
+      `No configured backend satisfies the needs${forLock(lockName)}: ${unmet.join(', ') || 'none configured'}${refused ? `\n${refused}` : ''}${hint ? `\n  ${hint}` : ''}`,
       { lockName },
     );
     this.name = 'NoBackendSatisfiesError';
     this.unmet = unmet;
     this.candidates = candidates;
+    this.hint = hint;
   }
 
   static override isInstance(value: unknown): value is NoBackendSatisfiesError {
