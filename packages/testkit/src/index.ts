@@ -88,6 +88,7 @@ export {
 } from './servers/redis-replica-pair.js';
 export { type RedisRole, RedisServer, type StartRedisOptions, startRedis } from './servers/redis-server.js';
 export { parseInfo, RespClient, RespError, type RespReply, respCommand } from './servers/resp-client.js';
+export { ServerHandle } from './servers/server-handle.js';
 export { ServerProcess, type ServerProcessOptions } from './servers/server-process.js';
 export { createTempDir, removeTempDir } from './servers/temp-dir.js';
 export { type WaitUntilOptions, waitUntil } from './servers/wait-until.js';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { freePorts } from './free-ports.js';
 import { httpJson } from './http-json.js';
 import { requireBinary } from './missing-binary-error.js';
+import { ServerHandle } from './server-handle.js';
 import { ServerProcess } from './server-process.js';
 import { createTempDir, removeTempDir } from './temp-dir.js';
 import { waitUntil } from './wait-until.js';
@@ -30,12 +31,12 @@ export interface EtcdMemberStatus {
 }
 
 /** One etcd member: its own ports, data directory and process. */
-export class EtcdMember {
+export class EtcdMember extends ServerHandle {
   readonly name: string;
   readonly clientPort: number;
   readonly peerPort: number;
   readonly dataDir: string;
-  private readonly process: ServerProcess;
+  protected readonly process: ServerProcess;
 
   /** @internal Created by {@link startEtcd}. */
   constructor(
@@ -46,6 +47,7 @@ export class EtcdMember {
     args: string[],
     readyTimeoutMs?: number,
   ) {
+    super();
     this.name = name;
     this.clientPort = clientPort;
     this.peerPort = peerPort;
@@ -74,48 +76,6 @@ export class EtcdMember {
   /** `http://127.0.0.1:PEER_PORT`. */
   get peerUrl(): string {
     return `http://127.0.0.1:${this.peerPort}`;
-  }
-
-  get pid(): number {
-    return this.process.pid;
-  }
-
-  get running(): boolean {
-    return this.process.running;
-  }
-
-  get paused(): boolean {
-    return this.process.paused;
-  }
-
-  /** @internal */
-  start(): Promise<void> {
-    return this.process.start();
-  }
-
-  /** SIGTERM, then SIGKILL after 5 s. */
-  stop(): Promise<void> {
-    return this.process.stop();
-  }
-
-  /** SIGKILL. */
-  kill(): Promise<void> {
-    return this.process.kill();
-  }
-
-  /** Same ports and data directory; waits until the member is healthy (which needs quorum). */
-  restart(): Promise<void> {
-    return this.process.restart();
-  }
-
-  /** SIGSTOP. */
-  pause(): void {
-    this.process.pause();
-  }
-
-  /** SIGCONT. */
-  resume(): void {
-    this.process.resume();
   }
 
   /** The member's view of the cluster, through the v3 JSON gateway (etcd 3.4 serves `/v3/`). */

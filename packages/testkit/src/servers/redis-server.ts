@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { freePort } from './free-ports.js';
 import { requireBinary } from './missing-binary-error.js';
 import { parseInfo, type RespReply, respCommand } from './resp-client.js';
+import { ServerHandle } from './server-handle.js';
 import { ServerProcess } from './server-process.js';
 import { createTempDir, removeTempDir } from './temp-dir.js';
 
@@ -22,15 +23,16 @@ export type RedisRole = 'master' | 'slave';
  * One `redis-server` on 127.0.0.1 without persistence (`--save '' --appendonly no`), in its own temp
  * directory. A restart keeps the port but, having nothing on disk, comes back empty.
  */
-export class RedisServer implements AsyncDisposable {
+export class RedisServer extends ServerHandle implements AsyncDisposable {
   readonly host = '127.0.0.1';
   readonly port: number;
   /** Temp directory holding the log; removed by {@link close}. */
   readonly dir: string;
-  private readonly process: ServerProcess;
+  protected readonly process: ServerProcess;
 
   /** @internal Use {@link startRedis}. */
   constructor(port: number, dir: string, args: string[], readyTimeoutMs: number | undefined) {
+    super();
     this.port = port;
     this.dir = dir;
     this.process = new ServerProcess({
@@ -47,49 +49,6 @@ export class RedisServer implements AsyncDisposable {
   /** `redis://127.0.0.1:PORT`. */
   get url(): string {
     return `redis://${this.host}:${this.port}`;
-  }
-
-  /** PID of the current (or last) process. */
-  get pid(): number {
-    return this.process.pid;
-  }
-
-  get running(): boolean {
-    return this.process.running;
-  }
-
-  get paused(): boolean {
-    return this.process.paused;
-  }
-
-  /** @internal */
-  start(): Promise<void> {
-    return this.process.start();
-  }
-
-  /** SIGTERM, then SIGKILL after 5 s. */
-  stop(): Promise<void> {
-    return this.process.stop();
-  }
-
-  /** SIGKILL. */
-  kill(): Promise<void> {
-    return this.process.kill();
-  }
-
-  /** Same port and arguments; the data is gone (no persistence). */
-  restart(): Promise<void> {
-    return this.process.restart();
-  }
-
-  /** SIGSTOP. */
-  pause(): void {
-    this.process.pause();
-  }
-
-  /** SIGCONT. */
-  resume(): void {
-    this.process.resume();
   }
 
   /** Runs one command on a fresh connection (so not for `WAIT`, which counts the connection's own writes). */

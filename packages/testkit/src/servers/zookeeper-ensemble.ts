@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fourLetterWord } from './four-letter-word.js';
 import { freePorts } from './free-ports.js';
 import { requireBinary } from './missing-binary-error.js';
+import { ServerHandle } from './server-handle.js';
 import { ServerProcess } from './server-process.js';
 import { createTempDir, removeTempDir } from './temp-dir.js';
 import { waitUntil } from './wait-until.js';
@@ -31,7 +32,7 @@ export interface StartZooKeeperOptions {
 export type ZooKeeperMode = 'standalone' | 'leader' | 'follower' | 'observer';
 
 /** One ZooKeeper server (a JVM): its ports, directory and process. */
-export class ZooKeeperServer {
+export class ZooKeeperServer extends ServerHandle {
   /** `myid` (1-based). */
   readonly id: number;
   readonly clientPort: number;
@@ -39,7 +40,7 @@ export class ZooKeeperServer {
   readonly quorumPort: number;
   readonly electionPort: number;
   readonly dir: string;
-  private readonly process: ServerProcess;
+  protected readonly process: ServerProcess;
 
   /** @internal Created by {@link startZooKeeper}. */
   constructor(
@@ -49,6 +50,7 @@ export class ZooKeeperServer {
     args: string[],
     readyTimeoutMs?: number,
   ) {
+    super();
     this.id = id;
     this.clientPort = ports.client;
     this.quorumPort = ports.quorum;
@@ -71,48 +73,6 @@ export class ZooKeeperServer {
   /** `127.0.0.1:CLIENT_PORT`. */
   get connectionString(): string {
     return `127.0.0.1:${this.clientPort}`;
-  }
-
-  get pid(): number {
-    return this.process.pid;
-  }
-
-  get running(): boolean {
-    return this.process.running;
-  }
-
-  get paused(): boolean {
-    return this.process.paused;
-  }
-
-  /** @internal */
-  start(): Promise<void> {
-    return this.process.start();
-  }
-
-  /** SIGTERM, then SIGKILL after 3 s. */
-  stop(): Promise<void> {
-    return this.process.stop();
-  }
-
-  /** SIGKILL. */
-  kill(): Promise<void> {
-    return this.process.kill();
-  }
-
-  /** Same ports and data directory; waits until the server serves again. */
-  restart(): Promise<void> {
-    return this.process.restart();
-  }
-
-  /** SIGSTOP. */
-  pause(): void {
-    this.process.pause();
-  }
-
-  /** SIGCONT. */
-  resume(): void {
-    this.process.resume();
   }
 
   /** Sends a four-letter word to this server. */
