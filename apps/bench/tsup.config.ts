@@ -6,4 +6,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // Peers (CommonJS ioredis, redlock, redis-semaphore) and workspace packages stay imports, not bundled.
+  skipNodeModulesBundle: true,
 });

@@ -16,10 +16,11 @@ export abstract class BaseProvider<L extends Lock = Lock> implements LockProvide
   /** Live leases of this provider's locks. */
   readonly leases: LeaseRegistry & { readonly size: number } = new Set<ManagedLease<Grant>>();
   private closing: Promise<void> | undefined;
+  private closeCalled = false;
 
-  /** True once `close()` was called. */
+  /** True from the moment `close()` is called (also while it is still releasing leases). */
   get closed(): boolean {
-    return this.closing !== undefined;
+    return this.closeCalled;
   }
 
   lock(name: string, options?: LockOptions): L {
@@ -30,7 +31,11 @@ export abstract class BaseProvider<L extends Lock = Lock> implements LockProvide
   }
 
   close(): Promise<void> {
-    if (this.closing === undefined) this.closing = this.closeOnce();
+    if (this.closing === undefined) {
+      // Set before closeOnce starts: its synchronous part (and backends' release hooks) must see it closed.
+      this.closeCalled = true;
+      this.closing = this.closeOnce();
+    }
     return this.closing;
   }
 

@@ -251,6 +251,16 @@ describe('release, withLock and close', () => {
     expect(LockLostError.isInstance(error)).toBe(true);
   });
 
+  it('is closed from the first synchronous step of close()', async () => {
+    const provider = new ScriptedProvider();
+    const lease = await provider.lock('jobs', { ttlMs: 3_000 }).acquire();
+    const seen: boolean[] = [];
+    lease.signal.addEventListener('abort', () => seen.push(provider.closed));
+    const closing = provider.close();
+    expect(seen).toEqual([true]);
+    await closing;
+  });
+
   it('close aborts held leases with reason closed, releases them, and then refuses use', async () => {
     const provider = new ScriptedProvider();
     const lock = provider.lock('jobs', { ttlMs: 3_000 });
