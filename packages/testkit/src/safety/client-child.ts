@@ -25,6 +25,8 @@ export interface ClientChildConfig {
   seed: number;
   criticalSectionMs: number;
   acquireOptions: { timeoutMs?: number; ttlMs?: number };
+  /** Skip the write when the lease signal has aborted (a careful client). */
+  checkLeaseBeforeWrite: boolean;
 }
 
 /** Messages a client child sends to the parent. */
@@ -91,7 +93,7 @@ async function run(config: ClientChildConfig): Promise<void> {
       await sleep(random() * 2 * config.criticalSectionMs);
       // A careful client checks its grant before acting on it; the window after this check is what
       // fencing exists for.
-      if (lease?.signal.aborted) {
+      if (config.checkLeaseBeforeWrite && lease?.signal.aborted) {
         record('info', 'write', { value: 'skipped: lease lost', token });
       } else {
         record('invoke', 'write', { value: value + 1, token });

@@ -45,6 +45,12 @@ export interface RunClientsOptions {
   criticalSectionMs?: number;
   /** Passed to `lock.acquire()`. */
   acquireOptions?: { timeoutMs?: number; ttlMs?: number };
+  /**
+   * Whether clients check `lease.signal` before writing (default true, a careful client). `false` makes
+   * careless clients that write whatever their lease says: every stale write then reaches the resource,
+   * which shows what the fence alone is worth.
+   */
+  checkLeaseBeforeWrite?: boolean;
   /** Called once every child is running, e.g. to start a fault schedule. */
   onStart?: (control: ClientRunControl) => void;
   /** Called for every history event as the children stream them. */
@@ -227,6 +233,7 @@ export async function runClients(options: RunClientsOptions): Promise<ClientRunR
         seed,
         criticalSectionMs: options.criticalSectionMs ?? 5,
         acquireOptions: options.acquireOptions ?? {},
+        checkLeaseBeforeWrite: options.checkLeaseBeforeWrite ?? true,
       };
       child.send(config);
     }
