@@ -60,7 +60,13 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
   /** Prefix of every key this provider writes (`''` or ending with `/`). */
   readonly keyPrefix: string;
   /** Counters of waiting and sessions (for the herd check and diagnosis). */
-  readonly stats: EtcdLockStats = { watchEvents: 0, wakeups: 0, sessionsOpened: 0, sessionsLost: 0 };
+  readonly stats: EtcdLockStats = {
+    watchEvents: 0,
+    wakeups: 0,
+    fallbackWakeups: 0,
+    sessionsOpened: 0,
+    sessionsLost: 0,
+  };
   private readonly client: EtcdClient;
   private readonly ownsClient: boolean;
   private readonly requestTimeoutMs: number;
@@ -79,7 +85,9 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
     this.keyPrefix = settings.prefix;
     this.requestTimeoutMs = settings.requestTimeoutMs;
     this.ownsClient = settings.client === undefined;
-    this.client = settings.client ?? new Etcd3(etcdClientOptions(settings.endpoints as string[]));
+    this.client =
+      settings.client ??
+      new Etcd3(etcdClientOptions(settings.endpoints as string[], settings.requestTimeoutMs));
     this.backend = {
       client: this.client,
       keyPrefix: this.keyPrefix,
@@ -89,6 +97,7 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
       session: (seconds) => this.session(seconds),
       slot: (seconds, name) => this.slot(seconds, name),
       keepWatchStream: () => this.keepWatchStream(),
+      callOptions: () => this.callOptions(),
     };
   }
 
@@ -120,7 +129,7 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
         sort_order: 'Ascend',
         keys_only: true,
       },
-      { deadline: Date.now() + this.requestTimeoutMs },
+      this.callOptions(),
     );
     const entries = reply.kvs.map((kv) => ({
       key: kv.key.toString(),
@@ -152,6 +161,14 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
     if (this.ownsClient) this.client.close();
   }
 
+  /**
+   * Per-call options: none for our own client (its default gives each attempt a fresh deadline), a deadline for
+   * a caller's client.
+   */
+  private callOptions(): { deadline: number } | undefined {
+    return this.ownsClient ? undefined : { deadline: Date.now() + this.requestTimeoutMs };
+  }
+
   /** The open session for `seconds`, opening one if there is none or the last one ended. */
   private async session(seconds: number): Promise<EtcdSession> {
     for (;;) {
@@ -168,7 +185,9 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
   }
 
   private openSession(seconds: number): Promise<EtcdSession> {
-    const pending: Promise<EtcdSession> = EtcdSession.open(this.client, seconds, this.requestTimeoutMs).then(
+    const pending: Promise<EtcdSession> = EtcdSession.open(this.client, seconds, this.requestTimeoutMs, () =>
+      this.callOptions(),
+    ).then(
       (session) => {
         this.stats.sessionsOpened += 1;
         this.grantedTtlMs.set(seconds, session.ttlMs);

@@ -33,6 +33,8 @@ export interface EtcdLockStats {
   watchEvents: number;
   /** Times a waiter was woken by the deletion of the key it watched. */
   wakeups: number;
+  /** Times a waiter found its predecessor gone by a read instead (a watch not yet in place, or a lost event). */
+  fallbackWakeups: number;
   /** Sessions (leases) granted. */
   sessionsOpened: number;
   /** Sessions that ended other than by `close()` (expired, revoked, or unconfirmed by the deadline). */
@@ -51,12 +53,18 @@ export interface EtcdLockBackend {
   slot(ttlSeconds: number, name: string): LocalSlot;
   /** Keeps the client's watch stream open while the provider lives (see the provider). */
   keepWatchStream(): void;
+  /** Options for one unary request (a deadline, unless the client's defaults give one per attempt). */
+  callOptions(): { deadline: number } | undefined;
 }
 
 /** Pause between attempts to delete a key whose first deletion had an unknown outcome. */
 const CLEANUP_RETRY_MS = 250;
 /** Pause before a waiter reads again after a failed read. */
 const CHECK_RETRY_MS = 100;
+/** Interval of a waiter's fallback read while it watches its predecessor. */
+const FALLBACK_CHECK_MS = 1_000;
+/** The same while etcd has not confirmed the watch (its stream may sit on a half-open connection). */
+const UNCONFIRMED_WATCH_CHECK_MS = 200;
 
 /**
  * etcd's own lock algorithm (Go's `concurrency.Mutex`), so that `etcdctl lock NAME` and this lock exclude
@@ -299,20 +307,42 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
       const finish = (outcome: () => void) => {
         if (settled) return;
         settled = true;
+        clearTimeout(fallback);
         signal.removeEventListener('abort', onAbort);
         stopSession();
         watcher.cancel().catch(noop);
         outcome();
       };
-      watcher.once('connected', () => {
+      // Gone, or deleted and put again by its session (a new incarnation queues behind us).
+      const checkGone = () => {
         client.kv.range({ key, keys_only: true }, this.callOptions()).then(
           (reply) => {
-            // Gone, or deleted and put again by its session (a new incarnation queues behind us).
-            if (reply.kvs[0]?.create_revision !== createRevision) finish(resolve);
+            if (settled || reply.kvs[0]?.create_revision === createRevision) return;
+            stats.fallbackWakeups += 1;
+            finish(resolve);
           },
           () => finish(resolve),
         );
+      };
+      // A watch stream stuck behind a half-open connection delivers nothing (until HTTP/2 pings tear it down):
+      // a bounded fallback read turns a lost event into a late wake-up instead of a stalled queue. It runs
+      // every second once the watch exists, and more often while the watch has not been confirmed.
+      let connected = false;
+      let fallback: NodeJS.Timeout | undefined;
+      const scheduleFallback = () => {
+        fallback = setTimeout(
+          () => {
+            checkGone();
+            if (!settled) scheduleFallback();
+          },
+          connected ? FALLBACK_CHECK_MS : UNCONFIRMED_WATCH_CHECK_MS,
+        );
+      };
+      watcher.once('connected', () => {
+        connected = true;
+        checkGone();
       });
+      scheduleFallback();
       const onAbort = () => finish(() => reject(signal.reason));
       const stopSession = session.onLost((_reason, cause) =>
         finish(() =>
@@ -362,13 +392,21 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
               ? []
               : [{ key: keyBuffer, target: 'Create', result: 'Equal', create_revision: revision.toString() }],
           success: [{ request_delete_range: { key: keyBuffer } }],
+          failure: [{ request_range: { key: keyBuffer, keys_only: true } }],
         },
         this.callOptions(),
       );
-      return (
-        reply.succeeded &&
-        (revision !== undefined || reply.responses[0]?.response_delete_range.deleted !== '0')
+      if (revision === undefined) return reply.responses[0]?.response_delete_range.deleted !== '0';
+      if (reply.succeeded) return true;
+      if ((reply.responses[0]?.response_range.kvs.length ?? 0) > 0) return false;
+      // The key is gone. etcd3 resends a request whose attempt timed out (during an election, say), so this may
+      // be our own earlier attempt that was applied after all; then the session's lease is still alive. If the
+      // lease is gone, the key went with it: the grant was lost before this release.
+      const lease = await this.backend.client.leaseClient.leaseTimeToLive(
+        { ID: session.leaseId.toString() },
+        this.callOptions(),
       );
+      return Number(lease.TTL) > 0;
     };
     return attempt().then(
       (removed) => {
@@ -419,9 +457,8 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
       : AbortSignal.any([signal, this.backend.closeSignal]);
   }
 
-  private callOptions(): { deadline: number } {
-    // gRPC deadlines are wall-clock by API; they only bound a request, no safety decision rests on them.
-    return { deadline: Date.now() + this.backend.requestTimeoutMs };
+  private callOptions(): { deadline: number } | undefined {
+    return this.backend.callOptions();
   }
 }
 

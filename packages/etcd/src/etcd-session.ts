@@ -23,6 +23,7 @@ export class EtcdSession {
   readonly ttlMs: number;
   private readonly client: EtcdClient;
   private readonly requestTimeoutMs: number;
+  private readonly callOptions: () => { deadline: number } | undefined;
   private readonly keeper: LeaseKeeper;
   private readonly listeners = new Set<SessionLossListener>();
   private lostReason: LockLostReason | undefined;
@@ -34,8 +35,10 @@ export class EtcdSession {
     ttlMs: number,
     sentAt: number,
     requestTimeoutMs: number,
+    callOptions: () => { deadline: number } | undefined,
   ) {
     this.client = client;
+    this.callOptions = callOptions;
     this.leaseId = leaseId;
     this.leaseHex = leaseId.toString(16);
     this.ttlMs = ttlMs;
@@ -49,15 +52,24 @@ export class EtcdSession {
   }
 
   /** Grants a lease of `ttlSeconds` and starts keeping it alive. */
-  static async open(client: EtcdClient, ttlSeconds: number, requestTimeoutMs: number): Promise<EtcdSession> {
+  static async open(
+    client: EtcdClient,
+    ttlSeconds: number,
+    requestTimeoutMs: number,
+    callOptions: () => { deadline: number } | undefined,
+  ): Promise<EtcdSession> {
     // Validity is measured from the send time: the server started the lease no earlier than this.
     const sentAt = monotonicNow();
-    const reply = await client.leaseClient.leaseGrant(
-      { TTL: ttlSeconds },
-      { deadline: Date.now() + requestTimeoutMs },
-    );
+    const reply = await client.leaseClient.leaseGrant({ TTL: ttlSeconds }, callOptions());
     if (reply.error) throw new Error(`etcd refused the lease: ${reply.error}`);
-    return new EtcdSession(client, BigInt(reply.ID), Number(reply.TTL) * 1000, sentAt, requestTimeoutMs);
+    return new EtcdSession(
+      client,
+      BigInt(reply.ID),
+      Number(reply.TTL) * 1000,
+      sentAt,
+      requestTimeoutMs,
+      callOptions,
+    );
   }
 
   /** True once the session ended; its locks are lost and a new session is needed. */
@@ -110,7 +122,7 @@ export class EtcdSession {
   /** Revokes the lease on a best-effort basis (bounded by the request timeout). */
   async revoke(): Promise<void> {
     await this.client.leaseClient
-      .leaseRevoke({ ID: this.leaseId.toString() }, { deadline: Date.now() + this.requestTimeoutMs })
+      .leaseRevoke({ ID: this.leaseId.toString() }, this.callOptions())
       .catch(noop);
   }
 

@@ -290,7 +290,9 @@ describe('no herd', () => {
     // Let every waiter's watch be established before counting.
     await sleep(300);
     const events = () => waiters.reduce((sum, created) => sum + created.stats.watchEvents, 0);
-    const wakeups = () => waiters.reduce((sum, created) => sum + created.stats.wakeups, 0);
+    // Every wake-up, whether by the watch event or (rarely) by the fallback read.
+    const wakeups = () =>
+      waiters.reduce((sum, created) => sum + created.stats.wakeups + created.stats.fallbackWakeups, 0);
     const before = { events: events(), wakeups: wakeups() };
     // The broken variant, for contrast: 20 waiters watching the whole prefix (a parent watch) all wake.
     let herdEvents = 0;
@@ -302,8 +304,8 @@ describe('no herd', () => {
     );
     await sleep(300);
     expect(wakeups() - before.wakeups).toBe(1);
-    expect(events() - before.events).toBe(1);
-    expect(waiters[first.index]!.stats.wakeups).toBe(1);
+    expect(events() - before.events).toBeLessThanOrEqual(1);
+    expect(waiters[first.index]!.stats.wakeups + waiters[first.index]!.stats.fallbackWakeups).toBe(1);
     expect(herdEvents).toBe(20);
     await Promise.all(prefixWatchers.map((watcher) => watcher.cancel()));
     // The rest of the chain: one wake-up per release, 20 in all.
@@ -315,7 +317,7 @@ describe('no herd', () => {
       ),
     );
     expect(wakeups() - before.wakeups).toBe(20);
-    expect(events() - before.events).toBe(20);
+    expect(events() - before.events).toBeLessThanOrEqual(20);
   });
 });
 

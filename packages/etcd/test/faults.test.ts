@@ -265,6 +265,47 @@ describe('3-member cluster', () => {
     return { ...result, sectionsAtHeal };
   }
 
+  it('a member cut off from the clients (blackholed) does not stop the lock while a quorum lives (F11)', {
+    timeout: 90_000,
+  }, async () => {
+    const name = uniqueName('partitioned-member');
+    const proxy = await FaultProxy.start({ targetPort: cluster.members[0]!.clientPort });
+    const endpoints = [`http://${proxy.address}`, ...cluster.endpoints.slice(1)];
+    const providers = Array.from(
+      { length: 3 },
+      () => new EtcdLockProvider({ endpoints, ttlMs: 5_000, requestTimeoutMs: 1_000 }),
+    );
+    try {
+      // Sessions first, while every endpoint answers; then the half-open partition.
+      for (const provider of providers) await (await provider.lock(name).acquire()).release();
+      proxy.blackhole();
+      let value = 0;
+      let inside = 0;
+      let maxInside = 0;
+      await Promise.all(
+        providers.map(async (provider) => {
+          for (let round = 0; round < 8; round++) {
+            const lease = await provider.lock(name).acquire({ timeoutMs: 30_000 });
+            inside += 1;
+            maxInside = Math.max(maxInside, inside);
+            const read = value;
+            await sleep(2);
+            value = read + 1;
+            inside -= 1;
+            await lease.release();
+          }
+        }),
+      );
+      expect(maxInside).toBe(1);
+      expect(value).toBe(24);
+      expect(providers.every((provider) => provider.stats.sessionsLost === 0)).toBe(true);
+    } finally {
+      proxy.pass();
+      await Promise.allSettled(providers.map((provider) => provider.close()));
+      await proxy.close();
+    }
+  });
+
   it('leader kill: no two holders, holders keep the lock or learn they lost it, waiters continue (F9)', {
     timeout: 90_000,
   }, async () => {
