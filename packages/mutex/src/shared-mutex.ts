@@ -177,7 +177,7 @@ export class SharedMutex extends BaseLock<SharedGrant> {
 
 function withDeathFlag(lease: Lease): SharedMutexLease {
   const grant = (lease as ManagedLease<SharedGrant>).grant;
-  Object.defineProperty(lease, 'previousOwnerDied', { value: grant.previousOwnerDied, enumerable: true });
+  (lease as { previousOwnerDied?: boolean }).previousOwnerDied = grant.previousOwnerDied;
   return lease as SharedMutexLease;
 }
 

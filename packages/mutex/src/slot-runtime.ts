@@ -61,7 +61,7 @@ export class SlotRuntime {
   private tail: LocalWaiter | undefined = undefined;
   private waitingCount = 0;
   private looping = false;
-  private keepAlive: NodeJS.Timeout | undefined = undefined;
+  private keepAlive = false;
 
   private constructor(table: SharedTable, slot: number) {
     this.table = table;
@@ -279,15 +279,28 @@ export class SlotRuntime {
 
   // A pending Atomics.waitAsync does not keep a Node thread alive; a ref'd timer does, while someone waits.
   private startKeepingAlive(): void {
-    if (this.keepAlive === undefined) this.keepAlive = setInterval(noop, KEEP_ALIVE_MS);
+    if (this.keepAlive) return;
+    this.keepAlive = true;
+    keepThreadAlive(1);
   }
 
   private stopKeepingAlive(): void {
-    if (this.keepAlive !== undefined) {
-      clearInterval(this.keepAlive);
-      this.keepAlive = undefined;
-    }
+    if (!this.keepAlive) return;
+    this.keepAlive = false;
+    keepThreadAlive(-1);
   }
+}
+
+// One interval per thread, ref'd only while some runtime of this thread has waiters: toggling ref() is a
+// flag flip, where creating and clearing a timer per wait would cost on every handoff.
+let keepAliveTimer: NodeJS.Timeout | undefined;
+let keepAliveCount = 0;
+
+function keepThreadAlive(delta: 1 | -1): void {
+  keepAliveCount += delta;
+  if (keepAliveTimer === undefined) keepAliveTimer = setInterval(noop, KEEP_ALIVE_MS).unref();
+  if (keepAliveCount === 1 && delta === 1) keepAliveTimer.ref();
+  else if (keepAliveCount === 0) keepAliveTimer.unref();
 }
 
 /**

@@ -24,8 +24,10 @@ class BareQueue {
   release(): Promise<void> {
     if (this.head < this.waiters.length) {
       const next = this.waiters[this.head++]!;
-      if (this.head > 1024 && this.head * 2 > this.waiters.length)
-        this.waiters.splice(0, this.head), (this.head = 0);
+      if (this.head > 1024 && this.head * 2 > this.waiters.length) {
+        this.waiters.splice(0, this.head);
+        this.head = 0;
+      }
       next();
     } else this.locked = false;
     return BareQueue.resolved;
