@@ -42,6 +42,15 @@ export class BlockingPool {
     else this.idle.push(connection);
   }
 
+  /**
+   * Drops a connection whose blocking command never answered (server down or unreachable): closing it also
+   * drops what ioredis still queues on it, so a stale re-check is never resent after a reconnect.
+   */
+  discard(connection: RedisLockClient): void {
+    this.busy.delete(connection);
+    connection.disconnect();
+  }
+
   /** Closes every connection; waits blocked on one reject, so their acquisitions end. */
   close(): void {
     this.closed = true;

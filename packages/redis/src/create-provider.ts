@@ -22,6 +22,8 @@ export interface RedisProviderConfig {
   waitReplicas?: number;
   /** `WAIT` timeout in ms; default 1,000. */
   waitTimeoutMs?: number;
+  /** The longest a call waits for a Redis reply, in ms; default 3,000. */
+  commandTimeoutMs?: number;
   /** Redlock over independent instances instead of one server. */
   redlock?: { endpoints: string[]; driftFactor?: number; instanceTimeoutMs?: number };
 }
@@ -38,6 +40,7 @@ const KNOWN = new Set([
   'recheckMs',
   'waitReplicas',
   'waitTimeoutMs',
+  'commandTimeoutMs',
   'redlock',
   'backend',
 ]);
@@ -69,6 +72,12 @@ export function createProvider(config: RedisProviderConfig): RedisLockProvider |
       );
     if (config.waitReplicas !== undefined)
       throw new InvalidArgumentError('config.waitReplicas', config.waitReplicas, 'absent in Redlock mode');
+    if (config.commandTimeoutMs !== undefined)
+      throw new InvalidArgumentError(
+        'config.commandTimeoutMs',
+        config.commandTimeoutMs,
+        'absent in Redlock mode (use config.redlock.instanceTimeoutMs)',
+      );
     const endpoints = config.redlock.endpoints;
     if (!Array.isArray(endpoints))
       throw new InvalidArgumentError('config.redlock.endpoints', endpoints, 'an array of redis:// URLs');
@@ -110,6 +119,7 @@ export function createProvider(config: RedisProviderConfig): RedisLockProvider |
         recheckMs: config.recheckMs,
         waitReplicas: config.waitReplicas,
         waitTimeoutMs: config.waitTimeoutMs,
+        commandTimeoutMs: config.commandTimeoutMs,
         connection: url,
       }),
   );

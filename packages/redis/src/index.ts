@@ -1,3 +1,4 @@
+export { CommandTimeoutError } from './command-timeout-error.js';
 export { createProvider, type RedisProviderConfig } from './create-provider.js';
 export type { RedisLockClient } from './redis-client.js';
 export { type RedisGrant, RedisLock } from './redis-lock.js';

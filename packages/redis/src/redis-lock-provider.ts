@@ -2,6 +2,7 @@ import {
   BaseProvider,
   type Capabilities,
   InvalidArgumentError,
+  LockBackendError,
   type LockOptions,
   validateLockName,
   validateOptionsObject,
@@ -16,6 +17,7 @@ import type { RedisLockClient } from './redis-client.js';
 import { RedisLock, type RedisLockBackend } from './redis-lock.js';
 import { runScript } from './run-script.js';
 import { STATUS } from './scripts.js';
+import { withTimeout } from './with-timeout.js';
 
 /** Options of a {@link RedisLockProvider}. */
 export interface RedisLockProviderOptions {
@@ -38,6 +40,12 @@ export interface RedisLockProviderOptions {
   waitReplicas?: number | undefined;
   /** How long `WAIT` may take, in ms. Default 1,000. */
   waitTimeoutMs?: number | undefined;
+  /**
+   * The longest any call waits for a Redis reply, in ms (a waiter's `BLPOP`: its re-check interval plus this)
+   * before it fails with `LockBackendError` (cause {@link CommandTimeoutError}); an acquisition whose reply did
+   * not come is undone by a release queued behind it. Default 3,000.
+   */
+  commandTimeoutMs?: number | undefined;
 }
 
 /** What `status()` reports about one lock. */
@@ -55,6 +63,7 @@ export interface RedisLockStatus {
 }
 
 const DEFAULT_TTL_MS = 30_000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 3000;
 
 /**
  * Makes {@link RedisLock}s on one Redis server (or a Redis Cluster: a lock's keys share one slot).
@@ -69,6 +78,8 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
   readonly client: RedisLockClient;
   readonly prefix: string;
   readonly ttlMs: number;
+  /** The longest a call waits for a Redis reply, in ms. */
+  readonly commandTimeoutMs: number;
   private readonly ownsClient: boolean;
   private readonly backend: RedisLockBackend;
   private readonly renewEveryMs: number | undefined;
@@ -100,6 +111,8 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
       throw new InvalidArgumentError('options.waitReplicas', waitReplicas, 'a non-negative integer');
     const waitTimeoutMs = options.waitTimeoutMs ?? 1000;
     validatePositiveMs('options.waitTimeoutMs', waitTimeoutMs);
+    const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    validatePositiveMs('options.commandTimeoutMs', commandTimeoutMs);
     if ((options.client === undefined) === (options.connection === undefined))
       throw new InvalidArgumentError(
         'options.client',
@@ -127,6 +140,7 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
 
     this.prefix = prefix;
     this.ttlMs = ttlMs;
+    this.commandTimeoutMs = commandTimeoutMs;
     this.renewEveryMs = options.renewEveryMs;
     this.ownsClient = options.client === undefined;
     this.client =
@@ -152,21 +166,30 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
       recheckMs,
       waitReplicas,
       waitTimeoutMs,
+      commandTimeoutMs,
       closing: () => this.shuttingDown,
     };
   }
 
-  /** Holder, token, remaining TTL and queued waiters of a lock, in one atomic read (for `lock status`). */
+  /**
+   * Holder, token, remaining TTL and queued waiters of a lock, in one atomic read (for `lock status`). Rejects
+   * with `LockBackendError` when Redis fails or does not answer within `commandTimeoutMs`.
+   */
   async status(name: string): Promise<RedisLockStatus> {
     validateLockName(name);
     this.assertOpen('status', name);
     const keys = lockKeys(this.prefix, name);
-    const [holder, fence, pttl, waiters] = (await runScript(this.client, STATUS, keys.all, [])) as [
-      string | null,
-      string | null,
-      number,
-      number,
-    ];
+    let reply: unknown;
+    try {
+      reply = await withTimeout(
+        runScript(this.client, STATUS, keys.all, []),
+        this.commandTimeoutMs,
+        'status',
+      );
+    } catch (error) {
+      throw new LockBackendError('redis', 'status', { lockName: name, cause: error });
+    }
+    const [holder, fence, pttl, waiters] = reply as [string | null, string | null, number, number];
     return {
       name,
       holder: holder ?? null,

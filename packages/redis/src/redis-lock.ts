@@ -8,11 +8,13 @@ import {
   monotonicNow,
 } from '@lock/core';
 import type { BlockingPool } from './blocking-pool.js';
+import { CommandTimeoutError } from './command-timeout-error.js';
 import { type LockKeys, lockKeys, waiterKey } from './lock-keys.js';
 import type { RedisLockClient } from './redis-client.js';
 import { ReplicaAckError } from './replica-ack-error.js';
 import { runScript } from './run-script.js';
 import { ACQUIRE, EXTEND, RELEASE } from './scripts.js';
+import { withTimeout } from './with-timeout.js';
 
 /** One grant of a {@link RedisLock}. */
 export interface RedisGrant extends Grant {
@@ -32,6 +34,8 @@ export interface RedisLockBackend {
   readonly recheckMs: number;
   readonly waitReplicas: number;
   readonly waitTimeoutMs: number;
+  /** The longest we wait for a reply (a `BLPOP`: for its own timeout plus this) before failing the call. */
+  readonly commandTimeoutMs: number;
   /** True once the provider is closing: releases then wait a bounded time (the server may be gone). */
   readonly closing: () => boolean;
 }
@@ -86,19 +90,24 @@ export class RedisLock extends BaseLock<RedisGrant> {
       // Hot path (no signal, no WAIT): one script call, and only a queued waiter goes on to block.
       const startedAt = monotonicNow();
       const ttlMs = request.ttlMs;
-      return runScript(this.backend.client, ACQUIRE, this.keys.all, [
-        owner,
-        ttlMs,
-        '1',
-        waiterLifeMs(this.recheckMs(ttlMs)),
-      ]).then(
+      return withTimeout(
+        runScript(this.backend.client, ACQUIRE, this.keys.all, [
+          owner,
+          ttlMs,
+          '1',
+          waiterLifeMs(this.recheckMs(ttlMs)),
+        ]),
+        this.backend.commandTimeoutMs,
+        'acquire',
+      ).then(
         (reply) => {
           const fence = Number(reply);
           if (fence > 0) return { token: BigInt(fence), ttlMs, startedAt, owner };
           this.contended = true;
           return this.blockForGrant(owner, request, startedAt);
         },
-        // Unknown outcome: the script may have granted or queued; undo both before reporting.
+        // Unknown outcome (an error, or no reply in time: the script may still run when the server is back):
+        // it may have granted or queued; the undo is queued behind it on the same connection (F13).
         (error: unknown) => this.leave(owner).then(() => Promise.reject(error)),
       );
     }
@@ -109,9 +118,12 @@ export class RedisLock extends BaseLock<RedisGrant> {
     const released = runScript(this.backend.client, RELEASE, this.keys.all, [grant.owner, '0']).then(
       isReleased,
     );
-    // While closing, a server that is down must not hold close() up forever (ioredis would queue the release
-    // until it reconnects); the grant then simply expires with its TTL.
-    return this.backend.closing() ? withinGrace(released, CLEANUP_GRACE_MS * 4, false) : released;
+    // A server that is down must not hold the caller (or close()) up forever: ioredis queues the release until
+    // it reconnects, and it is still applied then (compare-and-delete by owner id, so it is safe late); until
+    // then the grant simply runs out with its TTL.
+    return this.backend.closing()
+      ? withinGrace(released, CLEANUP_GRACE_MS * 4, false)
+      : withTimeout(released, this.backend.commandTimeoutMs, 'release');
   }
 
   protected override extendGrant(grant: RedisGrant, ttlMs: number): Promise<boolean> {
@@ -127,7 +139,15 @@ export class RedisLock extends BaseLock<RedisGrant> {
   private async tryOnce(owner: string, ttlMs: number): Promise<RedisGrant | null> {
     const client = this.backend.client;
     const sentAt = monotonicNow();
-    const fence = Number(await runScript(client, ACQUIRE, this.keys.all, [owner, ttlMs, '0', 0]));
+    let fence: number;
+    try {
+      const reply = runScript(client, ACQUIRE, this.keys.all, [owner, ttlMs, '0', 0]);
+      fence = Number(await withTimeout(reply, this.backend.commandTimeoutMs, 'tryAcquire'));
+    } catch (error) {
+      // The script may still grant when the server answers late: undo it by owner id, queued behind it.
+      await this.leave(owner);
+      throw error;
+    }
     return fence > 0 ? this.confirm(client, owner, fence, ttlMs, sentAt) : null;
   }
 
@@ -143,7 +163,7 @@ export class RedisLock extends BaseLock<RedisGrant> {
         '1',
         waiterLifeMs(this.recheckMs(ttlMs)),
       ]);
-      fence = Number(await abortable(reply, signal));
+      fence = Number(await abortable(withTimeout(reply, this.backend.commandTimeoutMs, 'acquire'), signal));
     } catch (error) {
       await this.leave(owner);
       throw error;
@@ -162,7 +182,7 @@ export class RedisLock extends BaseLock<RedisGrant> {
     request: AcquireRequest,
     enqueuedAt: number | undefined,
   ): Promise<RedisGrant> {
-    const { client, pool } = this.backend;
+    const { client, pool, commandTimeoutMs } = this.backend;
     const signal = request.signal;
     const ttlMs = request.ttlMs;
     // Re-check well inside the TTL: a lost push, or a holder that expired instead of releasing, costs at most this.
@@ -173,6 +193,8 @@ export class RedisLock extends BaseLock<RedisGrant> {
     const connection = pool.take();
     let recheck = enqueuedAt === undefined;
     let first = true;
+    // Set when a BLPOP never answered: the connection is dropped rather than reused.
+    let stuck = false;
     let givingUp: Promise<unknown> | undefined;
     const giveUp = () => {
       givingUp ??= client.rpush(listKey, GIVE_UP).catch(noop);
@@ -201,7 +223,20 @@ export class RedisLock extends BaseLock<RedisGrant> {
                   : error,
             )
           : undefined;
-        const popped = await connection.blpop(listKey, recheckMs / 1000);
+        let popped: [string, string] | null;
+        try {
+          popped = await boundedPop(
+            connection.blpop(listKey, recheckMs / 1000),
+            recheckMs + commandTimeoutMs,
+            signal,
+          );
+        } catch (error) {
+          stuck = true;
+          // Drop the connection first: what ioredis still queues on it (this re-check) must never be resent
+          // after the leave below.
+          pool.discard(connection);
+          throw error;
+        }
         const checkError = await check;
         if (checkError !== undefined) throw checkError;
         if (recheck) startedAt = sentAt;
@@ -215,10 +250,10 @@ export class RedisLock extends BaseLock<RedisGrant> {
       throw error;
     } finally {
       signal?.removeEventListener('abort', giveUp);
-      pool.give(connection);
+      if (!stuck) pool.give(connection);
     }
     // Aborted: remove the queue entry and list, and give back a grant that raced the abort.
-    await givingUp;
+    await withinGrace(givingUp, CLEANUP_GRACE_MS, undefined);
     await this.leave(owner);
     throw signal?.reason;
   }
@@ -236,7 +271,13 @@ export class RedisLock extends BaseLock<RedisGrant> {
     if (waitReplicas > 0) {
       let acknowledged: number;
       try {
-        acknowledged = Number(await connection.wait(waitReplicas, waitTimeoutMs));
+        acknowledged = Number(
+          await withTimeout(
+            connection.wait(waitReplicas, waitTimeoutMs),
+            waitTimeoutMs + this.backend.commandTimeoutMs,
+            'WAIT',
+          ),
+        );
       } catch (error) {
         await this.releaseGrant(grant).catch(noop);
         throw error;
@@ -279,8 +320,43 @@ function abortable<T>(operation: Promise<T>, signal: AbortSignal | undefined): P
   });
 }
 
+/**
+ * A waiter's `BLPOP`, bounded: rejects with a {@link CommandTimeoutError} after `limitMs` (its own timeout
+ * plus `commandTimeoutMs`: the server is gone), and with `signal.reason` when, after an abort, the pop does not
+ * end within the cleanup grace (normally the give-up marker ends it at once).
+ */
+function boundedPop<T>(pop: Promise<T>, limitMs: number, signal: AbortSignal | undefined): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const expire = () => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(signal?.aborted ? signal.reason : new CommandTimeoutError('BLPOP', limitMs));
+    };
+    let timer = setTimeout(expire, limitMs);
+    const onAbort = () => {
+      clearTimeout(timer);
+      timer = setTimeout(expire, CLEANUP_GRACE_MS);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    pop.then(
+      (value) => {
+        settle();
+        resolve(value);
+      },
+      (error: unknown) => {
+        settle();
+        reject(error);
+      },
+    );
+  });
+}
+
 /** Settles with `operation`, or with `fallback` after `graceMs` (the operation goes on). */
-function withinGrace<T>(operation: Promise<T>, graceMs: number, fallback: T): Promise<T> {
+function withinGrace<T>(operation: Promise<T> | undefined, graceMs: number, fallback: T): Promise<T> {
+  if (operation === undefined) return Promise.resolve(fallback);
   let timer: NodeJS.Timeout | undefined;
   const grace = new Promise<T>((resolve) => {
     timer = setTimeout(() => resolve(fallback), graceMs);
