@@ -12,7 +12,6 @@ export interface EtcdRuntime {
   Etcd3: typeof Etcd3Module.Etcd3;
   EtcdLockFailedError: typeof Etcd3Module.EtcdLockFailedError;
   EtcdLockProvider: typeof LockEtcd.EtcdLockProvider;
-  etcdClientOptions: typeof LockEtcd.etcdClientOptions;
   startEtcd: typeof Testkit.startEtcd;
 }
 
@@ -27,7 +26,6 @@ export function etcdRuntime(): Promise<EtcdRuntime> {
       Etcd3: etcd3.Etcd3,
       EtcdLockFailedError: etcd3.EtcdLockFailedError,
       EtcdLockProvider: lockEtcd.EtcdLockProvider,
-      etcdClientOptions: lockEtcd.etcdClientOptions,
       startEtcd: testkit.startEtcd,
     };
   })();

@@ -1,6 +1,7 @@
 // etcd locks side by side on one local etcd member (started here from the machine's binary):
 // @lock/etcd against the etcd3 package's own Lock and the raw etcd operations underneath, uncontended and
-// with 10 clients on one key. Ratios come from interleaved rounds of the same run.
+// with 10 clients on one key. Ratios come from interleaved rounds of the same run. Peers and floors use
+// plain `new Etcd3({ hosts })` clients (etcd3's defaults); @lock/etcd builds its own client.
 import { formatNs, formatRate, median, type SuiteReport, summarize, table } from '../harness.js';
 import { type EtcdRuntime, etcdRuntime } from './etcd-runtime.js';
 
@@ -28,7 +29,7 @@ export async function run(): Promise<SuiteReport[]> {
 
 /** p50 of one `put` (a raft write with fsync): the unit the contended target is stated in. */
 async function singlePutP50(runtime: EtcdRuntime, endpoints: string[]): Promise<number> {
-  const client = new runtime.Etcd3(runtime.etcdClientOptions(endpoints));
+  const client = new runtime.Etcd3({ hosts: endpoints });
   try {
     const samples: number[] = [];
     for (let index = -20; index < PUT_SAMPLES; index++) {
@@ -48,8 +49,8 @@ async function singlePutP50(runtime: EtcdRuntime, endpoints: string[]): Promise<
  * that proves ownership. p50 from the delete call to the read's answer.
  */
 async function rawHandoffP50(runtime: EtcdRuntime, endpoints: string[]): Promise<number> {
-  const holder = new runtime.Etcd3(runtime.etcdClientOptions(endpoints));
-  const waiter = new runtime.Etcd3(runtime.etcdClientOptions(endpoints));
+  const holder = new runtime.Etcd3({ hosts: endpoints });
+  const waiter = new runtime.Etcd3({ hosts: endpoints });
   const key = Buffer.from('bench-handoff-floor/holder');
   const mine = Buffer.from('bench-handoff-floor/waiter');
   const samples: number[] = [];
@@ -93,7 +94,7 @@ type UncontendedName = (typeof UNCONTENDED)[number];
 async function uncontended(runtime: EtcdRuntime, endpoints: string[]): Promise<SuiteReport> {
   const provider = new runtime.EtcdLockProvider({ endpoints, ttlMs: 10_000 });
   const ours = provider.lock('bench-uncontended-ours');
-  const client = new runtime.Etcd3(runtime.etcdClientOptions(endpoints));
+  const client = new runtime.Etcd3({ hosts: endpoints });
   const rawLease = await client.leaseClient.leaseGrant({ TTL: 60 });
   const rawKey = Buffer.from(`bench-uncontended-raw/${BigInt(rawLease.ID).toString(16)}`);
   const prefix = Buffer.from('bench-uncontended-raw/');
@@ -264,7 +265,7 @@ async function contended(
   };
   // etcd3's Lock never waits: a contender retries until its attempt succeeds (each attempt grants, puts, revokes).
   const peer = async (): Promise<ContendedClient> => {
-    const client = new runtime.Etcd3(runtime.etcdClientOptions(endpoints));
+    const client = new runtime.Etcd3({ hosts: endpoints });
     const key = `bench-contended-etcd3-${roundNumber}`;
     return {
       acquire: async () => {
