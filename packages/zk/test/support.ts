@@ -57,13 +57,24 @@ export async function expireSession(
   });
 }
 
-/** Expires the provider's current session. */
+/**
+ * Expires the provider's current session and waits until the provider has noticed. The trick can race:
+ * when the victim reconnects before the joiner's close goes out, the server moves the session back to the
+ * victim and the joiner's close ends nothing; so it is repeated until the session is gone.
+ */
 export async function expireProviderSession(
   provider: ZooKeeperProvider,
   connectionString: string,
 ): Promise<void> {
   const session = await provider.session();
-  await expireSession(connectionString, session.client.client_id, session.client.client_password);
+  const id = session.client.client_id;
+  const password = session.client.client_password;
+  for (let attempt = 1; !session.lost; attempt += 1) {
+    await expireSession(connectionString, id, password);
+    await eventually(() => session.lost, 3_000).catch((error: unknown) => {
+      if (attempt >= 5) throw error;
+    });
+  }
 }
 
 /** A provider on `connectionString` with test-friendly defaults. */
