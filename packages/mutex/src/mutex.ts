@@ -93,15 +93,14 @@ export class Mutex extends BaseLock<MutexGrant> {
     // Synchronous handoff: the lock goes to the head without ever being free, so nobody can barge in.
     const next = new MutexGrant(++this.tokens.last, state);
     state.holder = next;
-    waiter.resolve(next);
+    waiter.grant(next);
     return true;
   }
 
   private enqueue(state: MutexState, signal: AbortSignal | undefined): Promise<MutexGrant> {
-    return new Promise<MutexGrant>((resolve, reject) => {
-      const waiter = new MutexWaiter(resolve, reject);
-      state.push(waiter);
-      if (signal === undefined) return;
+    const waiter = new MutexWaiter();
+    state.push(waiter);
+    if (signal !== undefined) {
       waiter.signal = signal;
       waiter.onAbort = () => {
         // Out of the list in O(1); BaseLock has already cleared its timer, so nothing of this waiter remains.
@@ -109,10 +108,12 @@ export class Mutex extends BaseLock<MutexGrant> {
         waiter.signal = undefined;
         waiter.onAbort = undefined;
         this.dropIfIdle(state);
-        reject(signal.reason);
+        waiter.fail(signal.reason);
       };
       signal.addEventListener('abort', waiter.onAbort, { once: true });
-    });
+    }
+    // A thenable, not a Promise: BaseLock only calls then() on it (see MutexWaiter).
+    return waiter as unknown as Promise<MutexGrant>;
   }
 
   private keyedState(): MutexState {
@@ -138,6 +139,6 @@ export class Mutex extends BaseLock<MutexGrant> {
 /** Rejects every waiter of `state` (provider close). @internal */
 export function rejectWaiters(state: MutexState, backend: string, name: string): void {
   for (let waiter = state.shift(); waiter !== undefined; waiter = state.shift()) {
-    waiter.reject(new ProviderClosedError(backend, 'acquire', name));
+    waiter.fail(new ProviderClosedError(backend, 'acquire', name));
   }
 }

@@ -268,7 +268,7 @@ export async function run(): Promise<SuiteReport[]> {
       ['contender', '2 workers', 'handed over', 'overlaps', '4 workers', 'handed over', 'overlaps'],
       throughputRows,
     ),
-    `handed over = share of grants that went to another thread than the previous grant (an unfair lock lets the\nreleasing thread take it straight back, which is where its throughput comes from; a fair one hands it to\nwhoever is queued). overlaps = grants that found another holder inside: must be 0.`,
+    `handed over = share of grants that went to another thread than the previous grant (an unfair lock lets the\nreleasing thread take it straight back, which is where its throughput comes from; a fair one hands it to\nwhoever is queued, and a thread that is not queued, e.g. descheduled, does not hold others up). overlaps = grants that found another holder inside: must be 0.`,
     navigatorOk ? '' : `\nnavigator.locks: not available (${navigator.reason})`,
     navigatorOk && peerOverlaps > 0
       ? `\nnavigator.locks let two threads inside the same exclusive lock ${peerOverlaps} times in this run (Node ${navigator.node}).`
@@ -311,5 +311,5 @@ export async function run(): Promise<SuiteReport[]> {
 }
 
 function percent(share: number): string {
-  return `${(share * 100).toFixed(0)}%`;
+  return `${(share * 100).toFixed(1)}%`;
 }

@@ -10,7 +10,7 @@
 //   lock-pingpong  two threads alternate on one SharedMutex; each handoff goes to a sleeping waiter
 //   (both wait in blocking Atomics.wait for the other to be queued: allowed in workers, never on main)
 //   lock-throughput / futex-throughput  loop acquire, check occupancy, release until told to stop
-export const SHARED_BENCH_WORKER = String.raw`
+export const SHARED_BENCH_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const TURN = 0, STOP = 1, OCCUPANCY = 2, OVERLAPS = 3, COUNT = 4, FUTEX = 5, FUTEX_WAITERS = 6, QUEUED = 8, STARTED = 10, LAST_HOLDER = 12, SWITCHES = 13;
 // A pending Atomics.waitAsync does not keep a Node thread alive: hold a timer for the whole run.
