@@ -1,4 +1,4 @@
-import { InvalidArgumentError, LockLostError, LockTimeoutError } from '@lock/core';
+import { InvalidArgumentError, LockLostError, LockTimeoutError, ProviderClosedError } from '@lock/core';
 import { type EtcdCluster, settle, sleep, startEtcd, uniqueName } from '@lock/testkit';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -207,6 +207,39 @@ describe('the algorithm across sessions', () => {
     await owner.release();
     // Granted in queue order: each waiter gets the lock once the one before it releases.
     for (const waiting of pending) await (await waiting).release();
+  });
+});
+
+describe('lifecycle', () => {
+  it('maxHoldMs aborts the lease and deletes its key, so the next waiter gets the lock', async () => {
+    const name = uniqueName('max-hold');
+    const lease = await provider().lock(name, { maxHoldMs: 300 }).acquire();
+    const other = provider();
+    const next = await other.lock(name).acquire({ timeoutMs: 10_000 });
+    expect(LockLostError.isInstance(lease.signal.reason)).toBe(true);
+    expect((lease.signal.reason as LockLostError).reason).toBe('max-hold');
+    expect(next.token > lease.token).toBe(true);
+    expect(await lease.release()).toBe(false);
+    expect(next.held).toBe(true);
+    await next.release();
+  });
+
+  it('close() rejects a queued waiter with ProviderClosedError and leaves no key behind', async () => {
+    const name = uniqueName('close-waiting');
+    const holderProvider = provider();
+    const holder = await holderProvider.lock(name).acquire();
+    const closing = new EtcdLockProvider({ client: admin });
+    const waiting = settle(closing.lock(name).acquire());
+    await eventually(
+      async () => (await queueLength(holderProvider, name)) === 2,
+      10_000,
+      'the waiter to queue',
+    );
+    await closing.close();
+    expect(ProviderClosedError.isInstance((await waiting).error)).toBe(true);
+    expect(await queueLength(holderProvider, name)).toBe(1);
+    expect(holder.held).toBe(true);
+    await holder.release();
   });
 });
 
