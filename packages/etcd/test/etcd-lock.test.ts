@@ -243,6 +243,30 @@ describe('lifecycle', () => {
   });
 });
 
+describe('owner ends without close (etcd #17470)', () => {
+  it('the process still exits, and its session lease then expires instead of being renewed', {
+    timeout: 60_000,
+  }, async () => {
+    const child = new Child(process.execPath, [
+      fixture('no-close.mjs'),
+      cluster.endpoints.join(','),
+      uniqueName('no-close'),
+    ]);
+    try {
+      const leaseId = await child.line();
+      const exited = await Promise.race([child.exited, sleep(15_000).then(() => 'still running' as const)]);
+      expect(exited).not.toBe('still running');
+      await eventually(
+        async () => Number((await admin.leaseClient.leaseTimeToLive({ ID: leaseId })).TTL) === -1,
+        10_000,
+        'the abandoned session lease to expire',
+      );
+    } finally {
+      await child.stop();
+    }
+  });
+});
+
 describe('fencing helpers', () => {
   it('guardedTxn applies writes only while the lease still holds the lock', async () => {
     const name = uniqueName('fence');
