@@ -15,7 +15,6 @@ export class MutexProvider extends BaseProvider<Mutex> {
     owner: this,
     states: this.states,
     tokens: this.tokens,
-    closing: false,
   };
 
   get capabilities(): Capabilities {
@@ -32,11 +31,6 @@ export class MutexProvider extends BaseProvider<Mutex> {
     const state = this.states.get(name);
     if (state === undefined) return 0;
     return (state.holder === undefined ? 0 : 1) + state.waiting;
-  }
-
-  override close(): Promise<void> {
-    this.table.closing = true;
-    return super.close();
   }
 
   protected createLock(name: string, options: LockOptions | undefined): Mutex {

@@ -24,8 +24,6 @@ export interface MutexTable {
   readonly owner: LockOwner;
   readonly states: Map<string, MutexState>;
   readonly tokens: TokenCounter;
-  /** Set before the provider releases live leases on close (BaseProvider.closed is not yet true then). */
-  closing: boolean;
 }
 
 /**
@@ -83,7 +81,7 @@ export class Mutex extends BaseLock<MutexGrant> {
     const state = grant.state;
     if (state.holder !== grant) return false;
     // A closing provider ends its waiters instead of handing them a grant nobody would end.
-    if (this.table?.closing) rejectWaiters(state, MUTEX_CAPABILITIES.backend, this.name);
+    if (this.table?.owner.closed) rejectWaiters(state, MUTEX_CAPABILITIES.backend, this.name);
     const waiter = state.shift();
     if (waiter === undefined) {
       state.holder = undefined;
