@@ -29,6 +29,45 @@ function run(command, args, options = {}) {
   }
 }
 
+// Like run(), but also returns what the command printed (it still streams to the terminal as it goes).
+function runTee(command, args) {
+  console.log(`\n$ ${[command, ...args].join(' ')}`);
+  const chunks = [];
+  const result = spawnSync(command, args, {
+    cwd: root,
+    env,
+    stdio: ['inherit', 'pipe', 'inherit'],
+    maxBuffer: 1024 * 1024 * 1024,
+  });
+  const text = result.stdout?.toString() ?? '';
+  process.stdout.write(text);
+  chunks.push(text);
+  const counts = countTests(text);
+  if (result.status !== 0) {
+    console.error(
+      `\nquickstart: '${[command, ...args].join(' ')}' failed with exit code ${result.status ?? result.signal}`,
+    );
+    console.log(
+      `tests: ${counts.passed} passed, ${Math.max(1, counts.failed)} failed, ${counts.skipped} skipped`,
+    );
+    process.exit(result.status ?? 1);
+  }
+  return chunks.join('');
+}
+
+// Sums vitest's "Tests  N passed | M failed | K skipped (T)" lines of every package.
+function countTests(text) {
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
+  const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
+  for (const line of plain.split('\n')) {
+    if (!/^\S*\s*Tests\s+\d/.test(line.replace(/^@lock\/[a-z]+:test:/, '').trimStart())) continue;
+    for (const [, count, kind] of line.matchAll(/(\d+) (passed|failed|skipped)/g))
+      counts[kind] += Number(count);
+  }
+  return counts;
+}
+
 function versionOf(command, args = ['--version']) {
   try {
     return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env }).trim();
@@ -69,8 +108,11 @@ if (mode === 'demo') {
   const started = performance.now();
   run(pnpm, ['exec', 'biome', 'check', '.']);
   run(pnpm, ['exec', 'turbo', 'run', 'build', 'typecheck', 'lint', '--output-logs=errors-only']);
-  run(pnpm, ['exec', 'turbo', 'run', 'test', '--concurrency=1']);
+  const output = runTee(pnpm, ['exec', 'turbo', 'run', 'test', '--concurrency=1']);
+  const counts = countTests(output);
   console.log(`\nquickstart: every check passed in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  // The plain closing line, summed over every package's vitest run.
+  console.log(`tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
 } else {
   console.error('usage: node .ci/quickstart.mjs demo|test');
   process.exit(2);
