@@ -153,6 +153,35 @@ describe('single member', () => {
     expect(unfenced).toEqual({ accepted: true, final: 1 });
   });
 
+  it('an acquire whose reply comes too late fails and leaves no key behind (F13)', {
+    timeout: 60_000,
+  }, async () => {
+    const name = uniqueName('late-reply');
+    const proxy = await FaultProxy.start({ targetPort: cluster.members[0]!.clientPort });
+    const slow = new EtcdLockProvider({
+      endpoints: [`http://${proxy.address}`],
+      ttlMs: 5_000,
+      requestTimeoutMs: 500,
+    });
+    try {
+      // Open the session first, then delay every reply past the request timeout: the txn is applied, but the
+      // caller is told it failed.
+      await (await slow.lock(`${name}-warm`).acquire()).release();
+      proxy.delay(1_500, 'serverToClient');
+      const attempt = await settle(slow.lock(name).acquire());
+      expect(attempt.error).toBeDefined();
+      proxy.pass();
+      await sleep(3_000);
+      expect(await keysUnder(name)).toBe(0);
+      const lease = await slow.lock(name).acquire({ timeoutMs: 15_000 });
+      await lease.release();
+    } finally {
+      proxy.pass();
+      await slow.close();
+      await proxy.close();
+    }
+  });
+
   it('declares the lock lost by its own deadline when the connection is blackholed (F5)', {
     timeout: 60_000,
   }, async () => {
