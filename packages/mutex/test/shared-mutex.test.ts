@@ -126,6 +126,30 @@ describe('SharedMutex across worker threads', () => {
     await provider.close();
   });
 
+  it('names are separate locks in every thread: a worker takes "b" while the main thread holds "a"', {
+    timeout: 60_000,
+  }, async () => {
+    const provider = new SharedMutexProvider();
+    const heldA = await provider.lock('a').acquire();
+    const worker = start(provider, { mode: 'late', name: 'b' });
+    const workerGone = exited(worker);
+    expect((await nextMessage<{ acquired: boolean }>(worker)).acquired).toBe(true);
+    await workerGone;
+    // And the same name is the same lock: a worker asking for "a" waits until the main thread releases it.
+    const blocked = start(provider, { mode: 'late', name: 'a' });
+    const blockedGone = exited(blocked);
+    const granted = nextMessage<{ acquired: boolean }>(blocked);
+    const early = await Promise.race([
+      granted.then(() => 'granted'),
+      new Promise((resolve) => setTimeout(resolve, 200, 'waiting')),
+    ]);
+    expect(early).toBe('waiting');
+    await heldA.release();
+    expect((await granted).acquired).toBe(true);
+    await blockedGone;
+    await provider.close();
+  });
+
   it('a pending wait keeps the waiting worker alive until it is granted', { timeout: 60_000 }, async () => {
     const provider = new SharedMutexProvider();
     const holder = await provider.lock('lock').acquire();
