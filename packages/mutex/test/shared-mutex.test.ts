@@ -106,6 +106,42 @@ describe('SharedMutex across worker threads', () => {
     await provider.close();
   });
 
+  it("recovery bound: the lock is free as soon as the dead holder's exit event has been delivered", {
+    timeout: 60_000,
+  }, async () => {
+    const provider = new SharedMutexProvider();
+    const lock = provider.lock('lock');
+    for (const death of ['terminate', 'throw', 'exit']) {
+      const victim = start(provider, { mode: 'victim', death });
+      victim.on('error', () => {});
+      const gone = exited(victim); // registered after watch(): runs after the recovery listener
+      expect((await nextMessage<{ holding: boolean }>(victim)).holding).toBe(true);
+      expect(lock.isLocked).toBe(true);
+      expect(await lock.tryAcquire()).toBeNull();
+      if (death === 'terminate') await victim.terminate();
+      else victim.postMessage('die');
+      await gone;
+      expect(lock.isLocked).toBe(false);
+      const next = lock.tryLock();
+      expect(next).toBe(true);
+      expect(lock.previousOwnerDied).toBe(true);
+      lock.unlock();
+    }
+    await provider.close();
+    // The broken variant: the same death without watch() leaves the lock held for good.
+    const unwatched = new SharedMutexProvider();
+    const victim = new Worker(script, {
+      workerData: { handle: unwatched.handle, mode: 'victim', death: 'terminate' },
+    });
+    const gone = exited(victim);
+    expect((await nextMessage<{ holding: boolean }>(victim)).holding).toBe(true);
+    await victim.terminate();
+    await gone;
+    expect(unwatched.lock('lock').isLocked).toBe(true);
+    expect(unwatched.lock('lock').tryLock()).toBe(false);
+    await unwatched.close();
+  });
+
   it('a terminated worker that was queued is cleaned up: its ticket is skipped', {
     timeout: 60_000,
   }, async () => {
