@@ -57,6 +57,11 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
   private readonly settings: LeaseSettings<G> | undefined;
   private hooksCache: LeaseHooks<G> | undefined;
   private readonly requestTemplate: AcquireRequest;
+  // Bound once per lock, so a queued acquisition allocates no closures of its own.
+  private readonly leaseOrTimeout = (grant: G | null): Lease | Promise<never> =>
+    grant === null ? Promise.reject(this.timeoutError(0)) : this.lease(grant);
+  private readonly rejectAcquire = (error: unknown): Promise<never> =>
+    Promise.reject(this.backendError('acquire', error));
 
   constructor(name: string, settings: BaseLockSettings = {}) {
     validateLockName(name);
@@ -113,10 +118,7 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
         const outcome = this.acquireGrant(this.requestTemplate);
         if (outcome === null) return Promise.reject(this.timeoutError(0));
         if (!isPromise(outcome)) return Promise.resolve(this.lease(outcome));
-        return outcome.then(
-          (grant) => (grant === null ? Promise.reject(this.timeoutError(0)) : this.lease(grant)),
-          (error: unknown) => Promise.reject(this.backendError('acquire', error)),
-        );
+        return outcome.then(this.leaseOrTimeout, this.rejectAcquire);
       } catch (error) {
         return Promise.reject(this.backendError('acquire', error));
       }
@@ -200,7 +202,19 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
   }
 
   private lease(grant: G): ManagedLease<G> {
-    return new ManagedLease(this.hooks(), grant, this.settings);
+    return this.createLease(grant, this.hooks(), this.settings);
+  }
+
+  /**
+   * Makes the lease for a grant. Override it to return a subclass of `ManagedLease` that exposes facts of
+   * the backend's grant (a shared-memory lock's `previousOwnerDied`, say); pass the arguments through.
+   */
+  protected createLease(
+    grant: G,
+    hooks: LeaseHooks<G>,
+    settings: LeaseSettings<G> | undefined,
+  ): ManagedLease<G> {
+    return new ManagedLease(hooks, grant, settings);
   }
 
   private hooks(): LeaseHooks<G> {

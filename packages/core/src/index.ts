@@ -11,7 +11,7 @@ export { ProviderClosedError } from './errors/provider-closed-error.js';
 export { UnsupportedCapabilityError } from './errors/unsupported-capability-error.js';
 export type { AcquireRequest, Grant, LoseGrant } from './grant.js';
 export { LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.js';
-export { type LeaseRegistry, ManagedLease } from './managed-lease.js';
+export { type LeaseHooks, type LeaseRegistry, type LeaseSettings, ManagedLease } from './managed-lease.js';
 export { MAX_TIMER_MS, monotonicNow } from './monotonic.js';
 export { compareTokens, parseToken } from './tokens.js';
 export type {

@@ -6,10 +6,12 @@ import {
   type Capabilities,
   InvalidArgumentError,
   type Lease,
+  type LeaseHooks,
+  type LeaseSettings,
   LockNotHeldError,
   type LockOptions,
   type LockOwner,
-  type ManagedLease,
+  ManagedLease,
 } from '@lock/core';
 import { DEFAULT_MAX_THREADS, type SharedMutexHandle, SharedTable } from './shared-table.js';
 import { recoverThread, type SharedGrant, SlotRuntime } from './slot-runtime.js';
@@ -157,12 +159,21 @@ export class SharedMutex extends BaseLock<SharedGrant> {
     this.runtime.release(grant);
   }
 
+  // Type-only narrowing: createLease below makes every lease a SharedMutexLease.
   override acquire(options?: AcquireOptions): Promise<SharedMutexLease> {
-    return super.acquire(options).then(withDeathFlag);
+    return super.acquire(options) as Promise<SharedMutexLease>;
   }
 
   override tryAcquire(options?: Omit<AcquireOptions, 'timeoutMs'>): Promise<SharedMutexLease | null> {
-    return super.tryAcquire(options).then((lease) => (lease === null ? null : withDeathFlag(lease)));
+    return super.tryAcquire(options) as Promise<SharedMutexLease | null>;
+  }
+
+  protected override createLease(
+    grant: SharedGrant,
+    hooks: LeaseHooks<SharedGrant>,
+    settings: LeaseSettings<SharedGrant> | undefined,
+  ): ManagedLease<SharedGrant> {
+    return new SharedMutexManagedLease(hooks, grant, settings);
   }
 
   protected acquireGrant(request: AcquireRequest): SharedGrant | null | Promise<SharedGrant> {
@@ -175,10 +186,11 @@ export class SharedMutex extends BaseLock<SharedGrant> {
   }
 }
 
-function withDeathFlag(lease: Lease): SharedMutexLease {
-  const grant = (lease as ManagedLease<SharedGrant>).grant;
-  (lease as { previousOwnerDied?: boolean }).previousOwnerDied = grant.previousOwnerDied;
-  return lease as SharedMutexLease;
+/** A lease that says whether the previous owner died holding the lock. */
+class SharedMutexManagedLease extends ManagedLease<SharedGrant> implements SharedMutexLease {
+  get previousOwnerDied(): boolean {
+    return this.grant.previousOwnerDied;
+  }
 }
 
 /** Registers recovery of `table` on `worker`'s exit. @internal */
