@@ -21,6 +21,8 @@ interface ChildResult {
   waitsMs: number[];
   sequence: number[];
   commands: number;
+  /** CPU time (user + system) of this client process during the run, in µs. */
+  cpuUs: number;
 }
 
 /** Figures of one contended run. */
@@ -37,6 +39,17 @@ export interface ContendedRun {
   finalCount: number;
   exact: boolean;
   commandsPerAcquisition: number;
+  /** CPU (user + system) of all client processes per grant, in µs. */
+  clientCpuPerGrantUs: number;
+  /** CPU of redis-server per grant (`INFO cpu`), in µs. */
+  serverCpuPerGrantUs: number;
+}
+
+/** redis-server's CPU time so far (user + system, main thread and children), in µs. */
+async function serverCpuUs(admin: { info(section: string): Promise<string> }): Promise<number> {
+  const info = await admin.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
 }
 
 async function child(config: ChildConfig): Promise<void> {
@@ -50,7 +63,8 @@ async function child(config: ChildConfig): Promise<void> {
   process.send?.({ kind: 'ready' });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
   counter.sent = 0;
-  const result: ChildResult = { waitsMs: [], sequence: [], commands: 0 };
+  const result: ChildResult = { waitsMs: [], sequence: [], commands: 0, cpuUs: 0 };
+  const cpuBefore = process.cpuUsage();
   for (let op = 0; op < config.ops; op += 1) {
     const started = performance.now();
     const lease = await lock.acquire();
@@ -61,6 +75,8 @@ async function child(config: ChildConfig): Promise<void> {
     await lease.release();
   }
   result.commands = counter.sent;
+  const cpu = process.cpuUsage(cpuBefore);
+  result.cpuUs = cpu.user + cpu.system;
   process.send?.({ kind: 'done', result });
   await lock.close();
   data.disconnect();
@@ -126,10 +142,12 @@ export async function runContended(
     await Promise.all(ready);
     // The warm-up acquisitions incremented nothing; start from zero.
     await admin.del(counterKey);
+    const serverCpuBefore = await serverCpuUs(admin);
     const started = performance.now();
     for (const worker of children) worker.send('go');
     const results = await Promise.all(done);
     const elapsedMs = performance.now() - started;
+    const serverCpu = (await serverCpuUs(admin)) - serverCpuBefore;
     const finalCount = Number((await admin.get(counterKey)) ?? 0);
 
     const waits = results.flatMap((result) => result.waitsMs).sort((a, b) => a - b);
@@ -154,6 +172,8 @@ export async function runContended(
       finalCount,
       exact: finalCount === total,
       commandsPerAcquisition: results.reduce((sum, result) => sum + result.commands, 0) / total,
+      clientCpuPerGrantUs: results.reduce((sum, result) => sum + result.cpuUs, 0) / total,
+      serverCpuPerGrantUs: serverCpu / total,
     };
   } finally {
     for (const worker of children) if (worker.exitCode === null) worker.kill('SIGKILL');

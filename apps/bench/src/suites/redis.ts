@@ -20,7 +20,12 @@ const CONTENDED_ROUNDS = 5;
 export async function run(): Promise<SuiteReport[]> {
   const server = await (await redisRuntime()).startRedis();
   try {
-    return [await uncontended(server.url), await contended(server.url)];
+    // LOCK_BENCH_REDIS_PART=uncontended|contended runs one half only (for quick iterations).
+    const part = process.env.LOCK_BENCH_REDIS_PART;
+    const reports: SuiteReport[] = [];
+    if (part !== 'contended') reports.push(await uncontended(server.url));
+    if (part !== 'uncontended') reports.push(await contended(server.url));
+    return reports;
   } finally {
     await server.close();
   }
@@ -104,6 +109,8 @@ async function contended(url: string): Promise<SuiteReport> {
         waitP99Ms: med(name, (r) => r.waitP99Ms),
         handoffShare: med(name, (r) => r.handoffShare),
         commandsPerAcquisition: med(name, (r) => r.commandsPerAcquisition),
+        clientCpuPerGrantUs: med(name, (r) => r.clientCpuPerGrantUs),
+        serverCpuPerGrantUs: med(name, (r) => r.serverCpuPerGrantUs),
         allExact: runs.get(name)!.every((r) => r.exact),
         finalCounts: runs.get(name)!.map((r) => r.finalCount),
       },
@@ -116,6 +123,8 @@ async function contended(url: string): Promise<SuiteReport> {
       waitP99Ms: number;
       handoffShare: number;
       commandsPerAcquisition: number;
+      clientCpuPerGrantUs: number;
+      serverCpuPerGrantUs: number;
       allExact: boolean;
       finalCounts: number[];
     }
@@ -136,6 +145,7 @@ async function contended(url: string): Promise<SuiteReport> {
       `${f.waitP99Ms.toFixed(1)} ms`,
       `${(f.handoffShare * 100).toFixed(0)}%`,
       f.commandsPerAcquisition.toFixed(2),
+      `${f.clientCpuPerGrantUs.toFixed(0)} + ${f.serverCpuPerGrantUs.toFixed(0)} µs`,
       f.allExact ? `exact (${f.finalCounts.join(', ')})` : `WRONG (${f.finalCounts.join(', ')})`,
     ];
   });
@@ -151,6 +161,7 @@ async function contended(url: string): Promise<SuiteReport> {
         'wait p99',
         'grants changing hands',
         'commands/acquisition',
+        'CPU/grant (clients + redis)',
         'count',
       ],
       rows,
