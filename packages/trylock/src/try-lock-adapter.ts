@@ -28,6 +28,8 @@ export interface TryLockGrant extends Grant {
 /** Internal hooks of the provider that made an adapter. @internal */
 export interface TryLockSource {
   readonly owner: LockOwner;
+  /** What the provider's locks deliver (names live in one process, so `scope: 'process'`). */
+  readonly capabilities: Capabilities;
   get(name: string): TryLock;
   released(name: string, lock: TryLock): void;
 }
@@ -50,11 +52,12 @@ export class TryLockAdapter extends BaseLock<TryLockGrant> {
   constructor(name: string, lock?: TryLock, options?: LockOptions, /** @internal */ source?: TryLockSource) {
     super(name, { ...options, owner: source?.owner });
     this.source = source;
-    this.lock = source === undefined ? (lock ?? new TryLock()) : undefined;
+    this.lock = source === undefined ? (lock ?? new TryLock(undefined, name)) : undefined;
   }
 
+  /** `TRY_LOCK_CAPABILITIES`, or the provider's when a `TryLockProvider` made this lock. */
   get capabilities(): Capabilities {
-    return TRY_LOCK_CAPABILITIES;
+    return this.source?.capabilities ?? TRY_LOCK_CAPABILITIES;
   }
 
   protected acquireGrant(request: AcquireRequest): TryLockGrant | null {

@@ -2,6 +2,9 @@ import { BaseProvider, type Capabilities, type LockOptions } from '@lock/core';
 import { TryLock } from './try-lock.js';
 import { TRY_LOCK_CAPABILITIES, TryLockAdapter, type TryLockSource } from './try-lock-adapter.js';
 
+// Names live in this provider's Map, so its locks exclude each other only inside one process.
+const PROVIDER_CAPABILITIES: Capabilities = Object.freeze({ ...TRY_LOCK_CAPABILITIES, scope: 'process' });
+
 /**
  * Named trylocks in one process: every `lock(name)` handle with the same name shares one {@link TryLock}.
  * An entry exists only while held, and a re-created entry starts its fence above every token this
@@ -18,10 +21,11 @@ export class TryLockProvider extends BaseProvider<TryLockAdapter> {
     const maxToken = { value: 0n };
     this.source = {
       owner: this,
+      capabilities: PROVIDER_CAPABILITIES,
       get(name) {
         let lock = entries.get(name);
         if (lock === undefined) {
-          lock = new TryLock();
+          lock = new TryLock(undefined, name);
           entries.set(name, lock);
           // Start above every token issued so far: tokens stay monotonic although entries come and go.
           Atomics.store(new BigInt64Array(lock.handle.buffer, 8, 1), 0, maxToken.value);
@@ -35,8 +39,9 @@ export class TryLockProvider extends BaseProvider<TryLockAdapter> {
     };
   }
 
+  /** `TRY_LOCK_CAPABILITIES` with `scope: 'process'`; the locks it makes declare the same. */
   get capabilities(): Capabilities {
-    return { ...TRY_LOCK_CAPABILITIES, scope: 'process' };
+    return PROVIDER_CAPABILITIES;
   }
 
   /** Number of names currently held. */

@@ -34,14 +34,21 @@ export class TryLock {
   readonly handle: TryLockHandle;
   private readonly words: Int32Array;
   private readonly fence: BigInt64Array;
+  /** The name given to the constructor, used in errors; `undefined` for an unnamed lock. */
+  readonly name: string | undefined;
   private readonly ownerId: number;
   private lastToken = 0n;
 
   /**
    * @param handle - An existing lock to join (from another instance's `handle`); omit to create a new one in
    *   a fresh 16-byte SharedArrayBuffer. `byteOffset` must be a multiple of 8 with 16 bytes after it.
+   * @param name - Optional name used in errors (the name is not shared: each instance gives its own).
    */
-  constructor(handle?: TryLockHandle) {
+  constructor(handle?: TryLockHandle, name?: string) {
+    if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
+      throw new InvalidArgumentError('name', name, 'a non-empty string or undefined');
+    }
+    this.name = name;
     this.handle =
       handle === undefined
         ? { buffer: new SharedArrayBuffer(TRY_LOCK_BYTES), byteOffset: 0 }
@@ -50,12 +57,20 @@ export class TryLock {
     this.fence = new BigInt64Array(this.handle.buffer, this.handle.byteOffset + 8, 1);
     // Owner ids come from a counter in the buffer, so instances in different workers never share one.
     this.ownerId = Atomics.add(this.words, NEXT_OWNER, 1) + 1;
-    if (this.ownerId <= 0) throw new RangeError('TryLock: more than 2^31 owners opened this lock');
+    // An id must fit the Int32 state word, or `held` would compare a wrapped value with this one.
+    if (this.ownerId <= 0 || this.ownerId > 0x7fffffff) {
+      throw new InvalidArgumentError(
+        'handle',
+        this.handle,
+        `a lock opened fewer than 2^31 times (owner id ${this.ownerId} overflowed the owner counter)`,
+        name,
+      );
+    }
   }
 
   /** Opens a lock created elsewhere (in another worker) from its {@link TryLock.handle}. */
-  static open(handle: TryLockHandle): TryLock {
-    return new TryLock(handle);
+  static open(handle: TryLockHandle, name?: string): TryLock {
+    return new TryLock(handle, name);
   }
 
   /** Takes the lock if it is free; never waits. True if this instance now holds it. */
@@ -69,7 +84,7 @@ export class TryLock {
   /** Releases the lock. Throws `LockNotHeldError` if this instance does not hold it. */
   unlock(): void {
     if (Atomics.compareExchange(this.words, STATE, this.ownerId, FREE) !== this.ownerId) {
-      throw new LockNotHeldError('trylock', 'unlock');
+      throw notHeld(this.name);
     }
   }
 
@@ -92,6 +107,17 @@ export class TryLock {
   get token(): bigint {
     return this.lastToken;
   }
+}
+
+function notHeld(name: string | undefined): LockNotHeldError {
+  // Core's message speaks of an already released lease; a TryLock has no lease, so say what happened.
+  // An unnamed lock keeps `lockName` undefined rather than inventing one.
+  const error = new LockNotHeldError(name as string, 'unlock');
+  error.message =
+    name === undefined
+      ? 'Cannot unlock this TryLock: it is not held by this TryLock instance'
+      : `Cannot unlock lock ${JSON.stringify(name)}: it is not held by this TryLock instance`;
+  return error;
 }
 
 function checkHandle(handle: TryLockHandle): TryLockHandle {

@@ -34,6 +34,48 @@ describe('TryLock (sync)', () => {
     expect(() => lock.unlock()).toThrow(LockNotHeldError);
   });
 
+  it('unlock by a non-holder names the lock and says it is not held by this instance', () => {
+    const named = new TryLock(undefined, 'orders');
+    const error = (() => {
+      try {
+        named.unlock();
+      } catch (thrown) {
+        return thrown;
+      }
+    })() as LockNotHeldError;
+    expect(error).toBeInstanceOf(LockNotHeldError);
+    expect(error.lockName).toBe('orders');
+    expect(error.message).toBe('Cannot unlock lock "orders": it is not held by this TryLock instance');
+    const unnamed = new TryLock();
+    expect(() => unnamed.unlock()).toThrow(
+      'Cannot unlock this TryLock: it is not held by this TryLock instance',
+    );
+    expect(() => new TryLock(undefined, '')).toThrow(InvalidArgumentError);
+    const adapter = new TryLockAdapter('jobs');
+    expect(() => new TryLockAdapter('jobs').capabilities).not.toThrow();
+    expect(adapter.name).toBe('jobs');
+  });
+
+  it('an exhausted owner counter throws InvalidArgumentError naming the handle, not a RangeError', () => {
+    const lock = new TryLock(undefined, 'full');
+    Atomics.store(new Int32Array(lock.handle.buffer, 0, 2), 1, 0x7fffffff);
+    const thrown = (() => {
+      try {
+        TryLock.open(lock.handle, 'full');
+      } catch (error) {
+        return error;
+      }
+    })() as InvalidArgumentError;
+    expect(thrown).toBeInstanceOf(InvalidArgumentError);
+    expect(thrown.parameter).toBe('handle');
+    expect(thrown.lockName).toBe('full');
+    // The counter wrapped: every later open is refused too, and the existing owner still works.
+    expect(() => TryLock.open(lock.handle)).toThrow(InvalidArgumentError);
+    expect(lock.tryLock()).toBe(true);
+    expect(lock.held).toBe(true);
+    lock.unlock();
+  });
+
   it('mints strictly increasing fencing tokens across owners', () => {
     const lock = new TryLock();
     const other = TryLock.open(lock.handle);
@@ -132,6 +174,17 @@ describe('TryLockAdapter', () => {
     expect(lease).not.toBeNull();
     await lease!.release();
     expect(provider.size).toBe(0);
+    await provider.close();
+  });
+
+  it("provider-made locks declare the provider's process scope, and capabilities are not allocated per read", async () => {
+    const provider = createProvider();
+    const lock = provider.lock('a');
+    expect(provider.capabilities.scope).toBe('process');
+    expect(lock.capabilities).toBe(provider.capabilities);
+    expect(provider.capabilities).toBe(provider.capabilities);
+    expect(Object.isFrozen(provider.capabilities)).toBe(true);
+    expect(new TryLockAdapter('b').capabilities.scope).toBe('threads');
     await provider.close();
   });
 });
