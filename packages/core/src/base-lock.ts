@@ -2,6 +2,7 @@ import { LockBackendError } from './errors/lock-backend-error.js';
 import { LockError } from './errors/lock-error.js';
 import { LockTimeoutError } from './errors/lock-timeout-error.js';
 import { ProviderClosedError } from './errors/provider-closed-error.js';
+import { UnsupportedCapabilityError } from './errors/unsupported-capability-error.js';
 import type { AcquireRequest, Grant, LoseGrant } from './grant.js';
 import { type LeaseHooks, type LeaseRegistry, type LeaseSettings, ManagedLease } from './managed-lease.js';
 import type { AcquireOptions, Capabilities, Lease, Lock, LockOptions } from './types.js';
@@ -59,7 +60,7 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
   private readonly requestTemplate: AcquireRequest;
   // Bound once per lock, so a queued acquisition allocates no closures of its own.
   private readonly leaseOrTimeout = (grant: G | null): Lease | Promise<never> =>
-    grant === null ? Promise.reject(this.timeoutError(0)) : this.lease(grant);
+    grant === null ? Promise.reject(this.heldError(undefined)) : this.lease(grant);
   private readonly rejectAcquire = (error: unknown): Promise<never> =>
     Promise.reject(this.backendError('acquire', error));
 
@@ -116,14 +117,16 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
       // Hot path: no options, nothing to combine, no timer.
       try {
         const outcome = this.acquireGrant(this.requestTemplate);
-        if (outcome === null) return Promise.reject(this.timeoutError(0));
+        if (outcome === null) return Promise.reject(this.heldError(undefined));
         if (!isPromise(outcome)) return Promise.resolve(this.lease(outcome));
         return outcome.then(this.leaseOrTimeout, this.rejectAcquire);
       } catch (error) {
         return Promise.reject(this.backendError('acquire', error));
       }
     }
-    return this.acquireWith(options, true).then((lease) => lease ?? Promise.reject(this.timeoutError(0)));
+    return this.acquireWith(options, true).then(
+      (lease) => lease ?? Promise.reject(this.heldError(options?.timeoutMs)),
+    );
   }
 
   tryAcquire(options?: Omit<AcquireOptions, 'timeoutMs'>): Promise<Lease | null> {
@@ -161,6 +164,9 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
     const timeoutMs = wait ? options?.timeoutMs : undefined;
     const waits = wait && timeoutMs !== 0;
     const ttlMs = options?.ttlMs ?? this.ttlMs;
+    if (options?.ttlMs !== undefined && this.settings?.renewEveryMs !== undefined) {
+      validateRenewEvery(this.settings.renewEveryMs, options.ttlMs, this.name);
+    }
 
     let signal = callerSignal;
     let timer: NodeJS.Timeout | undefined;
@@ -183,7 +189,7 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
     try {
       const grant = await this.acquireGrant(request);
       if (grant === null) {
-        if (wait) throw this.timeoutError(0);
+        if (wait) throw this.heldError(timeoutMs);
         return null;
       }
       if (signal?.aborted) {
@@ -202,6 +208,16 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
   }
 
   private lease(grant: G): ManagedLease<G> {
+    if (this.owner?.closed) {
+      // Granted while the provider was closing: close() has already ended the leases it knew of, so give
+      // this one back rather than hand out a lease nobody will end.
+      try {
+        Promise.resolve(this.releaseGrant(grant)).catch(noop);
+      } catch {
+        // The backend is closing; the grant expires with its lease or session.
+      }
+      throw new ProviderClosedError(this.capabilities.backend, 'acquire', this.name);
+    }
     return this.createLease(grant, this.hooks(), this.settings);
   }
 
@@ -229,6 +245,22 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
       };
     }
     return this.hooksCache;
+  }
+
+  /**
+   * The lock is held and the caller may not wait: a timeout of 0, or a backend that never waits
+   * (`capabilities.waiting: 'none'`), which is asked to wait for longer than 0.
+   */
+  private heldError(timeoutMs: number | undefined): LockError {
+    if (timeoutMs !== 0 && this.capabilities.waiting === 'none') {
+      return new UnsupportedCapabilityError(
+        this.capabilities.backend,
+        'waiting',
+        'the lock is held and this backend never waits; use tryAcquire(), or acquire({ timeoutMs: 0 })',
+        this.name,
+      );
+    }
+    return this.timeoutError(0);
   }
 
   private timeoutError(timeoutMs: number): LockTimeoutError {

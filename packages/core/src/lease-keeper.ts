@@ -25,6 +25,8 @@ export interface LeaseKeeperOptions {
 
 /** Shortest wait before retrying a renewal that failed with an unknown result. */
 const MIN_RETRY_MS = 10;
+/** Renewal requests that may be unanswered at once before the keeper waits for one to settle. */
+const MAX_IN_FLIGHT = 3;
 
 /**
  * Keeps one server-side lease alive and says when it can no longer be trusted.
@@ -44,15 +46,18 @@ export class LeaseKeeper {
   private readonly options: LeaseKeeperOptions;
   private renewTimer: NodeJS.Timeout | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
-  private inFlight = false;
+  private inFlight = 0;
   private stopped = false;
   private lastError: unknown;
+  /** Send time of the newest renewal confirmed so far; older answers must not move the deadline. */
+  private confirmedSentAt: number;
 
   constructor(options: LeaseKeeperOptions) {
     this.options = options;
     this.ttlMs = options.ttlMs;
     this.renewEveryMs = options.renewEveryMs;
     this.driftMs = options.driftMs;
+    this.confirmedSentAt = options.confirmedAt;
     this.safeDeadline = options.confirmedAt + options.ttlMs - this.drift();
     this.armWatchdog();
     this.scheduleRenewal(options.confirmedAt + this.interval() - monotonicNow());
@@ -63,12 +68,17 @@ export class LeaseKeeper {
     return this.stopped;
   }
 
-  /** Records a renewal made outside the keeper (a manual `extend()`), sent at `sentAt` for `ttlMs`. */
+  /**
+   * Records a confirmed renewal sent at `sentAt` for `ttlMs` (also one made outside the keeper, by a manual
+   * `extend()`). The deadline follows the newest confirmation, earlier too: a renewal to a shorter TTL
+   * shortens the lease on the server, so it must shorten the safe deadline. Answers to older requests are
+   * ignored.
+   */
   confirm(sentAt: number, ttlMs: number): void {
-    if (this.stopped) return;
+    if (this.stopped || sentAt < this.confirmedSentAt) return;
+    this.confirmedSentAt = sentAt;
     this.ttlMs = ttlMs;
-    const deadline = sentAt + ttlMs - this.drift();
-    if (deadline > this.safeDeadline) this.safeDeadline = deadline;
+    this.safeDeadline = sentAt + ttlMs - this.drift();
     this.armWatchdog();
     this.scheduleRenewal(sentAt + this.interval() - monotonicNow());
   }
@@ -104,35 +114,51 @@ export class LeaseKeeper {
   private scheduleRenewal(delayMs: number): void {
     clearTimeout(this.renewTimer);
     if (this.stopped) return;
-    this.renewTimer = setTimeout(() => void this.renewNow(), Math.max(0, delayMs));
+    this.renewTimer = setTimeout(() => this.renewNow(), Math.max(0, delayMs));
     this.renewTimer.unref();
   }
 
-  private async renewNow(): Promise<void> {
-    if (this.stopped || this.inFlight) return;
-    this.inFlight = true;
+  private renewNow(): void {
+    if (this.stopped) return;
+    // A renewal can hang (a half-open connection): while one is out, keep trying on new requests, a few at
+    // a time, each judged by its own send time. The watchdog decides when time is up.
+    if (this.inFlight >= MAX_IN_FLIGHT) {
+      this.scheduleRenewal(this.retryDelay());
+      return;
+    }
+    this.inFlight += 1;
     const ttlMs = this.ttlMs;
     const sentAt = monotonicNow();
-    let stillHeld: boolean;
+    this.scheduleRenewal(this.retryDelay());
+    let answer: Promise<boolean>;
     try {
-      stillHeld = await this.options.renew(ttlMs);
+      answer = this.options.renew(ttlMs);
     } catch (error) {
-      this.inFlight = false;
-      if (this.stopped) return;
-      this.lastError = error;
-      // Unknown result: retry sooner, several times before the deadline passes.
-      const remaining = this.safeDeadline - monotonicNow();
-      this.scheduleRenewal(Math.min(this.interval(), Math.max(MIN_RETRY_MS, remaining / 3)));
-      return;
+      answer = Promise.reject(error);
     }
-    this.inFlight = false;
-    if (this.stopped) return;
-    if (!stillHeld) {
-      this.lose('expired');
-      return;
-    }
-    this.lastError = undefined;
-    this.confirm(sentAt, ttlMs);
+    answer.then(
+      (stillHeld) => {
+        this.inFlight -= 1;
+        if (this.stopped) return;
+        // "Gone" from any request is final: a compare-and-extend cannot succeed once the grant is gone.
+        if (!stillHeld) this.lose('expired');
+        else {
+          this.lastError = undefined;
+          this.confirm(sentAt, ttlMs);
+        }
+      },
+      (error: unknown) => {
+        this.inFlight -= 1;
+        // Unknown result: the retry scheduled above comes sooner than a regular renewal.
+        if (!this.stopped) this.lastError = error;
+      },
+    );
+  }
+
+  /** Time to the next attempt after an unanswered or failed one: a third of what is left, bounded. */
+  private retryDelay(): number {
+    const remaining = this.safeDeadline - monotonicNow();
+    return Math.min(this.interval(), Math.max(MIN_RETRY_MS, remaining / 3));
   }
 
   private lose(reason: LockLostReason, cause?: unknown): void {

@@ -47,11 +47,16 @@ export class ManagedLease<G extends Grant = Grant> implements Lease {
   private keeper: LeaseKeeper | undefined;
   private maxHoldTimer: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
+  /** TTL of the latest renewal (a manual `extend(ttlMs)` may change it). */
+  private currentTtlMs: number | undefined;
+  /** Resolvers of `extend()` calls waiting on a backend that may never answer. */
+  private lossWaiters: (() => void)[] | undefined;
 
   /** @internal Created by `BaseLock`; backends never construct leases themselves. */
   constructor(hooks: LeaseHooks<G>, grant: G, settings: LeaseSettings<G> | undefined) {
     this.hooks = hooks;
     this.grant = grant;
+    this.currentTtlMs = grant.ttlMs;
     if (settings !== undefined) this.start(settings);
   }
 
@@ -64,7 +69,7 @@ export class ManagedLease<G extends Grant = Grant> implements Lease {
   }
 
   get ttlMs(): number | undefined {
-    return this.grant.ttlMs;
+    return this.currentTtlMs;
   }
 
   get held(): boolean {
@@ -83,6 +88,7 @@ export class ManagedLease<G extends Grant = Grant> implements Lease {
     if (this.state === RELEASED) return resolvedFalse;
     const wasHeld = this.state === HELD;
     this.state = RELEASED;
+    if (this.lossWaiters !== undefined) this.wakeEndWaiters();
     if (this.keeper !== undefined || this.maxHoldTimer !== undefined || this.unwatch !== undefined)
       this.stopKeeping();
     this.hooks.registry?.delete(this as unknown as ManagedLease<Grant>);
@@ -115,21 +121,26 @@ export class ManagedLease<G extends Grant = Grant> implements Lease {
     if (ttlMs !== undefined) validatePositiveMs('ttlMs', ttlMs, this.name);
     this.assertHeld('extend');
     const extendHook = this.hooks.extend;
-    if (extendHook === undefined || this.grant.ttlMs === undefined) return;
-    const ttl = ttlMs ?? this.keeperTtl();
+    if (extendHook === undefined || this.currentTtlMs === undefined) return;
+    const ttl = ttlMs ?? this.currentTtlMs;
     const sentAt = monotonicNow();
     let stillHeld: boolean;
+    // A backend that never answers (a half-open connection) must not hold the caller past the loss.
+    const ended = this.whenEnded();
     try {
-      stillHeld = await extendHook(this.grant, ttl);
+      stillHeld = await Promise.race([extendHook(this.grant, ttl), ended.promise]);
     } catch (error) {
       this.assertHeld('extend');
       throw this.backendError('extend', error);
+    } finally {
+      ended.cancel();
     }
     this.assertHeld('extend');
     if (!stillHeld) {
       this.lose('expired');
       throw this.lostError;
     }
+    this.currentTtlMs = ttl;
     this.keeper?.confirm(sentAt, ttl);
   }
 
@@ -146,8 +157,34 @@ export class ManagedLease<G extends Grant = Grant> implements Lease {
     if (this.state !== HELD) return;
     this.state = LOST;
     this.stopKeeping();
+    // A lost lease has nothing left for close() to end; whoever holds it may still release it.
+    this.hooks.registry?.delete(this as unknown as ManagedLease<Grant>);
     this.lostError = new LockLostError(this.name, reason, { token: this.grant.token, cause, detail });
     this.controller?.abort(this.lostError);
+    this.wakeEndWaiters();
+  }
+
+  private wakeEndWaiters(): void {
+    const waiters = this.lossWaiters;
+    this.lossWaiters = undefined;
+    if (waiters !== undefined) for (const wake of waiters) wake();
+  }
+
+  /** Resolves `false` once the lease is lost or released (at once if it is not held). */
+  private whenEnded(): { promise: Promise<boolean>; cancel(): void } {
+    if (this.state !== HELD) return { promise: resolvedFalse, cancel: noop };
+    let wake: () => void = noop;
+    const promise = new Promise<boolean>((resolve) => {
+      wake = () => resolve(false);
+    });
+    (this.lossWaiters ??= []).push(wake);
+    return {
+      promise,
+      cancel: () => {
+        const index = this.lossWaiters?.indexOf(wake) ?? -1;
+        if (index >= 0) this.lossWaiters!.splice(index, 1);
+      },
+    };
   }
 
   /** The error the lease was lost with, if it was. @internal */
@@ -175,10 +212,6 @@ export class ManagedLease<G extends Grant = Grant> implements Lease {
       this.unwatch = settings.watch(grant, (reason, cause) => this.lose(reason, cause));
     }
     if (this.hooks.registry !== undefined) this.hooks.registry.add(this as unknown as ManagedLease<Grant>);
-  }
-
-  private keeperTtl(): number {
-    return this.grant.ttlMs as number;
   }
 
   private stopKeeping(): void {

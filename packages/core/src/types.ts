@@ -84,7 +84,10 @@ export interface LockOptions {
   renewEveryMs?: number | undefined;
   /**
    * Stop renewing after the lease has been held this long (ms), and abort `lease.signal` with a
-   * `LockLostError` (reason `max-hold`): a wedged holder cannot keep a lock forever.
+   * `LockLostError` (reason `max-hold`): on backends whose grants expire, a wedged holder cannot keep the
+   * lock past its TTL after that. On backends whose grants never expire (`capabilities.leases: false`:
+   * in-process and shared-memory locks) the lock stays held until `release()`; there `maxHoldMs` only tells
+   * the holder, through its signal, that it has held too long.
    */
   maxHoldMs?: number | undefined;
 }

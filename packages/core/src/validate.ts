@@ -57,7 +57,7 @@ export function validateSignal(
   value: unknown,
   lockName?: string,
 ): asserts value is AbortSignal | undefined {
-  if (value !== undefined && !(value instanceof AbortSignal)) {
+  if (value !== undefined && !(value instanceof AbortSignal) && !isAbortSignalLike(value)) {
     throw new InvalidArgumentError(parameter, value, 'an AbortSignal', lockName);
   }
 }
@@ -109,4 +109,15 @@ export function validateFunction(
   lockName?: string,
 ): asserts value is Function {
   if (typeof value !== 'function') throw new InvalidArgumentError(parameter, value, 'a function', lockName);
+}
+
+/** An AbortSignal from another realm (vm, a test environment) or a faithful polyfill. */
+function isAbortSignalLike(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown };
+  return (
+    typeof candidate.aborted === 'boolean' &&
+    typeof candidate.addEventListener === 'function' &&
+    typeof candidate.removeEventListener === 'function'
+  );
 }

@@ -22,21 +22,24 @@ export class ScriptedLock extends BaseLock<TestGrant> {
   holder: number | undefined;
   readonly waiters: { request: AcquireRequest; resolve(grant: TestGrant): void }[] = [];
   renewals = 0;
-  renewMode: 'ok' | 'gone' | 'hang' | 'error' = 'ok';
+  renewMode: 'ok' | 'gone' | 'hang' | 'error' | 'hang-once' = 'ok';
   releaseMode: 'ok' | 'error' = 'ok';
   releases: number[] = [];
   loseWatchers = new Set<LoseGrant>();
   private nextId = 0;
   private readonly expiring: boolean;
 
-  constructor(name: string, options: LockOptions & { expiring?: boolean; owner?: BaseProvider } = {}) {
+  constructor(
+    name: string,
+    options: LockOptions & { expiring?: boolean; owner?: BaseProvider; neverWaits?: boolean } = {},
+  ) {
     super(name, options);
     this.expiring = options.expiring ?? true;
     this.capabilities = {
       backend: 'scripted',
       scope: 'process',
       durability: 'memory',
-      waiting: 'queue',
+      waiting: options.neverWaits ? 'none' : 'queue',
       fifo: true,
       fencing: true,
       leases: this.expiring,
@@ -45,7 +48,7 @@ export class ScriptedLock extends BaseLock<TestGrant> {
 
   protected acquireGrant(request: AcquireRequest): TestGrant | null | Promise<TestGrant | null> {
     if (this.holder === undefined) return this.grant(request);
-    if (!request.wait) return null;
+    if (!request.wait || this.capabilities.waiting === 'none') return null;
     return new Promise((resolve, reject) => {
       const waiter = { request, resolve };
       this.waiters.push(waiter);
@@ -69,6 +72,10 @@ export class ScriptedLock extends BaseLock<TestGrant> {
   protected override async extendGrant(grant: TestGrant, _ttlMs: number): Promise<boolean> {
     this.renewals += 1;
     if (this.renewMode === 'hang') return new Promise<boolean>(() => {});
+    if (this.renewMode === 'hang-once') {
+      this.renewMode = 'ok';
+      return new Promise<boolean>(() => {});
+    }
     if (this.renewMode === 'error') throw new Error('socket timeout');
     if (this.renewMode === 'gone') return false;
     return this.holder === grant.id;

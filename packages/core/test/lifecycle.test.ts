@@ -5,6 +5,7 @@ import {
   LockNotHeldError,
   LockTimeoutError,
   ProviderClosedError,
+  UnsupportedCapabilityError,
 } from '../src/index.js';
 import { ScriptedLock, ScriptedProvider } from './fixtures.js';
 
@@ -194,6 +195,48 @@ describe('renewal and the safe deadline', () => {
     expect(lease.held).toBe(false);
   });
 
+  it('a renewal to a shorter TTL brings the safe deadline forward', async () => {
+    const lock = new ScriptedLock('jobs', { ttlMs: 30_000 });
+    const lease = await lock.acquire();
+    await lease.extend(1_000);
+    expect(lease.ttlMs).toBe(1_000);
+    lock.renewMode = 'hang';
+    // 1000 ms - (1% + 2 ms) = 988 ms after the extend was sent, not 30 s.
+    await vi.advanceTimersByTimeAsync(987);
+    expect(lease.held).toBe(true);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((lease.signal.reason as LockLostError).reason).toBe('unconfirmed');
+  });
+
+  it('keeps renewing on new requests while one hangs, and keeps the lease when one is answered', async () => {
+    const lock = new ScriptedLock('jobs', { ttlMs: 3_000 });
+    const lease = await lock.acquire();
+    lock.renewMode = 'hang-once';
+    await vi.advanceTimersByTimeAsync(2_500);
+    expect(lock.renewals).toBeGreaterThanOrEqual(2);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(lease.held).toBe(true);
+    await lease.release();
+  });
+
+  it('extend() on a backend that never answers rejects with the loss at the safe deadline', async () => {
+    const lock = new ScriptedLock('jobs', { ttlMs: 3_000 });
+    const lease = await lock.acquire();
+    lock.renewMode = 'hang';
+    const extended = settle(lease.extend());
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(LockLostError.isInstance((await extended).error)).toBe(true);
+  });
+
+  it('extend() waiting on the backend rejects with LockNotHeldError when the lease is released meanwhile', async () => {
+    const lock = new ScriptedLock('jobs', { ttlMs: 3_000 });
+    const lease = await lock.acquire();
+    lock.renewMode = 'hang';
+    const extended = settle(lease.extend());
+    await lease.release();
+    expect(LockNotHeldError.isInstance((await extended).error)).toBe(true);
+  });
+
   it('loss reported by a session hook aborts the signal once', async () => {
     const lock = new ScriptedLock('jobs', { ttlMs: 3_000 });
     const lease = await lock.acquire();
@@ -249,6 +292,49 @@ describe('release, withLock and close', () => {
     );
     const { error } = await result;
     expect(LockLostError.isInstance(error)).toBe(true);
+  });
+
+  it('a grant that arrives while the provider closes is given back, not handed out', async () => {
+    const provider = new ScriptedProvider();
+    const lock = provider.lock('jobs', { ttlMs: 3_000 });
+    const holder = await lock.acquire();
+    const waiting = settle(lock.acquire());
+    // close() aborts and releases the holder's lease; the release hands the lock to the waiter.
+    await provider.close();
+    expect(ProviderClosedError.isInstance((await waiting).error)).toBe(true);
+    expect(holder.held).toBe(false);
+    expect(lock.holder).toBeUndefined();
+    expect(provider.leases.size).toBe(0);
+  });
+
+  it('a lost lease leaves the provider registry', async () => {
+    const provider = new ScriptedProvider();
+    const lock = provider.lock('jobs', { ttlMs: 3_000 });
+    const lease = await lock.acquire();
+    expect(provider.leases.size).toBe(1);
+    lock.renewMode = 'gone';
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(lease.held).toBe(false);
+    expect(provider.leases.size).toBe(0);
+    await provider.close();
+  });
+
+  it('checks renewEveryMs against a TTL given per acquisition', async () => {
+    const lock = new ScriptedLock('jobs', { ttlMs: 30_000, renewEveryMs: 5_000 });
+    const { error } = await settle(lock.acquire({ ttlMs: 3_000 }));
+    expect((error as { parameter?: string }).parameter).toBe('options.renewEveryMs');
+    expect(lock.holder).toBeUndefined();
+  });
+
+  it('a lock that never waits says so when asked to wait, and times out at once with timeoutMs 0', async () => {
+    const lock = new ScriptedLock('jobs', { expiring: false, neverWaits: true });
+    const holder = await lock.acquire();
+    const waited = await settle(lock.acquire({ timeoutMs: 5_000 }));
+    expect(UnsupportedCapabilityError.isInstance(waited.error)).toBe(true);
+    expect((waited.error as Error).message).toContain('never waits');
+    expect(UnsupportedCapabilityError.isInstance((await settle(lock.acquire())).error)).toBe(true);
+    expect(LockTimeoutError.isInstance((await settle(lock.acquire({ timeoutMs: 0 }))).error)).toBe(true);
+    await holder.release();
   });
 
   it('is closed from the first synchronous step of close()', async () => {
