@@ -167,6 +167,8 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
       waitReplicas,
       waitTimeoutMs,
       commandTimeoutMs,
+      cleanups: new Set(),
+      places: new Set(),
       closing: () => this.shuttingDown,
     };
   }
@@ -205,6 +207,10 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
    */
   async leftoverKeys(name: string): Promise<string[]> {
     validateLockName(name);
+    // A place in the queue kept by a release is given up at the next turn of the event loop if unused; wait for
+    // that, and for the leaves under way.
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all(this.backend.cleanups);
     const keys = lockKeys(this.prefix, name);
     const found: string[] = [];
     let cursor = '0';
@@ -245,6 +251,9 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
   }
 
   protected async closeBackend(): Promise<void> {
+    // Places in the queue kept for a next acquisition that will not come now: leave them before disconnecting.
+    for (const abandon of [...this.backend.places]) abandon();
+    await Promise.all(this.backend.cleanups);
     this.backend.pool.close();
     if (this.ownsClient) await closeClient(this.client);
   }

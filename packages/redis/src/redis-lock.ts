@@ -36,6 +36,10 @@ export interface RedisLockBackend {
   readonly waitTimeoutMs: number;
   /** The longest we wait for a reply (a `BLPOP`: for its own timeout plus this) before failing the call. */
   readonly commandTimeoutMs: number;
+  /** Cleanups under way (places given up); `leftoverKeys()` and `close()` wait for them. */
+  readonly cleanups: Set<Promise<unknown>>;
+  /** Gives up the queue place a lock handle holds; `close()` calls them all. */
+  readonly places: Set<() => void>;
   /** True once the provider is closing: releases then wait a bounded time (the server may be gone). */
   readonly closing: () => boolean;
 }
@@ -69,6 +73,19 @@ export class RedisLock extends BaseLock<RedisGrant> {
   private readonly backend: RedisLockBackend;
   /** Whether the last acquisition had to wait (then the next one goes straight to a waiter connection). */
   private contended = false;
+  /**
+   * A place in the queue taken by the last release (the release script queued this owner id at the tail as it
+   * handed the lock on): an acquisition that follows at once only blocks for its grant. Given up (left) at
+   * the next turn of the event loop if unused.
+   */
+  private place: QueuePlace | undefined;
+  /**
+   * Whether releases keep a place: only once this handle was seen acquiring again right after a release
+   * (a loop), and until a kept place goes unused, so one-off acquisitions never pay for a place they leave.
+   */
+  private placesWanted = false;
+  /** True from a contended release until the next turn of the event loop. */
+  private justReleased = false;
 
   /** @internal Use `provider.lock(name)`. */
   constructor(name: string, settings: BaseLockSettings, backend: RedisLockBackend) {
@@ -79,6 +96,16 @@ export class RedisLock extends BaseLock<RedisGrant> {
   }
 
   protected acquireGrant(request: AcquireRequest): Promise<RedisGrant | null> {
+    const place = this.place;
+    if (place !== undefined) {
+      this.place = undefined;
+      // Validity is counted from the release that queued the place: a grant handed to it is no older.
+      if (request.wait && place.ttlMs === request.ttlMs)
+        return this.blockForGrant(place.owner, request, place.sentAt, PLACE_LIFE_MS / 2);
+      this.giveUp(place.owner);
+    } else if (this.justReleased && request.wait) {
+      this.placesWanted = true;
+    }
     const owner = newOwnerId();
     if (!request.wait) return this.tryOnce(owner, request.ttlMs);
     if (this.contended) {
@@ -115,19 +142,71 @@ export class RedisLock extends BaseLock<RedisGrant> {
   }
 
   protected releaseGrant(grant: RedisGrant): Promise<boolean> {
-    const released = runScript(this.backend.client, RELEASE, this.keys.all, [grant.owner, '0']).then(
-      isReleased,
+    const closing = this.backend.closing();
+    // While the lock is busy, keep a place in the queue for the next acquisition of this handle.
+    const place =
+      this.contended && this.placesWanted && !closing && this.place === undefined ? newOwnerId() : undefined;
+    const sentAt = monotonicNow();
+    const args: Array<string | number> =
+      place === undefined ? [grant.owner, '0'] : [grant.owner, '0', place, PLACE_LIFE_MS, grant.ttlMs];
+    const released = runScript(this.backend.client, RELEASE, this.keys.all, args).then(
+      (outcome) => {
+        if (place === undefined) {
+          if (outcome === 2 && this.contended && !closing) this.noteRelease();
+        } else {
+          if (outcome === 2) this.keepPlace({ owner: place, sentAt, ttlMs: grant.ttlMs });
+          // 0 after a resend may hide a first run that queued the place: leave it to be sure.
+          else if (outcome === 0) this.giveUp(place);
+        }
+        return isReleased(outcome);
+      },
+      (error: unknown) => {
+        // Unknown outcome: the place may have been queued; leave it (queued behind the release).
+        if (place !== undefined) this.giveUp(place);
+        throw error;
+      },
     );
     // A server that is down must not hold the caller (or close()) up forever: ioredis queues the release until
     // it reconnects, and it is still applied then (compare-and-delete by owner id, so it is safe late); until
     // then the grant simply runs out with its TTL.
-    return this.backend.closing()
+    return closing
       ? withinGrace(released, CLEANUP_GRACE_MS * 4, false)
       : withTimeout(released, this.backend.commandTimeoutMs, 'release');
   }
 
   protected override extendGrant(grant: RedisGrant, ttlMs: number): Promise<boolean> {
     return runScript(this.backend.client, EXTEND, [this.keys.lock], [grant.owner, ttlMs]).then(isOne);
+  }
+
+  /** Holds a place until the next turn of the event loop: an acquire in the same chain of promises uses it. */
+  private keepPlace(place: QueuePlace): void {
+    this.place = place;
+    const places = this.backend.places;
+    const abandon = () => {
+      places.delete(abandon);
+      if (this.place !== place) return;
+      this.place = undefined;
+      this.placesWanted = false;
+      this.giveUp(place.owner);
+    };
+    places.add(abandon);
+    setImmediate(abandon);
+  }
+
+  /** Marks a contended release until the next turn of the event loop (an acquire before then turns places on). */
+  private noteRelease(): void {
+    if (this.justReleased) return;
+    this.justReleased = true;
+    setImmediate(() => {
+      this.justReleased = false;
+    });
+  }
+
+  /** Leaves the queue in the background (and hands on a grant made to this owner id meanwhile). */
+  private giveUp(owner: string): void {
+    const cleanups = this.backend.cleanups;
+    const cleanup = this.leave(owner).finally(() => cleanups.delete(cleanup));
+    cleanups.add(cleanup);
   }
 
   /** Re-check interval for a TTL: the provider's, but well inside the TTL. */
@@ -181,6 +260,7 @@ export class RedisLock extends BaseLock<RedisGrant> {
     owner: string,
     request: AcquireRequest,
     enqueuedAt: number | undefined,
+    firstWaitMs?: number,
   ): Promise<RedisGrant> {
     const { client, pool, commandTimeoutMs } = this.backend;
     const signal = request.signal;
@@ -205,6 +285,9 @@ export class RedisLock extends BaseLock<RedisGrant> {
         const sentAt = monotonicNow();
         // Re-check and block in one pipeline on the waiter's connection: whatever grants the lock after the
         // re-check is read by the BLPOP behind it, so validity can be counted from this send time.
+        // One write for both commands (one syscall instead of two), when the connection exposes its socket.
+        const socket = recheck && process.env.LOCK_NOCORK === undefined ? streamOf(connection) : undefined;
+        socket?.cork();
         const check = recheck
           ? // EVALSHA without runScript's EVAL fallback, which would queue behind the BLPOP on this connection.
             connection.evalsha(ACQUIRE.sha, 4, ...this.keys.all, owner, ttlMs, '2', lifeMs).then(
@@ -223,13 +306,13 @@ export class RedisLock extends BaseLock<RedisGrant> {
                   : error,
             )
           : undefined;
+        // A kept place lives only PLACE_LIFE_MS: re-check (which keeps the position) well before it ends.
+        const waitMs = first && firstWaitMs !== undefined ? Math.min(firstWaitMs, recheckMs) : recheckMs;
+        const pop = connection.blpop(listKey, waitMs / 1000);
+        socket?.uncork();
         let popped: [string, string] | null;
         try {
-          popped = await boundedPop(
-            connection.blpop(listKey, recheckMs / 1000),
-            recheckMs + commandTimeoutMs,
-            signal,
-          );
+          popped = await boundedPop(pop, recheckMs + commandTimeoutMs, signal);
         } catch (error) {
           stuck = true;
           // Drop the connection first: what ioredis still queues on it (this re-check) must never be resent
@@ -300,6 +383,15 @@ export class RedisLock extends BaseLock<RedisGrant> {
   }
 }
 
+/** A queue entry kept by a release for the next acquisition of the same handle. */
+interface QueuePlace {
+  readonly owner: string;
+  /** Send time of the release that queued it. */
+  readonly sentAt: number;
+  /** The TTL it will be granted with. */
+  readonly ttlMs: number;
+}
+
 /** Rejects with `signal.reason` when it aborts; the operation itself goes on (its effect is undone by the caller). */
 function abortable<T>(operation: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return operation;
@@ -363,6 +455,25 @@ function withinGrace<T>(operation: Promise<T> | undefined, graceMs: number, fall
   });
   return Promise.race([operation, grace]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * The socket of an ioredis `Redis` connection that is ready (commands are written at once), to cork two
+ * commands into one write; undefined otherwise (a `Cluster`, or a connection that queues offline).
+ */
+function streamOf(connection: RedisLockClient): { cork(): void; uncork(): void } | undefined {
+  const candidate = connection as { status?: string; stream?: { cork?: unknown; uncork?: unknown } };
+  const stream = candidate.status === 'ready' ? candidate.stream : undefined;
+  return typeof stream?.cork === 'function' && typeof stream.uncork === 'function'
+    ? (stream as { cork(): void; uncork(): void })
+    : undefined;
+}
+
+/**
+ * How long a place kept by a release stays valid without a re-check. Short, because nothing proves the handle
+ * will use it: if the process exits without `close()` just after the release, a handoff that reaches the place
+ * within this time grants the lock to no one (it is then held until its TTL, as with a crashed waiter).
+ */
+const PLACE_LIFE_MS = 250;
 
 /** A waiter that has not re-checked for this long is dead and skipped by the handoff. */
 function waiterLifeMs(recheckMs: number): number {

@@ -54,6 +54,16 @@ const HANDOFF = `local function handoff(skip)
 end
 `;
 
+/** Queues a waiter at the tail (once) and sets its deadline: `life` ms from now; `ttl` is what it will be granted. */
+const ENQUEUE = `local function enqueue(who, life, ttl)
+  if not redis.call('ZSCORE', KEYS[3], who) then
+    local last = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')[2]
+    redis.call('ZADD', KEYS[3], last and (tonumber(last) + 1) or 1, who)
+  end
+  redis.call('HSET', KEYS[4], who, (now_ms() + tonumber(life)) .. ':' .. ttl)
+end
+`;
+
 /**
  * Acquire, atomic because grant (SET NX PX) and fence (INCR) must be one step: a token is minted exactly
  * for the grant it belongs to, and the current holder's token is the counter's value.
@@ -63,7 +73,7 @@ end
  * renewed from now, so the caller may count validity from this call's send time) and the same fence is
  * returned. A queued waiter is queued once; a re-check only refreshes its deadline.
  */
-export const ACQUIRE = script(`${NOW}${HANDOFF}
+export const ACQUIRE = script(`${NOW}${HANDOFF}${ENQUEUE}
 local owner, ttl, mode = ARGV[1], ARGV[2], ARGV[3]
 local wkey = KEYS[1] .. ':w:' .. owner
 local function granted(fence)
@@ -94,22 +104,19 @@ if holder == owner then
   return granted(tonumber(redis.call('GET', KEYS[2])))
 end
 if mode == '0' then return 0 end
-local t = now_ms()
-if not redis.call('ZSCORE', KEYS[3], owner) then
-  local last = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')[2]
-  redis.call('ZADD', KEYS[3], last and (tonumber(last) + 1) or 1, owner)
-end
-redis.call('HSET', KEYS[4], owner, (t + tonumber(ARGV[4])) .. ':' .. ttl)
+enqueue(owner, ARGV[4], ttl)
 return 0
 `);
 
 /**
  * Release, atomic because the owner check and the delete (or handoff) must be one step: a holder whose
  * grant expired never deletes the next holder's key. ARGV: owner, leave ('1' also removes the owner's queue
- * entry and list: a waiter that gave up, which may have been handed the lock meanwhile).
+ * entry and list: a waiter that gave up, which may have been handed the lock meanwhile), and optionally a place
+ * to keep (ARGV[3] owner id, ARGV[4] waiterLifeMs, ARGV[5] ttl): when the lock is handed on, that new owner id
+ * is queued at the tail in the same step, so a releaser that acquires again at once needs only its `BLPOP`.
  * Returns 0 (not ours), 1 (released, no waiter), 2 (handed to the next waiter), 3 (left the queue only).
  */
-export const RELEASE = script(`${NOW}${HANDOFF}
+export const RELEASE = script(`${NOW}${HANDOFF}${ENQUEUE}
 local owner = ARGV[1]
 if ARGV[2] == '1' then
   redis.call('ZREM', KEYS[3], owner)
@@ -117,7 +124,10 @@ if ARGV[2] == '1' then
   redis.call('DEL', KEYS[1] .. ':w:' .. owner)
 end
 if redis.call('GET', KEYS[1]) ~= owner then return ARGV[2] == '1' and 3 or 0 end
-if handoff(nil) then return 2 end
+if handoff(nil) then
+  if ARGV[3] and ARGV[3] ~= '' then enqueue(ARGV[3], ARGV[4], ARGV[5]) end
+  return 2
+end
 redis.call('DEL', KEYS[1])
 return 1
 `);

@@ -285,6 +285,44 @@ describe('push handoff', () => {
     expect(await p.leftoverKeys('flush')).toEqual([]);
   });
 
+  it('a handle that acquires again right after its release keeps its place: BLPOP + release per grant, FIFO, nothing left', async () => {
+    // TTL far above the test's run time: a place granted to nobody would hold the lock that long and time out.
+    const p = provider({ ttlMs: 60_000 });
+    await (await p.lock('warm-up').acquire()).release();
+    const name = 'places';
+    const loops = 3;
+    const rounds = 30;
+    const order: number[] = [];
+    const before = await commandCalls();
+    await Promise.all(
+      Array.from({ length: loops }, async (_, index) => {
+        const lock = p.lock(name);
+        for (let round = 0; round < rounds; round += 1) {
+          const lease = await lock.acquire();
+          order.push(index);
+          await sleep(1);
+          await lease.release();
+        }
+      }),
+    );
+    const perAcquisition = ((await commandCalls()) - before) / (loops * rounds);
+    let changes = 0;
+    for (let at = 1; at < order.length; at += 1) if (order[at] !== order[at - 1]) changes += 1;
+    console.log(
+      'places: commands per acquisition',
+      perAcquisition,
+      'hand changes',
+      changes / (order.length - 1),
+    );
+    expect(order).toHaveLength(loops * rounds);
+    expect(changes / (order.length - 1)).toBeGreaterThanOrEqual(0.8);
+    // Enqueue + BLPOP + release without places; the place saves the enqueue of nearly every grant.
+    expect(perAcquisition).toBeLessThan(2.6);
+    // The last place of each loop went unused: given up, not granted to no one.
+    expect(await p.leftoverKeys(name)).toEqual([]);
+    expect((await p.status(name)).holder).toBeNull();
+  });
+
   it('uses a constant number of Redis commands per acquisition with 1, 10 and 100 waiters', async () => {
     const p = provider({ ttlMs: 30_000 });
     // Load the scripts first (an earlier test flushed the script cache): NOSCRIPT retries are not the subject here.
