@@ -31,6 +31,8 @@ for (const members of [1, 3] as const) {
         const status = await (provider as EtcdLockProvider).status(name);
         return (status.owner === null ? 0 : 1) + status.waiters.length;
       },
+      // One provider's waiters for a name queue locally behind its one session key, so the server cannot
+      // count them: the FIFO check waits a fixed time for each to queue.
       enqueueDelayMs: 50,
     });
   });

@@ -23,7 +23,8 @@ describeConformance({
     await server.command('DEL', lockKeys((provider as RedisLockProvider).prefix, lease.name).lock);
   },
   leftovers: async (name, provider) => (await (provider as RedisLockProvider).leftoverKeys(name)).length,
-  enqueueDelayMs: 50,
+  queueDepth: async (name, provider) => (await (provider as RedisLockProvider).status(name)).waiters,
+  renewal: { ttlMs: 1_000, holdMs: 2_500 },
 });
 
 describeConformance({

@@ -1,16 +1,22 @@
 // The conformance suite imports vitest, so it has its own entry point: '@lock/testkit/conformance'.
 export {
   type CounterResult,
+  firstLease,
   grantOrder,
+  type LostGrantCheck,
+  lostGrantCheck,
   ReferenceLock,
   type ReferenceMutant,
   ReferenceProvider,
   type ReferenceProviderOptions,
+  type ReleaseCheck,
+  releaseKeepsLaterHolder,
   runCounter,
   settle,
   sleep,
   strictlyIncreasing,
   uniqueName,
+  untilQueued,
   whenAborted,
 } from './conformance/index.js';
 export {

@@ -1,7 +1,9 @@
+import { LockLostError } from '@lock/core';
 import { describe, expect, it } from 'vitest';
 import { describeConformance } from '../src/conformance.js';
 import {
   grantOrder,
+  lostGrantCheck,
   ReferenceProvider,
   runCounter,
   strictlyIncreasing,
@@ -15,7 +17,8 @@ describeConformance({
   createProvider: () => new ReferenceProvider({ ttlMs: 600 }),
   loseGrant: async (lease, provider) => (provider as ReferenceProvider).expire(lease.name),
   leftovers: async (name, provider) => (provider as ReferenceProvider).leftovers(name),
-  enqueueDelayMs: 5,
+  queueDepth: async (name, provider) => (provider as ReferenceProvider).queueDepth(name),
+  renewal: { ttlMs: 300, holdMs: 800 },
 });
 
 // ...and its checks turn red on broken variants, so a green run means something.
@@ -49,13 +52,34 @@ describe('conformance checks on broken locks', () => {
   });
 
   it('the lost-grant check sees a lease whose loss is never signalled', async () => {
-    // No renewal reaches the backend when the grant never expires locally: the reference lock with a huge
-    // TTL forgets the holder, but the lease only learns at its next renewal, 10 s later.
-    const provider = new ReferenceProvider({ ttlMs: 30_000 });
+    const provider = new ReferenceProvider({ mutant: 'deaf-renewal', ttlMs: 300 });
     const lease = await provider.lock(uniqueName('mutant-lost')).acquire();
     provider.expire(lease.name);
-    await expect(whenAborted(lease.signal, 200)).rejects.toThrow(/did not abort/);
+    await expect(whenAborted(lease.signal, 1_000)).rejects.toThrow(/did not abort/);
     await lease.release();
+    await provider.close();
+  });
+
+  it('the lost-grant check sees a stale release that frees the successor', async () => {
+    const provider = new ReferenceProvider({ mutant: 'release-unchecked', ttlMs: 300 });
+    const check = await lostGrantCheck(
+      provider,
+      uniqueName('mutant-release'),
+      async (lease) => provider.expire(lease.name),
+      2_000,
+    );
+    expect(LockLostError.isInstance(check.reason)).toBe(true);
+    expect(check.successorKept).toBe(false);
+    await provider.close();
+  });
+
+  it('the renewal check sees a lease that does not renew', async () => {
+    // Renewal every 10 s against a 300 ms TTL: the grant expires on the "server" long before.
+    const provider = new ReferenceProvider({ ttlMs: 300 });
+    const lock = provider.lock(uniqueName('mutant-renewal'), { ttlMs: 30_000, renewEveryMs: 10_000 });
+    const lease = await lock.acquire({ ttlMs: 30_000 });
+    provider.expire(lease.name);
+    expect(await provider.lock(lease.name).tryAcquire()).not.toBeNull();
     await provider.close();
   });
 });

@@ -19,6 +19,6 @@ for (const size of [1, 3] as const) {
       expireProviderSession(provider as ZooKeeperProvider, (await servers).connectionString),
     leftovers: async (name, provider) =>
       (await lockNodes(await admin, (provider as ZooKeeperProvider).parentPath(name))).length,
-    enqueueDelayMs: 100,
+    queueDepth: async (name, provider) => (await (provider as ZooKeeperProvider).status(name)).waiters.length,
   });
 }

@@ -1,4 +1,4 @@
-import type { Lease, Lock, LockProvider } from '@lock/core';
+import type { Lease, Lock, LockOptions, LockProvider } from '@lock/core';
 
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
@@ -74,6 +74,7 @@ export async function grantOrder(
   name: string,
   waiters: number,
   enqueueDelayMs: number,
+  queueDepth?: (name: string) => Promise<number>,
 ): Promise<number[]> {
   const holder = await provider.lock(name).acquire();
   const order: number[] = [];
@@ -89,7 +90,7 @@ export async function grantOrder(
           await lease.release();
         }),
     );
-    await sleep(enqueueDelayMs);
+    await untilQueued(queueDepth, name, index + 1, enqueueDelayMs);
   }
   await holder.release();
   await Promise.all(pending);
@@ -131,4 +132,103 @@ let sequence = 0;
 export function uniqueName(label: string): string {
   sequence += 1;
   return `conformance-${label}-${process.pid}-${Date.now().toString(36)}-${sequence}`;
+}
+
+/**
+ * Waits until `depth` waiters are queued for `name` when the backend can tell (polling its queue depth
+ * every few ms, up to 10 s), else sleeps `fallbackMs`.
+ */
+export async function untilQueued(
+  queueDepth: ((name: string) => Promise<number>) | undefined,
+  name: string,
+  depth: number,
+  fallbackMs: number,
+): Promise<void> {
+  if (queueDepth === undefined) {
+    await sleep(fallbackMs);
+    return;
+  }
+  const until = performance.now() + 10_000;
+  while ((await queueDepth(name)) < depth) {
+    if (performance.now() > until)
+      throw new Error(`waiter ${depth} of ${JSON.stringify(name)} was not queued within 10 s`);
+    await sleep(2);
+  }
+}
+
+/** What {@link releaseKeepsLaterHolder} saw; a correct lock gives `true, false, false, true`. */
+export interface ReleaseCheck {
+  firstRelease: boolean;
+  secondRelease: boolean;
+  staleRelease: boolean;
+  laterHolderKept: boolean;
+}
+
+/**
+ * Release is idempotent and never frees a later holder's grant: A releases (true), releases again (false);
+ * B acquires; A's stale release must be false and leave B holding (a third party cannot take the lock).
+ */
+export async function releaseKeepsLaterHolder(
+  provider: LockProvider,
+  name: string,
+  lockOptions?: LockOptions,
+): Promise<ReleaseCheck> {
+  const first = await firstLease(provider.lock(name, lockOptions));
+  const firstRelease = await first.release();
+  const secondRelease = await first.release();
+  const second = await firstLease(provider.lock(name, lockOptions));
+  const staleRelease = await first.release();
+  const third = await provider.lock(name, lockOptions).tryAcquire();
+  const laterHolderKept = second.held && third === null;
+  await third?.release();
+  await second.release();
+  return { firstRelease, secondRelease, staleRelease, laterHolderKept };
+}
+
+/** Acquires `lock`, using tryAcquire for locks that never wait (the lock is free where this is used). */
+export async function firstLease(lock: Lock): Promise<Lease> {
+  if (lock.capabilities.waiting !== 'none') return lock.acquire();
+  const lease = await lock.tryAcquire();
+  if (lease === null) throw new Error('expected a free lock');
+  return lease;
+}
+
+/** What {@link lostGrantCheck} saw; a correct lock gives a LockLostError reason, then false/false/true. */
+export interface LostGrantCheck {
+  /** `lease.signal.reason` once it aborted. */
+  reason: unknown;
+  heldAfterLoss: boolean;
+  /** What `extend()` threw after the loss. */
+  extendError: unknown;
+  /** What the lost holder's `release()` resolved after a successor took the lock. */
+  staleRelease: boolean;
+  /** The successor still holds the lock after that release (a third party cannot take it). */
+  successorKept: boolean;
+}
+
+/**
+ * A lost grant: A's grant is made lost on the backend, A's signal must abort, `extend()` must throw, a
+ * successor B takes the lock, and A's release (which reaches the backend, since A never released) must
+ * not free B's grant. Rejects if A's signal does not abort within `lossTimeoutMs`.
+ */
+export async function lostGrantCheck(
+  provider: LockProvider,
+  name: string,
+  loseGrant: (lease: Lease, provider: LockProvider) => Promise<void>,
+  lossTimeoutMs: number,
+  lockOptions?: LockOptions,
+): Promise<LostGrantCheck> {
+  const lease = await firstLease(provider.lock(name, lockOptions));
+  const signal = lease.signal;
+  await loseGrant(lease, provider);
+  const reason = await whenAborted(signal, lossTimeoutMs);
+  const heldAfterLoss = lease.held;
+  const extendError = (await settle(lease.extend())).error;
+  const successor = await firstLease(provider.lock(name, lockOptions));
+  const staleRelease = await lease.release();
+  const third = await provider.lock(name, lockOptions).tryAcquire();
+  const successorKept = successor.held && third === null;
+  await third?.release();
+  await successor.release();
+  return { reason, heldAfterLoss, extendError, staleRelease, successorKept };
 }

@@ -10,12 +10,16 @@ import {
 } from '@lock/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  firstLease,
   grantOrder,
+  lostGrantCheck,
+  releaseKeepsLaterHolder,
   runCounter,
   settle,
   sleep,
   strictlyIncreasing,
   uniqueName,
+  untilQueued,
   whenAborted,
 } from './checks.js';
 
@@ -32,8 +36,18 @@ export interface ConformanceOptions {
   loseGrant?: ((lease: Lease, provider: LockProvider) => Promise<void>) | undefined;
   /** Counts backend entries (keys, queue entries, nodes) left for `name`; must be 0 once nobody holds or waits. */
   leftovers?: ((name: string, provider: LockProvider) => Promise<number>) | undefined;
-  /** Time for a waiter to reach the backend's queue, for the FIFO check. Default 50 ms. */
+  /**
+   * Counts the waiters queued for `name` on the backend. With it, the FIFO and abort checks wait until each
+   * waiter is really queued instead of sleeping `enqueueDelayMs`, so scheduling delays cannot reorder them.
+   */
+  queueDepth?: ((name: string, provider: LockProvider) => Promise<number>) | undefined;
+  /** Time for a waiter to reach the backend's queue when there is no `queueDepth` hook. Default 50 ms. */
   enqueueDelayMs?: number | undefined;
+  /**
+   * For backends whose grants expire: acquire with `ttlMs` and hold for `holdMs` (more than twice the TTL);
+   * the lease must renew itself and stay held, with its signal quiet and the lock still taken.
+   */
+  renewal?: { ttlMs: number; holdMs: number } | undefined;
   /** Concurrent contenders in the counter check. Default 10. */
   contenders?: number | undefined;
   /** Increments per contender. Default 5. */
@@ -101,7 +115,9 @@ export function describeConformance(options: ConformanceOptions): void {
   describe(`conformance: ${options.name}`, () => {
     let provider: LockProvider;
     const lock = (name: string) => provider.lock(name, options.lockOptions);
+    // Without a leftovers hook the suite still checks behaviour (the lock is free at once), not entries.
     const leftovers = async (name: string) => (options.leftovers ? options.leftovers(name, provider) : 0);
+    const queueDepth = options.queueDepth && ((name: string) => options.queueDepth!(name, provider));
 
     beforeAll(async () => {
       provider = await options.createProvider();
@@ -137,10 +153,10 @@ export function describeConformance(options: ConformanceOptions): void {
       expect(await leftovers(name)).toBe(0);
     });
 
-    it.runIf(() => provider.capabilities.fifo)('grants waiters in arrival order', { timeout }, async () => {
-      if (!provider.capabilities.fifo) return;
+    it('grants waiters in arrival order', { timeout }, async (context) => {
+      if (!provider.capabilities.fifo) return context.skip('the backend does not declare fifo');
       const name = uniqueName('fifo');
-      const order = await grantOrder(provider, name, 5, enqueueDelayMs);
+      const order = await grantOrder(provider, name, 5, enqueueDelayMs, queueDepth);
       expect(order).toEqual([0, 1, 2, 3, 4]);
       expect(await leftovers(name)).toBe(0);
     });
@@ -168,25 +184,21 @@ export function describeConformance(options: ConformanceOptions): void {
       expect(await leftovers(name)).toBe(0);
     });
 
-    it.runIf(() => provider.capabilities.waiting !== 'none')(
-      'times out with LockTimeoutError and leaves nothing behind',
-      { timeout },
-      async () => {
-        if (provider.capabilities.waiting === 'none') return;
-        const name = uniqueName('timeout');
-        const holder = await lock(name).acquire();
-        const attempt = await settle(lock(name).acquire({ timeoutMs: 150 }));
-        expect(LockTimeoutError.isInstance(attempt.error)).toBe(true);
-        expect((attempt.error as LockTimeoutError).timeoutMs).toBe(150);
-        expect((attempt.error as LockTimeoutError).lockName).toBe(name);
-        await holder.release();
-        // The timed-out waiter must not hold or block the lock: it is free at once.
-        const next = await lock(name).tryAcquire();
-        expect(next).not.toBeNull();
-        await next!.release();
-        expect(await leftovers(name)).toBe(0);
-      },
-    );
+    it('times out with LockTimeoutError and leaves nothing behind', { timeout }, async (context) => {
+      if (provider.capabilities.waiting === 'none') return context.skip('the backend never waits');
+      const name = uniqueName('timeout');
+      const holder = await lock(name).acquire();
+      const attempt = await settle(lock(name).acquire({ timeoutMs: 150 }));
+      expect(LockTimeoutError.isInstance(attempt.error)).toBe(true);
+      expect((attempt.error as LockTimeoutError).timeoutMs).toBe(150);
+      expect((attempt.error as LockTimeoutError).lockName).toBe(name);
+      await holder.release();
+      // The timed-out waiter must not hold or block the lock: it is free at once.
+      const next = await lock(name).tryAcquire();
+      expect(next).not.toBeNull();
+      await next!.release();
+      expect(await leftovers(name)).toBe(0);
+    });
 
     it('rejects an already aborted signal with its reason', { timeout }, async () => {
       const name = uniqueName('pre-abort');
@@ -198,84 +210,87 @@ export function describeConformance(options: ConformanceOptions): void {
       expect(await leftovers(name)).toBe(0);
     });
 
-    it.runIf(() => provider.capabilities.waiting !== 'none')(
-      'abort rejects a waiter with the signal reason and leaves nothing behind',
-      { timeout },
-      async () => {
-        if (provider.capabilities.waiting === 'none') return;
-        const name = uniqueName('abort');
-        const holder = await lock(name).acquire();
-        const controller = new AbortController();
-        const waiting = settle(lock(name).acquire({ signal: controller.signal }));
-        await sleep(enqueueDelayMs);
-        const reason = new Error('request cancelled');
-        controller.abort(reason);
-        expect((await waiting).error).toBe(reason);
-        await holder.release();
-        const next = await lock(name).tryAcquire();
-        expect(next).not.toBeNull();
-        await next!.release();
-        expect(await leftovers(name)).toBe(0);
-      },
-    );
-
-    it('release is idempotent and never releases a later holder', { timeout }, async () => {
-      const name = uniqueName('release');
-      const first = await firstLease(lock(name));
-      expect(first.held).toBe(true);
-      expect(await first.release()).toBe(true);
-      expect(first.held).toBe(false);
-      expect(await first.release()).toBe(false);
-      const second = await firstLease(lock(name));
-      expect(await first.release()).toBe(false);
-      expect(second.held).toBe(true);
-      expect(await lock(name).tryAcquire()).toBeNull();
-      expect(await second.release()).toBe(true);
+    it('abort rejects a waiter with the signal reason and leaves nothing behind', {
+      timeout,
+    }, async (context) => {
+      if (provider.capabilities.waiting === 'none') return context.skip('the backend never waits');
+      const name = uniqueName('abort');
+      const holder = await lock(name).acquire();
+      const controller = new AbortController();
+      const waiting = settle(lock(name).acquire({ signal: controller.signal }));
+      await untilQueued(queueDepth, name, 1, enqueueDelayMs);
+      const reason = new Error('request cancelled');
+      controller.abort(reason);
+      expect((await waiting).error).toBe(reason);
+      await holder.release();
+      const next = await lock(name).tryAcquire();
+      expect(next).not.toBeNull();
+      await next!.release();
       expect(await leftovers(name)).toBe(0);
     });
 
-    it.runIf(() => provider.capabilities.fencing)(
-      'issues strictly increasing tokens across holders',
-      { timeout },
-      async () => {
-        if (!provider.capabilities.fencing) return;
-        const name = uniqueName('tokens');
-        const tokens: bigint[] = [];
-        for (let index = 0; index < 5; index++) {
-          const lease = await firstLease(lock(name));
-          expect(typeof lease.token).toBe('bigint');
-          tokens.push(lease.token);
-          await lease.release();
-        }
-        expect(strictlyIncreasing(tokens)).toBe(true);
-      },
-    );
+    it('release is idempotent and never releases a later holder', { timeout }, async () => {
+      const name = uniqueName('release');
+      expect(await releaseKeepsLaterHolder(provider, name, options.lockOptions)).toEqual({
+        firstRelease: true,
+        secondRelease: false,
+        staleRelease: false,
+        laterHolderKept: true,
+      });
+      expect(await leftovers(name)).toBe(0);
+    });
 
-    it.runIf(() => options.loseGrant !== undefined)(
-      'a lost grant aborts lease.signal with LockLostError; extend then throws it and release is harmless',
-      { timeout: timeout + lossTimeoutMs },
-      async () => {
-        if (options.loseGrant === undefined) return;
-        const name = uniqueName('lost');
+    it('issues strictly increasing tokens across holders', { timeout }, async (context) => {
+      if (!provider.capabilities.fencing) return context.skip('the backend does not declare fencing');
+      const name = uniqueName('tokens');
+      const tokens: bigint[] = [];
+      for (let index = 0; index < 5; index++) {
         const lease = await firstLease(lock(name));
-        const signal = lease.signal;
-        expect(signal.aborted).toBe(false);
-        await options.loseGrant(lease, provider);
-        const reason = await whenAborted(signal, lossTimeoutMs);
-        expect(LockLostError.isInstance(reason)).toBe(true);
-        expect((reason as LockLostError).lockName).toBe(name);
-        expect(lease.held).toBe(false);
-        const extended = await settle(lease.extend());
-        expect(LockLostError.isInstance(extended.error)).toBe(true);
-        // Someone else can take the lock, and the lost holder's release must not free it.
-        const next = await firstLease(lock(name));
-        expect(await lease.release()).toBe(false);
-        expect(next.held).toBe(true);
-        expect(await lock(name).tryAcquire()).toBeNull();
-        await next.release();
-        expect(await leftovers(name)).toBe(0);
-      },
-    );
+        expect(typeof lease.token).toBe('bigint');
+        tokens.push(lease.token);
+        await lease.release();
+      }
+      expect(strictlyIncreasing(tokens)).toBe(true);
+    });
+
+    it('a held lease renews itself past its TTL', {
+      timeout: timeout + (options.renewal?.holdMs ?? 0),
+    }, async (context) => {
+      const renewal = options.renewal;
+      if (renewal === undefined)
+        return context.skip('no renewal settings: grants of this backend do not expire');
+      const name = uniqueName('renewal');
+      const lease = await lock(name).acquire({ ttlMs: renewal.ttlMs });
+      await sleep(renewal.holdMs);
+      expect(lease.signal.aborted).toBe(false);
+      expect(lease.held).toBe(true);
+      expect(await lock(name).tryAcquire()).toBeNull();
+      expect(await lease.release()).toBe(true);
+      expect(await leftovers(name)).toBe(0);
+    });
+
+    it('a lost grant aborts lease.signal with LockLostError; extend then throws it and release is harmless', {
+      timeout: timeout + lossTimeoutMs,
+    }, async (context) => {
+      if (options.loseGrant === undefined)
+        return context.skip('no loseGrant hook: the backend cannot be made to lose a grant');
+      const name = uniqueName('lost');
+      const check = await lostGrantCheck(
+        provider,
+        name,
+        options.loseGrant,
+        lossTimeoutMs,
+        options.lockOptions,
+      );
+      expect(LockLostError.isInstance(check.reason)).toBe(true);
+      expect((check.reason as LockLostError).lockName).toBe(name);
+      expect(check.heldAfterLoss).toBe(false);
+      expect(LockLostError.isInstance(check.extendError)).toBe(true);
+      // Someone else can take the lock, and the lost holder's release must not free it.
+      expect(check.staleRelease).toBe(false);
+      expect(check.successorKept).toBe(true);
+      expect(await leftovers(name)).toBe(0);
+    });
 
     it('extend after release throws LockNotHeldError', { timeout }, async () => {
       const lease = await firstLease(lock(uniqueName('extend')));
@@ -342,10 +357,16 @@ export function describeConformance(options: ConformanceOptions): void {
       await lease.release();
     });
 
-    it('rejects use after close with ProviderClosedError', { timeout }, async () => {
+    it('close ends held leases (reason closed) and rejects later use with ProviderClosedError', {
+      timeout,
+    }, async () => {
       const closing = await options.createProvider();
       const before = closing.lock(uniqueName('closed'), options.lockOptions);
+      const held = await firstLease(closing.lock(uniqueName('closed-held'), options.lockOptions));
       await closing.close();
+      expect(held.held).toBe(false);
+      expect(LockLostError.isInstance(held.signal.reason)).toBe(true);
+      expect((held.signal.reason as LockLostError).reason).toBe('closed');
       await closing.close();
       expect(
         ProviderClosedError.isInstance((await settle(() => closing.lock(uniqueName('closed')))).error),
@@ -355,16 +376,4 @@ export function describeConformance(options: ConformanceOptions): void {
       );
     });
   });
-}
-
-/** Acquires `lock`, using tryAcquire for locks that never wait (the lock is free in these tests). */
-async function firstLease(lock: {
-  tryAcquire(): Promise<Lease | null>;
-  capabilities: { waiting: string };
-  acquire(): Promise<Lease>;
-}): Promise<Lease> {
-  if (lock.capabilities.waiting !== 'none') return lock.acquire();
-  const lease = await lock.tryAcquire();
-  if (lease === null) throw new Error('expected a free lock');
-  return lease;
 }

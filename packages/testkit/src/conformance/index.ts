@@ -1,11 +1,17 @@
 export {
   type CounterResult,
+  firstLease,
   grantOrder,
+  type LostGrantCheck,
+  lostGrantCheck,
+  type ReleaseCheck,
+  releaseKeepsLaterHolder,
   runCounter,
   settle,
   sleep,
   strictlyIncreasing,
   uniqueName,
+  untilQueued,
   whenAborted,
 } from './checks.js';
 export {

@@ -12,9 +12,11 @@ import {
  * Broken variants of the reference lock, used to prove that the conformance checks can fail:
  * - `no-lock`: every acquisition is granted at once (no mutual exclusion);
  * - `fencing-off`: every grant carries token 1 (no monotonic fencing);
- * - `lifo`: waiters are served last-come first-served.
+ * - `lifo`: waiters are served last-come first-served;
+ * - `release-unchecked`: release frees whoever holds the lock (the chapter's plain DEL);
+ * - `deaf-renewal`: renewal always says "still held", so a lost grant is never noticed.
  */
-export type ReferenceMutant = 'no-lock' | 'fencing-off' | 'lifo';
+export type ReferenceMutant = 'no-lock' | 'fencing-off' | 'lifo' | 'release-unchecked' | 'deaf-renewal';
 
 /** Settings of a {@link ReferenceProvider}. */
 export interface ReferenceProviderOptions {
@@ -76,6 +78,11 @@ export class ReferenceProvider extends BaseProvider<ReferenceLock> {
     clearTimeout(state.holder.timer);
     state.holder = undefined;
     this.handOff(name, state);
+  }
+
+  /** Waiters queued for `name`. */
+  queueDepth(name: string): number {
+    return this.states.get(name)?.queue.length ?? 0;
   }
 
   /** Entries left for `name`: a holder and queued waiters. */
@@ -185,7 +192,8 @@ export class ReferenceLock extends BaseLock<ReferenceGrant> {
 
   protected releaseGrant(grant: ReferenceGrant): boolean {
     const state = this.provider.states.get(this.name);
-    if (state?.holder?.owner !== grant.owner) return false;
+    const unchecked = this.provider.mutant === 'release-unchecked' && state?.holder !== undefined;
+    if (state?.holder === undefined || (state.holder.owner !== grant.owner && !unchecked)) return false;
     clearTimeout(state.holder.timer);
     state.holder = undefined;
     this.provider.handOff(this.name, state);
@@ -193,6 +201,7 @@ export class ReferenceLock extends BaseLock<ReferenceGrant> {
   }
 
   protected override async extendGrant(grant: ReferenceGrant, ttlMs: number): Promise<boolean> {
+    if (this.provider.mutant === 'deaf-renewal') return true;
     const state = this.provider.states.get(this.name);
     if (state?.holder?.owner !== grant.owner) return false;
     state.holder.expiresAt = monotonicNow() + ttlMs;
