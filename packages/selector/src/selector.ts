@@ -11,6 +11,7 @@ import {
   ProviderClosedError,
   UnsupportedCapabilityError,
   validateLockName,
+  validateLockOptions,
 } from '@lock/core';
 import { BACKEND_KIND_NAMES, BACKEND_KINDS, type BackendKindInfo } from './backend-kinds.js';
 import { checkNeeds } from './check-needs.js';
@@ -240,6 +241,8 @@ export class Selector {
    */
   lock(name: string, options?: LockOptions, extraNeeds?: LockNeeds): Lock {
     const { entry, index, needs, explanation } = this.route(name, extraNeeds);
+    // Bad options fail here, before a provider is created (and before a deferred lock waits for one).
+    validateLockOptions(options, name);
     const provider = this.provider(entry, index);
     if (isPromise(provider)) {
       return new DeferredLock(
@@ -254,6 +257,7 @@ export class Selector {
   /** Like {@link lock}, but waits until the backend's provider exists and is verified against the needs. */
   async open(name: string, options?: LockOptions, extraNeeds?: LockNeeds): Promise<Lock> {
     const { entry, index, needs, explanation } = this.route(name, extraNeeds);
+    validateLockOptions(options, name);
     const provider = await this.provider(entry, index);
     return this.verified(entry, provider, needs, explanation).lock(name, options);
   }
