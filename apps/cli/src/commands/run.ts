@@ -22,7 +22,8 @@ The command gets in its environment:
   LOCK_BACKEND  the backend entry the lock came from
 
 SIGINT, SIGTERM and SIGHUP sent to 'lock run' are forwarded to the command. A signal while waiting for the
-lock stops waiting and leaves nothing behind on the backend. The lock is released when the command exits.
+lock, or after the grant but before the command starts, releases the lock without starting the command.
+The lock is released when the command exits.
 
 Options:
   --timeout ms       wait at most this long for the lock (default: forever; 0: try once)
@@ -43,7 +44,7 @@ Exit codes:
   ${EXIT.CONFIG}                   bad configuration, no backend satisfies the needs, backend package missing
   ${EXIT.LOST}                   the lock was lost while the command ran (whatever --on-lost did)
   ${EXIT.NOT_EXECUTABLE} / ${EXIT.NOT_FOUND}            CMD could not be executed / was not found
-  128+N                interrupted by signal N while waiting for the lock
+  128+N                interrupted by signal N before the command started (the lock is released)
 `;
 
 const ON_LOST: readonly OnLost[] = ['term', 'kill', 'ignore'];

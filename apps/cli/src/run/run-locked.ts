@@ -25,6 +25,11 @@ export interface RunLockedOptions {
   readonly configFlag?: string | undefined;
   /** Where `lock run` reports; the command's own output is not touched. */
   readonly log?: ((line: string) => void) | undefined;
+  /**
+   * Runs after the lock is granted and before the command is spawned.
+   * @internal A test seam: a signal delivered here must still keep the command from starting.
+   */
+  readonly beforeSpawn?: ((lease: Lease) => void | Promise<void>) | undefined;
 }
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -52,8 +57,14 @@ export async function runLocked(options: RunLockedOptions): Promise<number> {
   const log = options.log ?? ((line: string) => process.stderr.write(`lock run: ${line}\n`));
   const waiting = new AbortController();
   let child: ChildProcess | undefined;
+  // A signal before the spawn is remembered, not only sent to the acquire: one that arrives after the grant
+  // finds the acquire already settled, and must still keep the command from starting.
+  let interrupted: ForwardedSignal | undefined;
   const onSignal = (signal: ForwardedSignal) => {
-    if (child === undefined) waiting.abort(new InterruptedWhileWaiting(signal));
+    if (child === undefined) {
+      interrupted ??= signal;
+      waiting.abort(new InterruptedWhileWaiting(signal));
+    }
     // A terminal's Ctrl-C reaches the command directly too (same process group); this covers `kill <pid>`.
     else if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
@@ -99,6 +110,11 @@ export async function runLocked(options: RunLockedOptions): Promise<number> {
         throw new UsageError(`--ttl ${options.ttlMs}: ${error.message}`);
       }
       throw error;
+    }
+    await options.beforeSpawn?.(lease);
+    if (interrupted !== undefined) {
+      log(`interrupted by ${interrupted} before the command started; releasing the lock`);
+      return signalExitCode(interrupted);
     }
     return await superviseCommand(options, lease, explanation.chosen ?? '', log, (started) => {
       child = started;
