@@ -2,7 +2,13 @@ import { BaseProvider, type Capabilities, type LockOptions, ProviderClosedError 
 import { Etcd3 } from 'etcd3';
 import { etcdClientOptions } from './client-options.js';
 import type { EtcdClient } from './etcd-client.js';
-import { ETCD_CAPABILITIES, EtcdLock, type EtcdLockBackend, type EtcdLockStats } from './etcd-lock.js';
+import {
+  ETCD_CAPABILITIES,
+  EtcdLock,
+  type EtcdLockBackend,
+  type EtcdLockStats,
+  sessionTtlMismatch,
+} from './etcd-lock.js';
 import { EtcdSession } from './etcd-session.js';
 import { ttlSeconds, validateSettings } from './etcd-settings.js';
 import { LocalSlot } from './local-slot.js';
@@ -37,6 +43,7 @@ export interface EtcdLockEntry {
 
 /** A lock's state as etcd sees it, for `lock status`. */
 export interface EtcdLockStatus {
+  /** The lock name that was asked about. */
   name: string;
   /** The key prefix contended on (`etcdctl lock` uses the same one for the same name). */
   keyPrefix: string;
@@ -54,6 +61,7 @@ export interface EtcdLockStatus {
  * the safe deadline), every lease of that session aborts its signal and later acquisitions open a new one.
  */
 export class EtcdLockProvider extends BaseProvider<EtcdLock> {
+  /** {@link ETCD_CAPABILITIES}: cluster scope, consensus durability, pushed FIFO waiting, fencing, leases. */
   readonly capabilities: Capabilities = ETCD_CAPABILITIES;
   /** The session TTL asked for, in ms. */
   readonly ttlMs: number;
@@ -91,10 +99,11 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
     this.backend = {
       client: this.client,
       keyPrefix: this.keyPrefix,
+      ttlMs: this.ttlMs,
       requestTimeoutMs: this.requestTimeoutMs,
       stats: this.stats,
       closeSignal: this.closeController.signal,
-      session: (seconds) => this.session(seconds),
+      session: (seconds, name) => this.session(seconds, name),
       slot: (seconds, name) => this.slot(seconds, name),
       keepWatchStream: () => this.keepWatchStream(),
       callOptions: () => this.callOptions(),
@@ -146,15 +155,19 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
   }
 
   protected createLock(name: string, options: LockOptions | undefined): EtcdLock {
-    if (options?.ttlMs !== undefined) ttlSeconds(options.ttlMs, 'options.ttlMs', name);
+    if (options?.ttlMs !== undefined) {
+      ttlSeconds(options.ttlMs, 'options.ttlMs', name);
+      if (options.ttlMs !== this.ttlMs) throw sessionTtlMismatch(options.ttlMs, this.ttlMs, name);
+    }
     return new EtcdLock(name, this.backend, { ...options, defaultTtlMs: this.ttlMs, owner: this });
   }
 
   protected async closeBackend(): Promise<void> {
-    const closed = new ProviderClosedError('etcd', 'acquire');
-    this.closeController.abort(closed);
+    // Waiters listen to this signal and reject with an error naming their lock (see waitSignal).
+    this.closeController.abort(new ProviderClosedError('etcd', 'acquire'));
     await this.idleWatcher?.cancel().catch(noop);
-    for (const slot of this.slots.values()) slot.rejectAll(closed);
+    for (const slot of this.slots.values())
+      slot.rejectAll(new ProviderClosedError('etcd', 'acquire', slot.name));
     const pending = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(pending.map((session) => session.then((open) => open.close(), noop)));
@@ -170,9 +183,9 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
   }
 
   /** The open session for `seconds`, opening one if there is none or the last one ended. */
-  private async session(seconds: number): Promise<EtcdSession> {
+  private async session(seconds: number, name: string): Promise<EtcdSession> {
     for (;;) {
-      if (this.closed) throw new ProviderClosedError('etcd', 'acquire');
+      if (this.closed) throw new ProviderClosedError('etcd', 'acquire', name);
       let pending = this.sessions.get(seconds);
       if (pending === undefined) {
         pending = this.openSession(seconds);
@@ -228,7 +241,7 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
     const id = `${seconds}\0${name}`;
     let slot = this.slots.get(id);
     if (slot === undefined) {
-      const created = new LocalSlot(() => {
+      const created = new LocalSlot(name, () => {
         if (this.slots.get(id) === created) this.slots.delete(id);
       });
       slot = created;

@@ -3,6 +3,7 @@ import {
   BaseLock,
   type BaseLockSettings,
   type Capabilities,
+  InvalidArgumentError,
   LockBackendError,
   LockLostError,
   type LoseGrant,
@@ -15,6 +16,8 @@ import type { EtcdSession } from './etcd-session.js';
 import { ttlSeconds } from './etcd-settings.js';
 import type { LocalSlot } from './local-slot.js';
 import { lockPrefix, prefixRangeEnd } from './lock-key.js';
+import { isRetryableError } from './retryable-error.js';
+import { waitSignal } from './wait-signal.js';
 
 /** What every etcd lock declares. */
 export const ETCD_CAPABILITIES: Capabilities = Object.freeze({
@@ -43,13 +46,21 @@ export interface EtcdLockStats {
 
 /** What a lock needs from its provider. @internal */
 export interface EtcdLockBackend {
+  /** The provider's etcd client. */
   readonly client: EtcdClient;
+  /** The provider's key prefix (`''` or ending with `/`). */
   readonly keyPrefix: string;
+  /** The provider's session TTL in ms: the only TTL its locks accept (one session lease per provider). */
+  readonly ttlMs: number;
+  /** Bound on one etcd request, in ms. */
   readonly requestTimeoutMs: number;
+  /** The provider's counters, updated by its locks. */
   readonly stats: EtcdLockStats;
   /** Aborts when the provider closes. */
   readonly closeSignal: AbortSignal;
-  session(ttlSeconds: number): Promise<EtcdSession>;
+  /** The open session, opening one if needed; `name` is the lock asking (named in a closed provider's error). */
+  session(ttlSeconds: number, name: string): Promise<EtcdSession>;
+  /** The provider's local turn for `name`. */
   slot(ttlSeconds: number, name: string): LocalSlot;
   /** Keeps the client's watch stream open while the provider lives (see the provider). */
   keepWatchStream(): void;
@@ -74,6 +85,7 @@ const UNCONFIRMED_WATCH_CHECK_MS = 200;
  * the holder's key.
  */
 export class EtcdLock extends BaseLock<EtcdGrant> {
+  /** {@link ETCD_CAPABILITIES}. */
   readonly capabilities: Capabilities = ETCD_CAPABILITIES;
   /** The key prefix of this lock, `<provider prefix><escaped name>/` (etcdctl's prefix for the same name). */
   readonly keyPrefix: string;
@@ -93,11 +105,17 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
   protected acquireGrant(request: AcquireRequest): Promise<EtcdGrant | null> {
     // Checked before any I/O: etcd would truncate a fractional TTL.
     const seconds = ttlSeconds(request.ttlMs, 'options.ttlMs', this.name);
+    if (request.ttlMs !== this.backend.ttlMs) {
+      throw sessionTtlMismatch(request.ttlMs, this.backend.ttlMs, this.name);
+    }
     const slot = this.backend.slot(seconds, this.name);
     if (slot.tryEnter()) return this.withTurn(seconds, slot, request);
     if (!request.wait) return Promise.resolve(null);
-    const signal = this.waitSignal(request.signal);
-    return slot.enter(signal).then(() => this.withTurn(seconds, slot, request));
+    const wait = waitSignal(request.signal, this.backend.closeSignal, this.name);
+    return slot
+      .enter(wait.signal)
+      .finally(wait.unlink)
+      .then(() => this.withTurn(seconds, slot, request));
   }
 
   protected releaseGrant(grant: EtcdGrant): Promise<boolean> {
@@ -137,7 +155,7 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
   ): Promise<EtcdGrant | null> {
     let session: EtcdSession;
     try {
-      session = await this.backend.session(seconds);
+      session = await this.backend.session(seconds, this.name);
     } catch (error) {
       slot.leave();
       throw error;
@@ -167,7 +185,7 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
         session.invalidate(error);
         let fresh: EtcdSession;
         try {
-          fresh = await this.backend.session(seconds);
+          fresh = await this.backend.session(seconds, this.name);
         } catch (sessionError) {
           slot.leave();
           throw sessionError;
@@ -190,17 +208,15 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
       await this.removeKey(session, key, myRevision, slot);
       return null;
     }
+    const wait = waitSignal(request.signal, this.backend.closeSignal, this.name);
     try {
-      const checkedAt = await this.waitForTurn(
-        session,
-        keyBuffer,
-        myRevision,
-        this.waitSignal(request.signal),
-      );
+      const checkedAt = await this.waitForTurn(session, keyBuffer, myRevision, wait.signal);
       return this.grant(session, slot, key, myRevision, checkedAt);
     } catch (error) {
       await this.removeKey(session, key, myRevision, slot);
       throw error;
+    } finally {
+      wait.unlink();
     }
   }
 
@@ -257,13 +273,21 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
     };
     for (;;) {
       if (signal.aborted) throw signal.reason;
+      if (session.lost) throw this.waiterLost(session);
       const checkedAt = monotonicNow();
       let reply: Awaited<ReturnType<EtcdClient['kv']['txn']>>;
       try {
         reply = await client.kv.txn(check, this.callOptions());
-      } catch {
-        // etcd unreachable or electing: keep waiting. The session's own deadline bounds this (a waiter whose
-        // session cannot be kept alive rejects with session-lost), as do the caller's timeout and signal.
+      } catch (error) {
+        // Our key lives under the session lease: once the session ended (by its own deadline while etcd is
+        // unreachable, say) the key is gone or doomed, so this waiter can never be granted.
+        if (session.lost) throw this.waiterLost(session, error);
+        // Refused (permission denied, invalid argument, ...): the same read would be refused forever.
+        if (!isRetryableError(error)) {
+          throw new LockBackendError('etcd', 'acquire', { lockName: this.name, cause: error });
+        }
+        // etcd unreachable or electing: keep waiting; the session's deadline, the caller's timeout and
+        // signal bound this.
         await sleep(CHECK_RETRY_MS);
         continue;
       }
@@ -272,9 +296,7 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
       // Like Go's mutex: our key must still exist. If our lease expired or was revoked while we were queued
       // (etcd #11456, #19597), it is gone and we must never believe we hold the lock.
       if (mine === undefined || BigInt(mine.create_revision) !== myRevision || session.lost) {
-        throw new LockLostError(this.name, 'session-lost', {
-          detail: `the waiter's session lease ${session.leaseHex} ended while it was queued; it was never granted`,
-        });
+        throw this.waiterLost(session);
       }
       const predecessor = predecessors?.kvs[0];
       if (predecessor === undefined) return checkedAt;
@@ -345,14 +367,7 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
       scheduleFallback();
       const onAbort = () => finish(() => reject(signal.reason));
       const stopSession = session.onLost((_reason, cause) =>
-        finish(() =>
-          reject(
-            new LockLostError(this.name, 'session-lost', {
-              cause,
-              detail: `the waiter's session lease ${session.leaseHex} ended while it was queued; it was never granted`,
-            }),
-          ),
-        ),
+        finish(() => reject(this.waiterLost(session, cause))),
       );
       signal.addEventListener('abort', onAbort, { once: true });
       // etcd3 emits one 'put' or 'delete' per event, before any later 'data' listener would run.
@@ -450,16 +465,31 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
     };
   }
 
-  /** The caller's signal combined with the provider's close, for the waiting phase. */
-  private waitSignal(signal: AbortSignal | undefined): AbortSignal {
-    return signal === undefined
-      ? this.backend.closeSignal
-      : AbortSignal.any([signal, this.backend.closeSignal]);
+  /** The rejection of a waiter whose session ended: it was never granted. */
+  private waiterLost(session: EtcdSession, cause?: unknown): LockLostError {
+    return new LockLostError(this.name, 'session-lost', {
+      cause,
+      detail: `the waiter's session lease ${session.leaseHex} ended while it was queued; it was never granted`,
+    });
   }
 
   private callOptions(): { deadline: number } | undefined {
     return this.backend.callOptions();
   }
+}
+
+/** A per-lock or per-acquire TTL other than the provider's: its session lease is the one TTL its locks have. */
+export function sessionTtlMismatch(
+  ttlMs: number,
+  sessionTtlMs: number,
+  lockName: string,
+): InvalidArgumentError {
+  return new InvalidArgumentError(
+    'options.ttlMs',
+    ttlMs,
+    `the provider's session TTL (${sessionTtlMs} ms) or no ttlMs: every lock of a provider shares its one session lease; create another provider for another TTL`,
+    lockName,
+  );
 }
 
 function sleep(ms: number): Promise<void> {

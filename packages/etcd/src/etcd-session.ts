@@ -1,4 +1,4 @@
-import { LeaseKeeper, type LockLostReason, monotonicNow } from '@lock/core';
+import { LeaseKeeper, LockBackendError, type LockLostReason, monotonicNow } from '@lock/core';
 import type { EtcdClient } from './etcd-client.js';
 
 /** Called once when a session ends: the lease expired, was revoked, or could not be confirmed in time. */
@@ -61,7 +61,12 @@ export class EtcdSession {
     // Validity is measured from the send time: the server started the lease no earlier than this.
     const sentAt = monotonicNow();
     const reply = await client.leaseClient.leaseGrant({ TTL: ttlSeconds }, callOptions());
-    if (reply.error) throw new Error(`etcd refused the lease: ${reply.error}`);
+    if (reply.error) {
+      throw new LockBackendError('etcd', 'session lease grant', {
+        cause: reply.error,
+        detail: `etcd refused a ${ttlSeconds} s lease: ${reply.error}`,
+      });
+    }
     return new EtcdSession(
       client,
       BigInt(reply.ID),
@@ -159,7 +164,14 @@ export class EtcdSession {
         outcome();
       };
       const timer = setTimeout(
-        () => finish(() => reject(new Error(`etcd keepalive got no answer within ${timeoutMs} ms`))),
+        () =>
+          finish(() =>
+            reject(
+              new LockBackendError('etcd', 'keepalive', {
+                detail: `no answer within ${timeoutMs} ms for lease ${this.leaseHex}`,
+              }),
+            ),
+          ),
         timeoutMs,
       );
       this.client.leaseClient.leaseKeepAlive().then(
@@ -173,7 +185,13 @@ export class EtcdSession {
           opened.on('data', (reply) => finish(() => resolve(reply.TTL !== '0' && reply.TTL !== undefined)));
           opened.on('error', (error: unknown) => finish(() => reject(error)));
           opened.on('end', () =>
-            finish(() => reject(new Error('etcd keepalive stream ended without an answer'))),
+            finish(() =>
+              reject(
+                new LockBackendError('etcd', 'keepalive', {
+                  detail: `the stream for lease ${this.leaseHex} ended without an answer`,
+                }),
+              ),
+            ),
           );
           opened.write({ ID: this.leaseId.toString() });
         },

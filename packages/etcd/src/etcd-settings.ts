@@ -8,10 +8,15 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 
 /** Settings shared by the provider constructor and `createProvider`. @internal */
 export interface EtcdSettings {
+  /** Client URLs, when the provider builds its own client. */
   endpoints: string[] | undefined;
+  /** The caller's client, when given instead of `endpoints`. */
   client: EtcdClient | undefined;
+  /** Session lease TTL in ms (whole seconds). */
   ttlMs: number;
+  /** Key prefix, `''` or ending with `/`. */
   prefix: string;
+  /** Bound on one etcd request, in ms. */
   requestTimeoutMs: number;
 }
 

@@ -15,10 +15,13 @@ interface SlotWaiter {
 export class LocalSlot {
   /** True while an acquisition of this session is in etcd (queued, holding, or cleaning its key up). */
   busy = false;
+  /** The lock name this turn is for (errors name it). */
+  readonly name: string;
   private readonly waiters: SlotWaiter[] = [];
   private readonly onIdle: () => void;
 
-  constructor(onIdle: () => void) {
+  constructor(name: string, onIdle: () => void) {
+    this.name = name;
     this.onIdle = onIdle;
   }
 

@@ -1,6 +1,7 @@
+import { getEventListeners } from 'node:events';
 import { InvalidArgumentError, LockLostError, LockTimeoutError, ProviderClosedError } from '@lock/core';
 import { type EtcdCluster, settle, sleep, startEtcd, uniqueName } from '@lock/testkit';
-import { Etcd3 } from 'etcd3';
+import { Etcd3, EtcdPermissionDeniedError, GRPCInvalidArgumentError, GRPCUnavailableError } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createProvider,
@@ -10,6 +11,7 @@ import {
   guardedTxn,
   lockKey,
 } from '../src/index.js';
+import { isRetryableError } from '../src/retryable-error.js';
 import { Child, etcdctl, eventually, fixture, queueLength } from './helpers.js';
 
 let cluster: EtcdCluster;
@@ -76,6 +78,22 @@ describe('configuration', () => {
     expect((lockError.error as InvalidArgumentError).parameter).toBe('options.ttlMs');
     const acquireError = await settle(created.lock(uniqueName('ttl')).acquire({ ttlMs: 1_200 }));
     expect((acquireError.error as InvalidArgumentError).parameter).toBe('options.ttlMs');
+  });
+
+  it("rejects a per-lock or per-acquire ttlMs other than the provider's session TTL, naming it", async () => {
+    const created = provider({ ttlMs: 10_000 });
+    const lockError = await settle(() => created.lock(uniqueName('ttl'), { ttlMs: 5_000 }));
+    expect(InvalidArgumentError.isInstance(lockError.error)).toBe(true);
+    expect((lockError.error as InvalidArgumentError).parameter).toBe('options.ttlMs');
+    expect((lockError.error as InvalidArgumentError).value).toBe(5_000);
+    expect((lockError.error as Error).message).toContain('session TTL (10000 ms)');
+    const acquireError = await settle(created.lock(uniqueName('ttl')).acquire({ ttlMs: 20_000 }));
+    expect((acquireError.error as InvalidArgumentError).parameter).toBe('options.ttlMs');
+    expect((acquireError.error as Error).message).toContain('session TTL (10000 ms)');
+    // The provider's own TTL, said again, is accepted; and only one session lease was ever opened.
+    const lease = await created.lock(uniqueName('ttl'), { ttlMs: 10_000 }).acquire({ ttlMs: 10_000 });
+    await lease.release();
+    expect(created.stats.sessionsOpened).toBe(1);
   });
 
   it('reports the TTL etcd granted, not the one asked for', async () => {
@@ -158,6 +176,53 @@ describe('the algorithm across sessions', () => {
     await holder.release();
   });
 
+  it('a wait leaves no listener on the caller signal or the provider close signal once it ends', async () => {
+    const name = uniqueName('listeners');
+    const holderProvider = provider();
+    const waiterProvider = provider();
+    const closeSignal = (waiterProvider as unknown as { closeController: AbortController }).closeController
+      .signal;
+    const callerSignal = new AbortController().signal;
+    for (let round = 0; round < 5; round++) {
+      const holder = await holderProvider.lock(name).acquire();
+      // Two waiters: one queued in etcd, one behind it in the provider's local turn.
+      const first = settle(waiterProvider.lock(name).acquire({ signal: callerSignal }));
+      const second = settle(waiterProvider.lock(name).acquire({ signal: callerSignal }));
+      await eventually(
+        async () => (await queueLength(holderProvider, name)) === 2,
+        10_000,
+        'the waiter to queue',
+      );
+      expect(getEventListeners(closeSignal, 'abort').length).toBeGreaterThan(0);
+      await holder.release();
+      await (await first).value!.release();
+      await (await second).value!.release();
+      expect(getEventListeners(callerSignal, 'abort')).toHaveLength(0);
+      expect(getEventListeners(closeSignal, 'abort')).toHaveLength(0);
+    }
+    const timedOut = await settle(
+      (async () => {
+        const holder = await holderProvider.lock(name).acquire();
+        try {
+          return await waiterProvider.lock(name).acquire({ timeoutMs: 200, signal: callerSignal });
+        } finally {
+          await holder.release();
+        }
+      })(),
+    );
+    expect(LockTimeoutError.isInstance(timedOut.error)).toBe(true);
+    expect(getEventListeners(callerSignal, 'abort')).toHaveLength(0);
+    expect(getEventListeners(closeSignal, 'abort')).toHaveLength(0);
+  });
+
+  it('a waiter retries only what may succeed again: unreachable yes, refused no', () => {
+    expect(isRetryableError(new GRPCUnavailableError('connect ECONNREFUSED'))).toBe(true);
+    expect(isRetryableError(new Error('Breaker is open'))).toBe(true);
+    expect(isRetryableError(new EtcdPermissionDeniedError('etcdserver: permission denied'))).toBe(false);
+    expect(isRetryableError(new GRPCInvalidArgumentError('bad range'))).toBe(false);
+    expect(isRetryableError(Object.assign(new Error('denied'), { code: 7 }))).toBe(false);
+  });
+
   it('keeps a counter exact with 8 sessions contending, tokens strictly increasing, queue in order', async () => {
     const name = uniqueName('sessions');
     const sessions = Array.from({ length: 8 }, () => provider());
@@ -235,8 +300,15 @@ describe('lifecycle', () => {
       10_000,
       'the waiter to queue',
     );
+    // A second acquisition of the same name waits for the provider's local turn instead.
+    const waitingLocally = settle(closing.lock(name).acquire());
+    await sleep(50);
     await closing.close();
-    expect(ProviderClosedError.isInstance((await waiting).error)).toBe(true);
+    for (const outcome of [await waiting, await waitingLocally]) {
+      expect(ProviderClosedError.isInstance(outcome.error)).toBe(true);
+      expect((outcome.error as ProviderClosedError).lockName).toBe(name);
+      expect((outcome.error as Error).message).toContain(name);
+    }
     expect(await queueLength(holderProvider, name)).toBe(1);
     expect(holder.held).toBe(true);
     await holder.release();

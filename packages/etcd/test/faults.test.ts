@@ -182,6 +182,48 @@ describe('single member', () => {
     }
   });
 
+  it('a waiter whose session ends while etcd is unreachable rejects with session-lost, never granted', {
+    timeout: 60_000,
+  }, async () => {
+    const name = uniqueName('waiter-blackhole');
+    const proxy = await FaultProxy.start({ targetPort: cluster.members[0]!.clientPort });
+    // The TTL is long against the request timeout, so that when the session ends the waiter is retrying its
+    // read (the path that used to retry forever), not watching (which always listened to the session).
+    const partitioned = new EtcdLockProvider({
+      endpoints: [`http://${proxy.address}`],
+      ttlMs: 6_000,
+      requestTimeoutMs: 1_000,
+    });
+    const holderProvider = new EtcdLockProvider({ endpoints: cluster.endpoints, ttlMs: 3_000 });
+    try {
+      const holder = await holderProvider.lock(name).acquire();
+      // No timeout and no signal: only the session's end can stop this waiter while etcd is unreachable.
+      const waiting = settle(partitioned.lock(name).acquire());
+      while ((await queueLength(holderProvider, name)) < 2) await sleep(20);
+      proxy.blackhole();
+      // Its reads now fail; its session ends by its own deadline (TTL from the last confirmed keepalive).
+      const outcome = await Promise.race([waiting, sleep(20_000).then(() => 'still waiting' as const)]);
+      expect(outcome).not.toBe('still waiting');
+      const { error } = outcome as Awaited<typeof waiting>;
+      expect(LockLostError.isInstance(error)).toBe(true);
+      expect((error as LockLostError).reason).toBe('session-lost');
+      expect((error as LockLostError).lockName).toBe(name);
+      expect(holder.held).toBe(true);
+      await holder.release();
+      // The waiter's key died with its lease (healing itself is covered by F5 below).
+      await eventuallyEmpty(name);
+    } finally {
+      proxy.pass();
+      await Promise.allSettled([partitioned.close(), holderProvider.close()]);
+      await proxy.close();
+    }
+  });
+
+  const eventuallyEmpty = async (name: string): Promise<void> => {
+    for (let attempt = 0; attempt < 100 && (await keysUnder(name)) > 0; attempt++) await sleep(100);
+    expect(await keysUnder(name)).toBe(0);
+  };
+
   it('declares the lock lost by its own deadline when the connection is blackholed (F5)', {
     timeout: 60_000,
   }, async () => {
