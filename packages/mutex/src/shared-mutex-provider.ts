@@ -66,7 +66,7 @@ export class SharedMutexProvider extends BaseProvider<SharedMutex> {
   override close(): Promise<void> {
     // End this provider's waiters before BaseProvider releases live leases, so none is handed a grant.
     for (const runtime of this.touched) {
-      runtime.rejectTagged(this, SHARED_MUTEX_CAPABILITIES.backend, () => undefined);
+      runtime.rejectTagged(this, SHARED_MUTEX_CAPABILITIES.backend);
     }
     return super.close();
   }

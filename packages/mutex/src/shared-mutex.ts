@@ -97,7 +97,7 @@ export class SharedMutex extends BaseLock<SharedGrant> {
     const table = SharedTable.open(handle);
     const slot = handle.slot;
     if (!Number.isInteger(slot) || slot < 0 || slot >= table.capacity) {
-      throw new InvalidArgumentError('handle.slot', slot, `an integer from 0 to ${table.capacity - 1}`);
+      throw new InvalidArgumentError('handle.slot', slot, `an integer from 0 to ${table.capacity - 1}`, name);
     }
     return new SharedMutex(name, options, { table, slot, owner: undefined });
   }
@@ -178,7 +178,7 @@ export class SharedMutex extends BaseLock<SharedGrant> {
 
   protected acquireGrant(request: AcquireRequest): SharedGrant | null | Promise<SharedGrant> {
     if (!request.wait) return this.runtime.tryGrant();
-    return this.runtime.grant(request.signal, this.place.owner);
+    return this.runtime.grant(request.signal, this.place.owner, this.name);
   }
 
   protected releaseGrant(grant: SharedGrant): boolean {

@@ -124,15 +124,28 @@ export class SharedTable {
         'a SharedArrayBuffer (a plain ArrayBuffer is not shared between workers)',
       );
     }
-    if (buffer.byteLength < HEADER_WORDS * 4 || new Int32Array(buffer, 0, 1)[0] !== MAGIC) {
-      throw new InvalidArgumentError('handle.buffer', buffer, 'the buffer of a shared mutex (from .handle)');
+    if (buffer.byteLength < HEADER_WORDS * 4) {
+      throw new InvalidArgumentError(
+        'handle.buffer.byteLength',
+        buffer.byteLength,
+        `at least ${HEADER_WORDS * 4} bytes: the buffer of a shared mutex (from .handle)`,
+      );
     }
-    const table = new SharedTable(buffer);
-    if (buffer.byteLength !== (table.slotsStart + table.capacity * table.slotWords) * 4) {
+    const magic = new Int32Array(buffer, 0, 1)[0]!;
+    if (magic !== MAGIC) {
       throw new InvalidArgumentError(
         'handle.buffer',
-        buffer,
-        'a shared mutex buffer of the length its header declares',
+        `a buffer whose first word is 0x${(magic >>> 0).toString(16)}`,
+        `the buffer of a shared mutex (from .handle), whose first word is 0x${MAGIC.toString(16)}`,
+      );
+    }
+    const table = new SharedTable(buffer);
+    const expectedBytes = (table.slotsStart + table.capacity * table.slotWords) * 4;
+    if (table.capacity < 1 || table.ring < 2 || buffer.byteLength !== expectedBytes) {
+      throw new InvalidArgumentError(
+        'handle.buffer.byteLength',
+        buffer.byteLength,
+        `${expectedBytes} bytes, the length its header declares (capacity ${table.capacity}, maxThreads ${table.ring})`,
       );
     }
     return table;

@@ -33,11 +33,23 @@ class LocalWaiter {
     readonly resolve: (grant: SharedGrant) => void,
     readonly reject: (reason: unknown) => void,
     readonly tag: object | undefined,
+    readonly name: string | undefined,
   ) {}
 }
 
 const KEEP_ALIVE_MS = 2 ** 30;
-const runtimes = new Map<string, SlotRuntime>();
+// Weak, so a table nobody in this thread references any more (every standalone SharedMutex makes one) is not
+// pinned for the thread's life. Handles, leases (through their grant) and a waiting loop (through its pending
+// Atomics.waitAsync) hold a runtime strongly, so a runtime with a holder, a waiter or a ticket is never dropped.
+const runtimes = new Map<string, WeakRef<SlotRuntime>>();
+const collected = new FinalizationRegistry<string>((key) => {
+  if (runtimes.get(key)?.deref() === undefined) runtimes.delete(key);
+});
+
+/** Number of slot runtimes this thread tracks (live or not yet collected); for leak tests. @internal */
+export function slotRuntimeCount(): number {
+  return runtimes.size;
+}
 
 /**
  * This thread's view of one slot: the thread-local FIFO of waiters and the one ticket the thread holds in
@@ -75,8 +87,12 @@ export class SlotRuntime {
   /** The runtime of `slot` of `table` in this thread. */
   static of(table: SharedTable, slot: number): SlotRuntime {
     const key = `${table.id}/${slot}`;
-    let runtime = runtimes.get(key);
-    if (runtime === undefined) runtimes.set(key, (runtime = new SlotRuntime(table, slot)));
+    let runtime = runtimes.get(key)?.deref();
+    if (runtime === undefined) {
+      runtime = new SlotRuntime(table, slot);
+      runtimes.set(key, new WeakRef(runtime));
+      collected.register(runtime, key);
+    }
     return runtime;
   }
 
@@ -111,12 +127,16 @@ export class SlotRuntime {
     return this.becomeHolder(serving);
   }
 
-  /** Takes the lock or queues for it. */
-  grant(signal: AbortSignal | undefined, tag: object | undefined): SharedGrant | Promise<SharedGrant> {
+  /** Takes the lock or queues for it; `name` is the asking handle's lock name (named in errors). */
+  grant(
+    signal: AbortSignal | undefined,
+    tag: object | undefined,
+    name?: string,
+  ): SharedGrant | Promise<SharedGrant> {
     const now = this.tryGrant();
     if (now !== null) return now;
     return new Promise<SharedGrant>((resolve, reject) => {
-      const waiter = new LocalWaiter(resolve, reject, tag);
+      const waiter = new LocalWaiter(resolve, reject, tag, name);
       this.push(waiter);
       if (signal !== undefined) {
         waiter.signal = signal;
@@ -148,13 +168,13 @@ export class SlotRuntime {
     return true;
   }
 
-  /** Rejects the local waiters queued with `tag` (a closing provider). */
-  rejectTagged(tag: object, backend: string, name: (waiter: object) => string | undefined): void {
+  /** Rejects the local waiters queued with `tag` (a closing provider), naming each one's lock. */
+  rejectTagged(tag: object, backend: string): void {
     for (let waiter = this.head; waiter !== undefined; ) {
       const next = waiter.next;
       if (waiter.tag === tag) {
         this.detach(waiter);
-        waiter.reject(new ProviderClosedError(backend, 'acquire', name(waiter)));
+        waiter.reject(new ProviderClosedError(backend, 'acquire', waiter.name));
       }
       waiter = next;
     }
@@ -166,12 +186,10 @@ export class SlotRuntime {
     const base = this.base;
     if (Atomics.add(words, base + OUTSTANDING, 1) >= this.table.ring) {
       Atomics.sub(words, base + OUTSTANDING, 1);
-      const error = new LockBackendError('shared-mutex', 'acquire', {
-        detail: `more than ${this.table.ring} threads queued for one lock (raise maxThreads)`,
-      });
+      const detail = `more than ${this.table.ring} threads queued for one lock (raise maxThreads)`;
       for (let waiter = this.head; waiter !== undefined; waiter = this.head) {
         this.detach(waiter);
-        waiter.reject(error);
+        waiter.reject(new LockBackendError('shared-mutex', 'acquire', { lockName: waiter.name, detail }));
       }
       this.stopKeepingAlive();
       return;

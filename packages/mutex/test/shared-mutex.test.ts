@@ -1,8 +1,11 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
-import { InvalidArgumentError, LockNotHeldError } from '@lock/core';
+import { InvalidArgumentError, LockBackendError, LockNotHeldError, ProviderClosedError } from '@lock/core';
 import { describe, expect, it } from 'vitest';
 import { SharedMutex, SharedMutexProvider } from '../src/index.js';
+import { slotRuntimeCount } from '../src/slot-runtime.js';
 
 const script = new URL('./workers/shared-worker.mjs', import.meta.url);
 
@@ -262,6 +265,107 @@ describe('SharedMutex in one thread', () => {
     expect(() => SharedMutex.open({ buffer: mutex.handle.buffer, slot: 1 })).toThrow(/handle\.slot/);
     expect(() => new SharedMutex('x', { maxThreads: 3 })).toThrow(/maxThreads/);
     expect(() => new SharedMutexProvider({ capacity: 0 })).toThrow(/capacity/);
+  });
+
+  it('bad handles and options are named with their value', () => {
+    const caught = (run: () => unknown): InvalidArgumentError => {
+      try {
+        run();
+      } catch (error) {
+        expect(InvalidArgumentError.isInstance(error)).toBe(true);
+        return error as InvalidArgumentError;
+      }
+      throw new Error('expected an InvalidArgumentError');
+    };
+    const short = caught(() => SharedMutex.open({ buffer: new SharedArrayBuffer(8), slot: 0 }));
+    expect([short.parameter, short.value]).toEqual(['handle.buffer.byteLength', 8]);
+    const foreign = caught(() => SharedMutex.open({ buffer: new SharedArrayBuffer(64), slot: 0 }));
+    expect(foreign.parameter).toBe('handle.buffer');
+    expect(foreign.message).toContain('0x0');
+    const mutex = new SharedMutex();
+    const truncated = new SharedArrayBuffer(mutex.handle.buffer.byteLength - 4);
+    new Int32Array(truncated).set(new Int32Array(mutex.handle.buffer, 0, truncated.byteLength / 4));
+    const wrongLength = caught(() => SharedMutex.open({ buffer: truncated, slot: 0 }));
+    expect([wrongLength.parameter, wrongLength.value]).toEqual([
+      'handle.buffer.byteLength',
+      truncated.byteLength,
+    ]);
+    const slot = caught(() => SharedMutex.open({ buffer: mutex.handle.buffer, slot: 7 }, 'jobs'));
+    expect([slot.parameter, slot.value, slot.lockName]).toEqual(['handle.slot', 7, 'jobs']);
+    const threads = caught(() => new SharedMutex('x', { maxThreads: 3 }));
+    expect([threads.parameter, threads.value]).toEqual(['options.maxThreads', 3]);
+    const capacity = caught(() => new SharedMutexProvider({ capacity: 0 }));
+    expect([capacity.parameter, capacity.value]).toEqual(['options.capacity', 0]);
+  });
+
+  it('a full ticket ring rejects the waiter with LockBackendError naming its lock', async () => {
+    const holder = new SharedMutex('first', { maxThreads: 2 });
+    const waiterHandle = SharedMutex.open(holder.handle, 'second');
+    expect(holder.tryLock()).toBe(true);
+    // Stand in for other threads queued meanwhile: every ring cell is taken (OUTSTANDING = maxThreads).
+    const words = new Int32Array(holder.handle.buffer);
+    const outstanding = 16 + 2 + 5; // header, one key (2 words), OUTSTANDING word of slot 0
+    expect(Atomics.load(words, outstanding)).toBe(1);
+    Atomics.store(words, outstanding, 2);
+    const waiting = waiterHandle.acquire().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    holder.unlock();
+    const error = await waiting;
+    expect(LockBackendError.isInstance(error)).toBe(true);
+    expect((error as LockBackendError).lockName).toBe('second');
+    expect((error as Error).message).toContain('maxThreads');
+  });
+
+  it('close() rejects a waiting acquire with ProviderClosedError naming its lock', async () => {
+    const provider = new SharedMutexProvider();
+    const held = await provider.lock('orders').acquire();
+    const waiting = provider
+      .lock('orders')
+      .acquire()
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    await provider.close();
+    const error = await waiting;
+    expect(ProviderClosedError.isInstance(error)).toBe(true);
+    expect((error as ProviderClosedError).lockName).toBe('orders');
+    expect(held.held).toBe(false);
+  });
+
+  it('standalone SharedMutex instances that are dropped do not accumulate in the thread', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const before = slotRuntimeCount();
+    await (async () => {
+      for (let index = 0; index < 500; index++) {
+        const mutex = new SharedMutex(`drop-${index}`);
+        await (await mutex.acquire()).release();
+        if (mutex.tryLock()) mutex.unlock();
+      }
+    })();
+    expect(slotRuntimeCount()).toBeGreaterThanOrEqual(before);
+    // FinalizationRegistry callbacks run after a collection, on a later turn of the event loop.
+    for (let round = 0; round < 50 && slotRuntimeCount() > before + 10; round++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(slotRuntimeCount()).toBeLessThanOrEqual(before + 10);
+    // A live handle keeps its runtime: reopening in this thread shares the queue state.
+    const kept = new SharedMutex('kept');
+    const lease = await kept.acquire();
+    for (let round = 0; round < 5; round++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const again = SharedMutex.open(kept.handle, 'kept');
+    expect(again.tryLock()).toBe(false);
+    expect(await again.tryAcquire()).toBeNull();
+    await lease.release();
+    expect(again.tryLock()).toBe(true);
+    again.unlock();
   });
 
   it('names claim slots; a full table says so', () => {
