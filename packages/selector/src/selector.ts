@@ -63,6 +63,13 @@ export interface CalibrateOptions {
   /** Only these backend entries (default: every configured one and the built-ins). */
   backends?: readonly string[] | undefined;
   /**
+   * The lock name timed on every cluster. Default `lock-calibration`: one fixed name, so that repeated runs
+   * reuse the backend's entries for it (Redis keeps a name's fence counter, e.g. `lock:{lock-calibration}:fence`,
+   * for good) instead of leaving one more per run. Calibrations that overlap on a cluster wait for each
+   * other on it and measure that wait: calibrate from one process at a time.
+   */
+  lockName?: string | undefined;
+  /**
    * `false` (default): only check that each policy's chosen backend meets its latency and throughput
    * needs with the measured figures, and throw `NoBackendSatisfiesError` if not. `true`: select by the
    * measured figures from now on. Every process that locks the same name must make the same choice, and
@@ -111,7 +118,8 @@ interface Policy {
   readonly needs: ResolvedNeeds;
 }
 
-const CALIBRATION_PREFIX = 'lock-selector-calibration';
+/** The lock name `calibrate()` times unless told otherwise: fixed, so that runs leave no new keys behind. */
+const CALIBRATION_LOCK_NAME = 'lock-calibration';
 const defaultLoader: ModuleLoader = (packageName) => import(packageName);
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
@@ -291,14 +299,22 @@ export class Selector {
   }
 
   /**
-   * Measures each backend against its real servers: `rounds` uncontended acquire + release pairs on a
-   * private lock name per cluster, giving the median latency and pairs per second. By default the figures
+   * Measures each backend against its real servers: `rounds` uncontended acquire + release pairs on one
+   * lock name (`lock-calibration` unless {@link CalibrateOptions.lockName} says otherwise) per cluster,
+   * giving the median latency and pairs per second. By default the figures
    * only check the current choices (see {@link CalibrateOptions.apply}).
    */
   async calibrate(options: CalibrateOptions = {}): Promise<CalibrationResult[]> {
     const rounds = options.rounds ?? 200;
     if (!Number.isSafeInteger(rounds) || rounds < 1) {
       throw new InvalidArgumentError('options.rounds', rounds, 'a positive integer');
+    }
+    const lockName = options.lockName ?? CALIBRATION_LOCK_NAME;
+    try {
+      validateLockName(lockName);
+    } catch (error) {
+      const expected = InvalidArgumentError.isInstance(error) ? error.expected : 'a valid lock name';
+      throw new InvalidArgumentError('options.lockName', lockName, expected);
     }
     const names =
       options.backends ?? this.entries.filter((entry) => !entry.unavailable).map((entry) => entry.name);
@@ -310,7 +326,6 @@ export class Selector {
       let worst: CapabilityProfile | undefined;
       for (let index = 0; index < entry.clusters.length; index += 1) {
         const provider = await this.provider(entry, index);
-        const lockName = `${CALIBRATION_PREFIX}-${process.pid}-${Math.random().toString(36).slice(2)}`;
         const figures = await measureLock(provider.lock(lockName), rounds);
         results.push({ backend: name, cluster: index, ...figures });
         // A sharded backend is as slow as its slowest cluster.

@@ -169,6 +169,31 @@ describe('Selector on real servers', () => {
     }
   }, 120_000);
 
+  it('calibrate() times one fixed lock name, so repeated runs leave no new keys on Redis', async () => {
+    const selector = await Selector.create({
+      builtins: false,
+      backends: { cache: { kind: 'redis', url: redisC.url, prefix: 'calib:' } },
+      policies: { '*': { scope: 'cluster' } },
+    });
+    const keys = async () => ((await redisC.command('KEYS', 'calib:*')) as string[]).sort();
+    try {
+      await selector.calibrate({ rounds: 5 });
+      const first = await keys();
+      // The fence counter outlives the lock; it is the only key left, and it is named after the fixed name.
+      expect(first).toEqual(['calib:{lock-calibration}:fence']);
+      await selector.calibrate({ rounds: 5 });
+      await selector.calibrate({ rounds: 5 });
+      expect(await keys()).toEqual(first);
+      await selector.calibrate({ rounds: 5, lockName: 'calibration:here' });
+      expect(await keys()).toEqual(['calib:{calibration:here}:fence', ...first].sort());
+      await expect(selector.calibrate({ rounds: 5, lockName: '' })).rejects.toMatchObject({
+        parameter: 'options.lockName',
+      });
+    } finally {
+      await selector.close();
+    }
+  }, 60_000);
+
   it('refuses a provider that declares less than its kind, instead of using it', async () => {
     // A package whose provider is in-process although the configuration says redis: the reference lock.
     const selector = await Selector.create(
