@@ -6,7 +6,8 @@ import type { Redis } from 'ioredis';
  *
  * Requirements on a client you pass in: not in subscriber mode; `commandTimeout`, if set, longer than the
  * lock's `recheckMs` (waiters block in `BLPOP` that long). The ioredis defaults (`autoResendUnfulfilledCommands`,
- * offline queue, no `commandTimeout`) are safe: every script is idempotent when resent.
+ * offline queue, no `commandTimeout`) are safe: every script is idempotent when resent, and the provider bounds
+ * its own waits by `commandTimeoutMs` (queueing an undo behind an acquire that got no reply).
  */
 export type RedisLockClient = Pick<
   Redis,

@@ -286,7 +286,7 @@ export class RedisLock extends BaseLock<RedisGrant> {
         // Re-check and block in one pipeline on the waiter's connection: whatever grants the lock after the
         // re-check is read by the BLPOP behind it, so validity can be counted from this send time.
         // One write for both commands (one syscall instead of two), when the connection exposes its socket.
-        const socket = recheck && process.env.LOCK_NOCORK === undefined ? streamOf(connection) : undefined;
+        const socket = recheck ? streamOf(connection) : undefined;
         socket?.cork();
         const check = recheck
           ? // EVALSHA without runScript's EVAL fallback, which would queue behind the BLPOP on this connection.
