@@ -26,12 +26,17 @@ export interface NeedsVerdict {
  * Checks one set of capabilities and one profile against needs, one reason per need. Used on the declared
  * capabilities when choosing, and again on the provider's own capabilities once it exists (a backend that
  * declares less than its kind is refused, never silently used).
+ *
+ * `clusters` is the number of clusters the names are sharded over (throughput counts them all). Fencing
+ * tokens are per cluster, so with more than one a `fencing` need is refused unless `stableShards` (the
+ * entry's opt-in) says cluster-list changes are drained or move the fences along.
  */
 export function checkNeeds(
   needs: ResolvedNeeds,
   capabilities: Capabilities,
   profile: CapabilityProfile | undefined,
   clusters = 1,
+  stableShards = false,
 ): NeedsVerdict {
   const reasons: string[] = [];
   const refusals: string[] = [];
@@ -60,11 +65,21 @@ export function checkNeeds(
     `durability >= ${needs.durability}`,
   );
   if (needs.fencing) {
-    check(
-      capabilities.fencing,
-      capabilities.fencing ? 'fencing token' : 'no monotonic fencing token, fencing required',
-      'fencing',
-    );
+    if (!capabilities.fencing) check(false, 'no monotonic fencing token, fencing required', 'fencing');
+    else if (clusters <= 1) check(true, 'fencing token', 'fencing');
+    else if (stableShards) {
+      check(
+        true,
+        `fencing token per cluster (stableShards): tokens of the ${clusters} clusters are not comparable; drain or move the fence of names a cluster-list change moves`,
+        'fencing',
+      );
+    } else {
+      check(
+        false,
+        `fencing tokens of the ${clusters} clusters are not comparable (a name moved by a cluster-list change gets lower tokens), fencing required; set "stableShards": true once such changes are drained or move the fence`,
+        'fencing',
+      );
+    }
   }
   if (needs.blocking) {
     const canWait = capabilities.waiting !== 'none';

@@ -40,7 +40,13 @@ export function rankCandidates(
     } else if (candidate.unavailable !== undefined) {
       verdict = { reasons: [candidate.unavailable], refusals: [candidate.unavailable], unmet: ['installed'] };
     } else {
-      verdict = checkNeeds(needs, candidate.capabilities, candidate.profile, candidate.clusters);
+      verdict = checkNeeds(
+        needs,
+        candidate.capabilities,
+        candidate.profile,
+        candidate.clusters,
+        candidate.stableShards === true,
+      );
     }
     return { candidate, order, verdict, weight: weight(candidate) };
   });

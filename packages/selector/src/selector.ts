@@ -105,6 +105,7 @@ interface Entry {
   readonly clusters: readonly ClusterSettings[];
   readonly clusterIds: readonly string[];
   readonly builtin: boolean;
+  readonly stableShards: boolean;
   factory: ProviderFactory | undefined;
   unavailable: string | undefined;
   capabilities: Capabilities;
@@ -206,6 +207,7 @@ export class Selector {
       capabilities: entry.capabilities,
       profile: entry.profile,
       clusters: entry.clusters.length,
+      stableShards: entry.stableShards,
       unavailable: entry.unavailable,
     }));
   }
@@ -428,7 +430,13 @@ export class Selector {
 
   /** The provider's own capabilities must still meet the needs: the kind's declaration was only a promise. */
   private verified(entry: Entry, provider: LockProvider, needs: ResolvedNeeds, explanation: Explanation) {
-    const verdict = checkNeeds(needs, provider.capabilities, entry.profile, entry.clusters.length);
+    const verdict = checkNeeds(
+      needs,
+      provider.capabilities,
+      entry.profile,
+      entry.clusters.length,
+      entry.stableShards,
+    );
     if (verdict.unmet.length > 0) {
       throw new NoBackendSatisfiesError(explanation.name, verdict.unmet, [
         {
@@ -450,7 +458,13 @@ export class Selector {
       const chosen = ranked[0]?.chosen ? this.entry(ranked[0].backend) : undefined;
       const profile = chosen === undefined ? undefined : measured.get(chosen);
       if (chosen === undefined || profile === undefined) continue;
-      const verdict = checkNeeds(policy.needs, chosen.capabilities, profile, chosen.clusters.length);
+      const verdict = checkNeeds(
+        policy.needs,
+        chosen.capabilities,
+        profile,
+        chosen.clusters.length,
+        chosen.stableShards,
+      );
       if (verdict.unmet.length > 0) {
         throw new NoBackendSatisfiesError(`policy ${policy.pattern.source}`, verdict.unmet, [
           {
@@ -529,7 +543,7 @@ function buildEntries(config: SelectorConfig): Entry[] {
 
 function makeEntry(name: string, config: BackendConfig, builtin: boolean): Entry {
   const info = BACKEND_KINDS[config.kind];
-  const { clusters: clusterList, profile: _profile, kind: _kind, ...shared } = config;
+  const { clusters: clusterList, profile: _profile, kind: _kind, stableShards, ...shared } = config;
   // A cluster's own settings override the entry's; an unset one must not erase the entry's.
   const clusters = (clusterList ?? [{}]).map((cluster) => {
     const merged: ClusterSettings = { ...shared };
@@ -548,6 +562,7 @@ function makeEntry(name: string, config: BackendConfig, builtin: boolean): Entry
     clusters,
     clusterIds: clusters.map((cluster) => cluster.id ?? info.address(cluster)),
     builtin,
+    stableShards: stableShards === true,
     factory: undefined,
     unavailable: undefined,
     capabilities: info.capabilities(clusters[0] ?? {}),

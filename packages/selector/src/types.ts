@@ -87,6 +87,14 @@ export interface BackendConfig extends ClusterSettings {
    * override the entry's own.
    */
   clusters?: ClusterSettings[] | undefined;
+  /**
+   * Only with `clusters`: lets this entry serve policies that need `fencing`. Fencing tokens are counted per
+   * cluster, so tokens of different clusters are not comparable, and a name that a cluster-list change
+   * moves gets the new cluster's (lower) tokens. Set it once every cluster-list change is rolled out by
+   * draining the moved names or by moving each guarded resource's fence along. Default `false`: a
+   * fencing policy refuses a sharded entry, with that reason.
+   */
+  stableShards?: boolean | undefined;
 }
 
 /** Profile figures a configuration may declare. */
@@ -144,6 +152,8 @@ export interface CandidateBackend {
   readonly profile: CapabilityProfile | undefined;
   /** Number of independent clusters the names are spread over (1 unless sharded). */
   readonly clusters: number;
+  /** The entry's `stableShards` opt-in: its per-cluster fencing tokens may serve fencing needs. Default `false`. */
+  readonly stableShards?: boolean | undefined;
   /** Why the backend cannot be used at all (its package is missing, say), or `undefined`. */
   readonly unavailable: string | undefined;
 }

@@ -231,7 +231,9 @@ function validateBackend(path: string, raw: unknown): BackendConfig {
   }
   const spec = CONNECTION_FIELDS[kind];
   const builtin = BACKEND_KINDS[kind].builtin;
-  const common = builtin ? ['kind', 'profile', 'options'] : ['kind', 'profile', 'clusters', 'options'];
+  const common = builtin
+    ? ['kind', 'profile', 'options']
+    : ['kind', 'profile', 'clusters', 'stableShards', 'options'];
   rejectUnknown(path, entry, [...common, ...spec.fields], ` for kind "${kind}"`);
   const clusters = entry.clusters;
   if (clusters !== undefined && spec.address !== undefined && entry[spec.address] !== undefined) {
@@ -243,6 +245,14 @@ function validateBackend(path: string, raw: unknown): BackendConfig {
   }
   const config: BackendConfig = { kind, ...validateSettings(path, entry, kind, clusters === undefined) };
   if (entry.profile !== undefined) config.profile = validateProfile(jsonPath(path, 'profile'), entry.profile);
+  const stableShards = optionalBoolean(jsonPath(path, 'stableShards'), entry.stableShards);
+  if (stableShards !== undefined) {
+    // Without clusters there is nothing to keep stable: a misplaced opt-in is a mistake, not a no-op.
+    if (clusters === undefined) {
+      fail(jsonPath(path, 'stableShards'), stableShards, 'no stableShards without a "clusters" list');
+    }
+    config.stableShards = stableShards;
+  }
   if (clusters !== undefined) {
     const clustersPath = jsonPath(path, 'clusters');
     if (!Array.isArray(clusters) || clusters.length === 0) {

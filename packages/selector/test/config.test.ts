@@ -24,6 +24,18 @@ const badConfigs: Array<[string, unknown, string, RegExp]> = [
   ['unknown top-level field', { backend: {} }, 'backend', /no such field/],
   ['backends not an object', { backends: [] }, 'backends', /an object of backend entries/],
   [
+    'stableShards without clusters',
+    { backends: { one: { ...redis, stableShards: true } } },
+    'backends.one.stableShards',
+    /expected no stableShards without a "clusters" list, received true/,
+  ],
+  [
+    'stableShards not a boolean',
+    { backends: { two: { kind: 'redis', clusters: [{ url: 'redis://a:1' }], stableShards: 'yes' } } },
+    'backends.two.stableShards',
+    /expected true or false/,
+  ],
+  [
     'url is a number',
     { backends: { orders: { kind: 'redis', url: 42 } } },
     'backends.orders.url',

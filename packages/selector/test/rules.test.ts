@@ -19,6 +19,7 @@ function candidate(
     p50?: number;
     ops?: number;
     clusters?: number;
+    stableShards?: boolean;
     unavailable?: string;
   } = {},
 ): CandidateBackend {
@@ -36,6 +37,7 @@ function candidate(
         ? info.defaultProfile
         : { acquireReleaseP50Ms: extra.p50, opsPerSec: extra.ops ?? 1000, source: 'declared' },
     clusters: extra.clusters ?? 1,
+    stableShards: extra.stableShards,
     unavailable: extra.unavailable,
   };
 }
@@ -208,6 +210,34 @@ const cases: Case[] = [
     title: 'throughput: three etcd clusters sharded are',
     needs: { scope: 'cluster', durability: 'consensus', minOpsPerSec: 500 },
     backends: [etcd, candidate('coord3', 'etcd', { clusters: 3 })],
+    chosen: 'coord3',
+  },
+  {
+    title: 'fencing: sharded etcd is refused, its clusters count tokens apart (no opt-in)',
+    needs: { scope: 'cluster', durability: 'consensus', fencing: true },
+    backends: [candidate('coord3', 'etcd', { clusters: 3 })],
+    unmet: ['fencing'],
+    refusal: [
+      'coord3',
+      'fencing tokens of the 3 clusters are not comparable (a name moved by a cluster-list change gets lower tokens), fencing required; set "stableShards": true once such changes are drained or move the fence',
+    ],
+  },
+  {
+    title: 'fencing: an unsharded etcd is chosen over a sharded one without the opt-in',
+    needs: { scope: 'cluster', durability: 'consensus', fencing: true },
+    backends: [candidate('coord3', 'etcd', { clusters: 3 }), etcd],
+    chosen: 'coord',
+  },
+  {
+    title: 'fencing: a sharded entry with stableShards qualifies',
+    needs: { scope: 'cluster', durability: 'consensus', fencing: true },
+    backends: [candidate('coord3', 'etcd', { clusters: 3, stableShards: true })],
+    chosen: 'coord3',
+  },
+  {
+    title: 'no fencing need: a sharded entry qualifies without the opt-in',
+    needs: { scope: 'cluster', durability: 'consensus' },
+    backends: [candidate('coord3', 'etcd', { clusters: 3 })],
     chosen: 'coord3',
   },
   {

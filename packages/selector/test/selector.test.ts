@@ -241,6 +241,40 @@ describe('Selector sharding and life cycle', () => {
     await selector.close();
   });
 
+  it('a fencing policy refuses a sharded entry unless it opts in with stableShards, and explain() says why', async () => {
+    const fencing: SelectorConfig = {
+      ...sharded,
+      builtins: false,
+      policies: { '*': { scope: 'cluster', fencing: true } },
+    };
+    const refused = await Selector.create(fencing).catch((error: unknown) => error);
+    expect(NoBackendSatisfiesError.isInstance(refused)).toBe(true);
+    expect((refused as NoBackendSatisfiesError).unmet).toEqual(['fencing']);
+    expect((refused as Error).message).toMatch(
+      /shards: fencing tokens of the 3 clusters are not comparable \(a name moved by a cluster-list change gets lower tokens\)/,
+    );
+    // explain() gives the same reason, for a tool that does not check at startup.
+    const unchecked = await Selector.create(fencing, { check: false });
+    const explanation = unchecked.explain('orders:1');
+    expect(explanation.chosen).toBeUndefined();
+    expect(explanation.candidates.find((item) => item.backend === 'shards')!.reasons.join('\n')).toMatch(
+      /set "stableShards": true once such changes are drained or move the fence/,
+    );
+    expect(() => unchecked.lock('orders:1')).toThrow(NoBackendSatisfiesError);
+    await unchecked.close();
+
+    const optedIn = await Selector.create({
+      ...fencing,
+      backends: { shards: { ...sharded.backends!.shards!, stableShards: true } },
+    });
+    const accepted = optedIn.explain('orders:1');
+    expect(accepted.chosen).toBe('shards');
+    expect(accepted.candidates[0]!.reasons).toContain(
+      'fencing token per cluster (stableShards): tokens of the 3 clusters are not comparable; drain or move the fence of names a cluster-list change moves',
+    );
+    await optedIn.close();
+  });
+
   it('throughput needs count every cluster of a sharded backend', async () => {
     const selector = await Selector.create({
       backends: {
