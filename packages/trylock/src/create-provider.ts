@@ -1,20 +1,31 @@
 import { InvalidArgumentError } from '@lock/core';
 import { TryLockProvider } from './try-lock-provider.js';
 
-/** JSON-friendly configuration of {@link createProvider}. A trylock has no settings yet; the object is kept for symmetry. */
-export type TryLockConfig = Record<string, never>;
+/** JSON-friendly configuration of {@link createProvider}. */
+export interface TryLockConfig {
+  /** Names the provider's table can hold. Default 1024. */
+  capacity?: number | undefined;
+}
 
 /** Builds a {@link TryLockProvider} from a config object (as the selector and the `lock` CLI do). */
 export function createProvider(config: TryLockConfig = {}): TryLockProvider {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new InvalidArgumentError('config', config, 'a configuration object');
   }
-  const unknown = Object.keys(config);
+  const unknown = Object.keys(config).filter((key) => key !== 'capacity');
   if (unknown.length > 0)
     throw new InvalidArgumentError(
       `config.${unknown[0]}`,
       (config as Record<string, unknown>)[unknown[0]!],
-      'no such option (a trylock takes none)',
+      'no such option (a trylock takes only capacity)',
     );
-  return new TryLockProvider();
+  const { capacity } = config;
+  if (capacity !== undefined && (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20)) {
+    throw new InvalidArgumentError(
+      'config.capacity',
+      capacity,
+      'an integer number of names from 1 to 1048576',
+    );
+  }
+  return new TryLockProvider({ capacity });
 }

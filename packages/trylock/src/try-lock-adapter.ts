@@ -28,10 +28,9 @@ export interface TryLockGrant extends Grant {
 /** Internal hooks of the provider that made an adapter. @internal */
 export interface TryLockSource {
   readonly owner: LockOwner;
-  /** What the provider's locks deliver (names live in one process, so `scope: 'process'`). */
+  /** What the provider's locks deliver (the provider's own capabilities). */
   readonly capabilities: Capabilities;
   get(name: string): TryLock;
-  released(name: string, lock: TryLock): void;
 }
 
 /**
@@ -55,7 +54,7 @@ export class TryLockAdapter extends BaseLock<TryLockGrant> {
     this.lock = source === undefined ? (lock ?? new TryLock(undefined, name)) : undefined;
   }
 
-  /** `TRY_LOCK_CAPABILITIES`, or the provider's when a `TryLockProvider` made this lock. */
+  /** `TRY_LOCK_CAPABILITIES`, or the provider's when a `TryLockProvider` made this lock (the same object). */
   get capabilities(): Capabilities {
     return this.source?.capabilities ?? TRY_LOCK_CAPABILITIES;
   }
@@ -63,7 +62,6 @@ export class TryLockAdapter extends BaseLock<TryLockGrant> {
   protected acquireGrant(request: AcquireRequest): TryLockGrant | null {
     const lock = this.lock ?? this.source!.get(this.name);
     if (lock.tryLock()) return { token: lock.token, lock };
-    this.source?.released(this.name, lock);
     if (!request.wait) return null;
     throw new UnsupportedCapabilityError(
       TRY_LOCK_CAPABILITIES.backend,
@@ -74,8 +72,6 @@ export class TryLockAdapter extends BaseLock<TryLockGrant> {
   }
 
   protected releaseGrant(grant: TryLockGrant): boolean {
-    const released = grant.lock.held && grant.lock.token === grant.token && grant.lock.unlockIfHeld();
-    this.source?.released(this.name, grant.lock);
-    return released;
+    return grant.lock.held && grant.lock.token === grant.token && grant.lock.unlockIfHeld();
   }
 }

@@ -1,64 +1,93 @@
-import { BaseProvider, type Capabilities, type LockOptions } from '@lock/core';
+import { BaseProvider, type Capabilities, InvalidArgumentError, type LockOptions } from '@lock/core';
 import { TryLock } from './try-lock.js';
 import { TRY_LOCK_CAPABILITIES, TryLockAdapter, type TryLockSource } from './try-lock-adapter.js';
+import { DEFAULT_TRY_LOCK_CAPACITY, TryLockTable, type TryLockTableHandle } from './try-lock-table.js';
 
-// Names live in this provider's Map, so its locks exclude each other only inside one process.
-const PROVIDER_CAPABILITIES: Capabilities = Object.freeze({ ...TRY_LOCK_CAPABILITIES, scope: 'process' });
+/** Options of a {@link TryLockProvider}. */
+export interface TryLockProviderOptions {
+  /** Names the provider's table can hold (a name claims a slot for the table's life). Default 1024. */
+  capacity?: number | undefined;
+}
 
 /**
- * Named trylocks in one process: every `lock(name)` handle with the same name shares one {@link TryLock}.
- * An entry exists only while held, and a re-created entry starts its fence above every token this
- * provider issued, so tokens keep increasing per name. To contend across workers, share a
- * {@link TryLock}'s `handle` and wrap it in a {@link TryLockAdapter} in each worker.
+ * Named trylocks for every worker thread of a process: one SharedArrayBuffer holds a table of name slots, each
+ * a {@link TryLock}, and a name claims a slot (by a 64-bit hash, with one compareExchange) the first time any
+ * thread locks it. Post {@link TryLockProvider.handle} to workers and reopen it there with
+ * {@link TryLockProvider.open}; `provider.lock(name)` then means the same lock in every thread. Fencing
+ * tokens live in the slot, so they increase per name across threads.
  */
 export class TryLockProvider extends BaseProvider<TryLockAdapter> {
-  private readonly entries = new Map<string, TryLock>();
+  private readonly table: TryLockTable;
+  // This thread's TryLock per name (one owner id per provider instance and name).
+  private readonly locks = new Map<string, TryLock>();
   private readonly source: TryLockSource;
 
-  constructor() {
+  /** @param options - `capacity`, or (internally) a table reopened from a handle. */
+  constructor(options: TryLockProviderOptions | TryLockTable = {}) {
     super();
-    const entries = this.entries;
-    const maxToken = { value: 0n };
+    if (options instanceof TryLockTable) {
+      this.table = options;
+    } else {
+      if (typeof options !== 'object' || options === null) {
+        throw new InvalidArgumentError('options', options, 'an options object or undefined');
+      }
+      this.table = TryLockTable.create(options.capacity ?? DEFAULT_TRY_LOCK_CAPACITY);
+    }
+    const { table, locks } = this;
     this.source = {
       owner: this,
-      capabilities: PROVIDER_CAPABILITIES,
+      capabilities: TRY_LOCK_CAPABILITIES,
       get(name) {
-        let lock = entries.get(name);
+        let lock = locks.get(name);
         if (lock === undefined) {
-          lock = new TryLock(undefined, name);
-          entries.set(name, lock);
-          // Start above every token issued so far: tokens stay monotonic although entries come and go.
-          Atomics.store(new BigInt64Array(lock.handle.buffer, 8, 1), 0, maxToken.value);
+          lock = new TryLock(table.lockHandle(table.slotFor(name, true)), name);
+          locks.set(name, lock);
         }
         return lock;
-      },
-      released(name, lock) {
-        if (lock.token > maxToken.value) maxToken.value = lock.token;
-        if (!lock.locked && entries.get(name) === lock) entries.delete(name);
       },
     };
   }
 
-  /** `TRY_LOCK_CAPABILITIES` with `scope: 'process'`; the locks it makes declare the same. */
+  /** Opens, in another thread, the table whose {@link TryLockProvider.handle} was posted there. */
+  static open(handle: TryLockTableHandle): TryLockProvider {
+    return new TryLockProvider(TryLockTable.open(handle));
+  }
+
+  /** `TRY_LOCK_CAPABILITIES` (`scope: 'threads'`): the table is shared by every thread that opens it. */
   get capabilities(): Capabilities {
-    return PROVIDER_CAPABILITIES;
+    return TRY_LOCK_CAPABILITIES;
   }
 
-  /** Number of names currently held. */
+  /** Structured-cloneable handle of the table: post it and call {@link TryLockProvider.open} in the worker. */
+  get handle(): TryLockTableHandle {
+    return { buffer: this.table.buffer };
+  }
+
+  /** Number of names held right now by any thread (a snapshot; scans the table). */
   get size(): number {
-    return this.entries.size;
+    let held = 0;
+    for (let slot = 0; slot < this.table.capacity; slot++) if (lockedAt(this.table, slot)) held++;
+    return held;
   }
 
-  /** 1 while `name` is held, else 0 (entries exist only while held). */
+  /** 1 while `name` is held by any thread, else 0 (a trylock never queues). */
   pending(name: string): number {
-    return this.entries.has(name) ? 1 : 0;
+    const slot = this.table.slotFor(name, false);
+    return slot >= 0 && lockedAt(this.table, slot) ? 1 : 0;
   }
 
   protected createLock(name: string, options: LockOptions | undefined): TryLockAdapter {
+    // Claimed now, so a full table fails at lock(name) rather than at the first acquire.
+    this.source.get(name);
     return new TryLockAdapter(name, undefined, options, this.source);
   }
 
   protected async closeBackend(): Promise<void> {
-    this.entries.clear();
+    this.locks.clear();
   }
+}
+
+function lockedAt(table: TryLockTable, slot: number): boolean {
+  const { buffer, byteOffset } = table.lockHandle(slot);
+  return Atomics.load(new Int32Array(buffer, byteOffset, 1), 0) !== 0;
 }

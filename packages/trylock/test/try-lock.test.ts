@@ -6,7 +6,7 @@ import {
   UnsupportedCapabilityError,
 } from '@lock/core';
 import { describe, expect, it } from 'vitest';
-import { createProvider, TryLock, TryLockAdapter } from '../src/index.js';
+import { createProvider, TryLock, TryLockAdapter, TryLockProvider } from '../src/index.js';
 
 describe('TryLock (sync)', () => {
   it('tryLock takes a free lock once and never waits', () => {
@@ -177,14 +177,73 @@ describe('TryLockAdapter', () => {
     await provider.close();
   });
 
-  it("provider-made locks declare the provider's process scope, and capabilities are not allocated per read", async () => {
+  it("provider-made locks declare the provider's threads scope, and capabilities are not allocated per read", async () => {
     const provider = createProvider();
     const lock = provider.lock('a');
-    expect(provider.capabilities.scope).toBe('process');
+    expect(provider.capabilities.scope).toBe('threads');
     expect(lock.capabilities).toBe(provider.capabilities);
     expect(provider.capabilities).toBe(provider.capabilities);
     expect(Object.isFrozen(provider.capabilities)).toBe(true);
     expect(new TryLockAdapter('b').capabilities.scope).toBe('threads');
     await provider.close();
+  });
+
+  it('4 workers on one provider table: no two holders, exact counter, rising tokens; separate providers overlap', async () => {
+    const run = async (shared: boolean) => {
+      const provider = new TryLockProvider();
+      const counter = new SharedArrayBuffer(8);
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () => {
+          const worker = new Worker(new URL('./workers/provider-hammer.mjs', import.meta.url), {
+            workerData: { handle: provider.handle, shared, counter, attempts: 20_000 },
+          });
+          return new Promise<{ wins: number; overlaps: number; tokenErrors: number }>((resolve, reject) => {
+            worker.once('message', resolve);
+            worker.once('error', reject);
+          }).finally(() => worker.terminate());
+        }),
+      );
+      await provider.close();
+      const sum = (pick: (result: (typeof results)[number]) => number) =>
+        results.reduce((total, result) => total + pick(result), 0);
+      return {
+        wins: sum((result) => result.wins),
+        overlaps: sum((result) => result.overlaps),
+        tokenErrors: sum((result) => result.tokenErrors),
+        final: new Int32Array(counter)[0]!,
+      };
+    };
+    const locked = await run(true);
+    expect(locked.wins).toBeGreaterThan(0);
+    expect(locked.overlaps).toBe(0);
+    expect(locked.tokenErrors).toBe(0);
+    expect(locked.final).toBe(locked.wins);
+    // The mutant: one provider per worker (what a per-process provider is) excludes nobody across threads.
+    const separate = await run(false);
+    expect(separate.overlaps).toBeGreaterThan(0);
+  });
+
+  it('a provider reopened from its handle shares names, tokens and held state; bad handles are named', async () => {
+    const provider = new TryLockProvider({ capacity: 4 });
+    const reopened = TryLockProvider.open(provider.handle);
+    const lease = await provider.lock('jobs').acquire();
+    expect(await reopened.lock('jobs').tryAcquire()).toBeNull();
+    expect(reopened.pending('jobs')).toBe(1);
+    expect(reopened.size).toBe(1);
+    await lease.release();
+    expect(reopened.pending('jobs')).toBe(0);
+    const next = await reopened.lock('jobs').acquire();
+    expect(next.token > lease.token).toBe(true);
+    await next.release();
+    expect(reopened.pending('never-used')).toBe(0);
+    provider.lock('b');
+    provider.lock('c');
+    provider.lock('d');
+    expect(() => reopened.lock('e')).toThrow(/slots/);
+    expect(() => TryLockProvider.open({ buffer: new ArrayBuffer(16) } as never)).toThrow(/handle\.buffer/);
+    expect(() => TryLockProvider.open({ buffer: new SharedArrayBuffer(16) })).toThrow(/handle\.buffer/);
+    expect(() => new TryLockProvider({ capacity: 0 })).toThrow(/options\.capacity/);
+    expect(() => createProvider({ capacity: 1.5 })).toThrow(/config\.capacity/);
+    await Promise.all([provider.close(), reopened.close()]);
   });
 });

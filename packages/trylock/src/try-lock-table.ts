@@ -1,0 +1,132 @@
+import { InvalidArgumentError, LockBackendError } from '@lock/core';
+import { TRY_LOCK_BYTES, type TryLockHandle } from './try-lock.js';
+
+/**
+ * Layout of a {@link TryLockProvider}'s table, one SharedArrayBuffer:
+ * header (16 bytes): MAGIC, capacity, reserved;
+ * keys: capacity x BigInt64, the 64-bit hash of the name that claimed each slot (0 = free);
+ * locks: capacity x 16 bytes, one {@link TryLock} per slot (state, owner-id counter, 64-bit fence).
+ */
+const MAGIC = 0x54524c4b; // "TRLK"
+const HEADER_BYTES = 16;
+
+/** Default number of names a provider's table can hold. */
+export const DEFAULT_TRY_LOCK_CAPACITY = 1024;
+
+/** What a worker needs to reopen a {@link TryLockProvider}'s table; post it with `postMessage`. */
+export interface TryLockTableHandle {
+  /** The provider's table. */
+  readonly buffer: SharedArrayBuffer;
+}
+
+/** Views and slot arithmetic over one table buffer. @internal */
+export class TryLockTable {
+  /** The table's memory, shared with every thread that opened it. */
+  readonly buffer: SharedArrayBuffer;
+  /** Number of name slots. */
+  readonly capacity: number;
+  private readonly keys: BigInt64Array;
+
+  private constructor(buffer: SharedArrayBuffer) {
+    this.buffer = buffer;
+    this.capacity = new Int32Array(buffer, 0, 2)[1]!;
+    this.keys = new BigInt64Array(buffer, HEADER_BYTES, this.capacity);
+  }
+
+  /** Allocates a table of `capacity` names. */
+  static create(capacity: number): TryLockTable {
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) {
+      throw new InvalidArgumentError(
+        'options.capacity',
+        capacity,
+        'an integer number of names from 1 to 1048576',
+      );
+    }
+    const buffer = new SharedArrayBuffer(HEADER_BYTES + capacity * (8 + TRY_LOCK_BYTES));
+    const header = new Int32Array(buffer, 0, 2);
+    header[0] = MAGIC;
+    header[1] = capacity;
+    return new TryLockTable(buffer);
+  }
+
+  /** Reopens a table from a handle posted by another thread; validates it first. */
+  static open(handle: TryLockTableHandle): TryLockTable {
+    if (typeof handle !== 'object' || handle === null) {
+      throw new InvalidArgumentError('handle', handle, 'a TryLockProvider handle { buffer }');
+    }
+    const buffer = handle.buffer;
+    if (!(buffer instanceof SharedArrayBuffer)) {
+      throw new InvalidArgumentError(
+        'handle.buffer',
+        buffer,
+        'a SharedArrayBuffer (a plain ArrayBuffer is not shared between workers)',
+      );
+    }
+    if (buffer.byteLength < HEADER_BYTES) {
+      throw new InvalidArgumentError(
+        'handle.buffer.byteLength',
+        buffer.byteLength,
+        `at least ${HEADER_BYTES} bytes: the buffer of a TryLockProvider (from .handle)`,
+      );
+    }
+    const [magic, capacity] = new Int32Array(buffer, 0, 2);
+    if (magic !== MAGIC) {
+      throw new InvalidArgumentError(
+        'handle.buffer',
+        `a buffer whose first word is 0x${(magic! >>> 0).toString(16)}`,
+        `the buffer of a TryLockProvider (from .handle), whose first word is 0x${MAGIC.toString(16)}`,
+      );
+    }
+    const expectedBytes = HEADER_BYTES + capacity! * (8 + TRY_LOCK_BYTES);
+    if (capacity! < 1 || buffer.byteLength !== expectedBytes) {
+      throw new InvalidArgumentError(
+        'handle.buffer.byteLength',
+        buffer.byteLength,
+        `${expectedBytes} bytes, the length its header declares (capacity ${capacity})`,
+      );
+    }
+    return new TryLockTable(buffer);
+  }
+
+  /** Where the lock of `slot` lives, for `new TryLock(handle)`. */
+  lockHandle(slot: number): TryLockHandle {
+    return { buffer: this.buffer, byteOffset: HEADER_BYTES + this.capacity * 8 + slot * TRY_LOCK_BYTES };
+  }
+
+  /**
+   * The slot of `name`: found by its 64-bit hash, or claimed with one compareExchange on the key word when
+   * `claim` is true; -1 when it has none and `claim` is false. Slots are never released (other threads may
+   * hold handles to them). Two names whose hashes collide would share a slot: still exclusive, less concurrent.
+   */
+  slotFor(name: string, claim: boolean): number {
+    const key = hash64(name);
+    const start = Number(BigInt.asUintN(64, key) % BigInt(this.capacity));
+    for (let probe = 0; probe < this.capacity; probe++) {
+      const slot = (start + probe) % this.capacity;
+      const seen = claim ? Atomics.compareExchange(this.keys, slot, 0n, key) : Atomics.load(this.keys, slot);
+      if (seen === key || (claim && seen === 0n)) return slot;
+      if (seen === 0n) return -1;
+    }
+    if (!claim) return -1;
+    throw new LockBackendError('trylock', 'lock', {
+      lockName: name,
+      detail: `all ${this.capacity} name slots of the provider's table are taken; create the provider with a larger capacity`,
+    });
+  }
+}
+
+/** FNV-1a, 64-bit, over UTF-16 code units; never 0 (0 marks a free slot). */
+function hash64(name: string): bigint {
+  let low = 0x84222325 >>> 0;
+  let high = 0xcbf29ce4 >>> 0;
+  for (let index = 0; index < name.length; index++) {
+    low ^= name.charCodeAt(index);
+    // Multiply the 64-bit (high, low) by the FNV prime 0x100000001b3 in 32-bit halves.
+    const lowProduct = Math.imul(low, 0x1b3);
+    const carry = Math.floor(((low >>> 0) * 0x1b3) / 2 ** 32);
+    high = (Math.imul(high, 0x1b3) + Math.imul(low, 0x100) + carry) >>> 0;
+    low = lowProduct >>> 0;
+  }
+  const value = BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low));
+  return value === 0n ? 1n : value;
+}
