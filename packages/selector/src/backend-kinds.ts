@@ -3,6 +3,7 @@ import type { BackendKind, ClusterSettings } from './types.js';
 
 /** What the selector knows about one kind of backend before loading its package. */
 export interface BackendKindInfo {
+  /** The kind, as written in a configuration's `kind` field. */
   readonly kind: BackendKind;
   /** The package that implements it. */
   readonly packageName: string;

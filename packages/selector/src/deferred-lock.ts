@@ -41,11 +41,16 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
  * not wait in line", not "do not connect": they wait for the backend, bounded only by their `signal`.
  */
 export class DeferredLock implements Lock {
+  /** The lock name. */
   readonly name: string;
   private readonly target: Promise<Lock>;
   private resolved: Lock | undefined;
   private readonly declared: Capabilities;
 
+  /**
+   * @param declared the capabilities the backend's kind declares, reported until the real lock exists
+   * @param target the real lock, once its provider is created and verified
+   */
   constructor(name: string, declared: Capabilities, target: Promise<Lock>) {
     this.name = name;
     this.declared = declared;

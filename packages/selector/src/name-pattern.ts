@@ -11,6 +11,7 @@ export class NamePattern {
   readonly exact: boolean;
   private readonly regexp: RegExp;
 
+  /** Compiles `source` once; matching a name is then a string comparison or one regular-expression test. */
   constructor(source: string) {
     this.source = source;
     let body = '';

@@ -1,6 +1,10 @@
 import { DURABILITY_RANK, SCOPE_RANK } from './capability-ranks.js';
 import type { LockNeeds, ResolvedNeeds } from './types.js';
 
+/**
+ * Fills in the defaults of a policy's needs: `scope: 'process'`, `durability: 'memory'`, no fencing,
+ * blocking, no latency or throughput bound.
+ */
 export function resolveNeeds(needs: LockNeeds = {}): ResolvedNeeds {
   return {
     scope: needs.scope ?? 'process',

@@ -84,8 +84,11 @@ export interface CalibrationResult {
   readonly backend: string;
   /** Index of the cluster within the entry (0 unless sharded). */
   readonly cluster: number;
+  /** Median of one uncontended acquire + release, in ms. */
   readonly acquireReleaseP50Ms: number;
+  /** Acquire + release pairs per second over the timed rounds. */
   readonly opsPerSec: number;
+  /** Timed rounds (warm-up rounds excluded). */
   readonly rounds: number;
 }
 

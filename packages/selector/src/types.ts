@@ -34,11 +34,17 @@ export interface LockNeeds {
 
 /** {@link LockNeeds} with every default filled in. */
 export interface ResolvedNeeds {
+  /** Who must be excluded; default `process`. */
   readonly scope: LockScope;
+  /** The weakest acceptable durability; default `memory`. */
   readonly durability: Durability;
+  /** Whether grants must carry a monotonic fencing token; default `false`. */
   readonly fencing: boolean;
+  /** `true`: wait in line; `false`: preempt (try once). Default `true`. */
   readonly blocking: boolean;
+  /** Highest median uncontended acquire + release, in ms, or `undefined` for no bound. */
   readonly maxLatencyMs: number | undefined;
+  /** Lowest acquire + release pairs per second over all names of the policy, or `undefined` for no bound. */
   readonly minOpsPerSec: number | undefined;
 }
 
@@ -143,6 +149,7 @@ export interface SelectorConfig {
 export interface CandidateBackend {
   /** Entry name in the configuration (`mutex`, `shared-mutex`, `trylock` for built-ins). */
   readonly name: string;
+  /** The entry's kind. */
   readonly kind: BackendKind;
   /** True for a built-in in-process backend that the configuration does not list. */
   readonly builtin: boolean;
@@ -162,6 +169,7 @@ export interface CandidateBackend {
 export interface CandidateReport {
   /** The backend entry's name. */
   readonly backend: string;
+  /** The entry's kind. */
   readonly kind: BackendKind;
   /** Whether it meets every need. */
   readonly qualifies: boolean;
@@ -171,8 +179,11 @@ export interface CandidateReport {
   readonly reasons: readonly string[];
   /** The needs it failed, e.g. `durability >= consensus`. */
   readonly unmet: readonly string[];
+  /** The capabilities it was judged by (declared for its kind, or its provider's own). */
   readonly capabilities: Capabilities;
+  /** The speed figures it was judged by, per cluster, or `undefined` when unknown. */
   readonly profile: CapabilityProfile | undefined;
+  /** Number of clusters its names are spread over (1 unless sharded). */
   readonly clusters: number;
 }
 
