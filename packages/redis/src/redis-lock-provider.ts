@@ -12,12 +12,12 @@ import {
 import { Redis, type RedisOptions } from 'ioredis';
 import { BlockingPool } from './blocking-pool.js';
 import { closeClient } from './close-client.js';
+import { CommandDeadlines } from './command-deadlines.js';
 import { globEscape, lockKeys, waiterKey } from './lock-keys.js';
 import type { RedisLockClient } from './redis-client.js';
 import { RedisLock, type RedisLockBackend } from './redis-lock.js';
 import { runScript } from './run-script.js';
 import { STATUS } from './scripts.js';
-import { withTimeout } from './with-timeout.js';
 
 /** Options of a {@link RedisLockProvider}. */
 export interface RedisLockProviderOptions {
@@ -167,6 +167,7 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
       waitReplicas,
       waitTimeoutMs,
       commandTimeoutMs,
+      deadlines: new CommandDeadlines(commandTimeoutMs),
       cleanups: new Set(),
       places: new Set(),
       closing: () => this.shuttingDown,
@@ -183,11 +184,7 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
     const keys = lockKeys(this.prefix, name);
     let reply: unknown;
     try {
-      reply = await withTimeout(
-        runScript(this.client, STATUS, keys.all, []),
-        this.commandTimeoutMs,
-        'status',
-      );
+      reply = await this.backend.deadlines.bound(runScript(this.client, STATUS, keys.all, []), 'status');
     } catch (error) {
       throw new LockBackendError('redis', 'status', { lockName: name, cause: error });
     }

@@ -8,13 +8,13 @@ import {
   monotonicNow,
 } from '@lock/core';
 import type { BlockingPool } from './blocking-pool.js';
+import type { CommandDeadlines } from './command-deadlines.js';
 import { CommandTimeoutError } from './command-timeout-error.js';
 import { type LockKeys, lockKeys, waiterKey } from './lock-keys.js';
 import type { RedisLockClient } from './redis-client.js';
 import { ReplicaAckError } from './replica-ack-error.js';
 import { runScript } from './run-script.js';
 import { ACQUIRE, EXTEND, RELEASE } from './scripts.js';
-import { withTimeout } from './with-timeout.js';
 
 /** One grant of a {@link RedisLock}. */
 export interface RedisGrant extends Grant {
@@ -36,6 +36,8 @@ export interface RedisLockBackend {
   readonly waitTimeoutMs: number;
   /** The longest we wait for a reply (a `BLPOP`: for its own timeout plus this) before failing the call. */
   readonly commandTimeoutMs: number;
+  /** Bounds the waits for replies (`commandTimeoutMs`). */
+  readonly deadlines: CommandDeadlines;
   /** Cleanups under way (places given up); `leftoverKeys()` and `close()` wait for them. */
   readonly cleanups: Set<Promise<unknown>>;
   /** Gives up the queue place a lock handle holds; `close()` calls them all. */
@@ -117,26 +119,27 @@ export class RedisLock extends BaseLock<RedisGrant> {
       // Hot path (no signal, no WAIT): one script call, and only a queued waiter goes on to block.
       const startedAt = monotonicNow();
       const ttlMs = request.ttlMs;
-      return withTimeout(
-        runScript(this.backend.client, ACQUIRE, this.keys.all, [
-          owner,
-          ttlMs,
-          '1',
-          waiterLifeMs(this.recheckMs(ttlMs)),
-        ]),
-        this.backend.commandTimeoutMs,
-        'acquire',
-      ).then(
-        (reply) => {
-          const fence = Number(reply);
-          if (fence > 0) return { token: BigInt(fence), ttlMs, startedAt, owner };
-          this.contended = true;
-          return this.blockForGrant(owner, request, startedAt);
-        },
-        // Unknown outcome (an error, or no reply in time: the script may still run when the server is back):
-        // it may have granted or queued; the undo is queued behind it on the same connection (F13).
-        (error: unknown) => this.leave(owner).then(() => Promise.reject(error)),
-      );
+      return this.backend.deadlines
+        .bound(
+          runScript(this.backend.client, ACQUIRE, this.keys.all, [
+            owner,
+            ttlMs,
+            '1',
+            waiterLifeMs(this.recheckMs(ttlMs)),
+          ]),
+          'acquire',
+        )
+        .then(
+          (reply) => {
+            const fence = Number(reply);
+            if (fence > 0) return { token: BigInt(fence), ttlMs, startedAt, owner };
+            this.contended = true;
+            return this.blockForGrant(owner, request, startedAt);
+          },
+          // Unknown outcome (an error, or no reply in time: the script may still run when the server is back):
+          // it may have granted or queued; the undo is queued behind it on the same connection (F13).
+          (error: unknown) => this.leave(owner).then(() => Promise.reject(error)),
+        );
     }
     return this.waitForGrant(owner, request);
   }
@@ -171,7 +174,7 @@ export class RedisLock extends BaseLock<RedisGrant> {
     // then the grant simply runs out with its TTL.
     return closing
       ? withinGrace(released, CLEANUP_GRACE_MS * 4, false)
-      : withTimeout(released, this.backend.commandTimeoutMs, 'release');
+      : this.backend.deadlines.bound(released, 'release');
   }
 
   protected override extendGrant(grant: RedisGrant, ttlMs: number): Promise<boolean> {
@@ -221,7 +224,7 @@ export class RedisLock extends BaseLock<RedisGrant> {
     let fence: number;
     try {
       const reply = runScript(client, ACQUIRE, this.keys.all, [owner, ttlMs, '0', 0]);
-      fence = Number(await withTimeout(reply, this.backend.commandTimeoutMs, 'tryAcquire'));
+      fence = Number(await this.backend.deadlines.bound(reply, 'tryAcquire'));
     } catch (error) {
       // The script may still grant when the server answers late: undo it by owner id, queued behind it.
       await this.leave(owner);
@@ -242,7 +245,7 @@ export class RedisLock extends BaseLock<RedisGrant> {
         '1',
         waiterLifeMs(this.recheckMs(ttlMs)),
       ]);
-      fence = Number(await abortable(withTimeout(reply, this.backend.commandTimeoutMs, 'acquire'), signal));
+      fence = Number(await abortable(this.backend.deadlines.bound(reply, 'acquire'), signal));
     } catch (error) {
       await this.leave(owner);
       throw error;
@@ -355,10 +358,10 @@ export class RedisLock extends BaseLock<RedisGrant> {
       let acknowledged: number;
       try {
         acknowledged = Number(
-          await withTimeout(
+          await this.backend.deadlines.bound(
             connection.wait(waitReplicas, waitTimeoutMs),
-            waitTimeoutMs + this.backend.commandTimeoutMs,
             'WAIT',
+            waitTimeoutMs + this.backend.commandTimeoutMs,
           ),
         );
       } catch (error) {
