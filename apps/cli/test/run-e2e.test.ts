@@ -319,6 +319,20 @@ describe('a lock lost while the command runs stops it', () => {
     expect(result.stderr).toMatch(/was lost.*SIGKILL/);
   }, 60_000);
 
+  it('etcd: --ttl sets the session TTL of the provider; one it refuses is a usage error naming --ttl', async () => {
+    const ok = await runCli(
+      ['run', 'e2e-ttl-etcd', '--config', configs.etcd!, '--ttl', '3000', '--', process.execPath, '-e', ''],
+      { cwd: dir },
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    const bad = await runCli(
+      ['run', 'e2e-ttl-etcd', '--config', configs.etcd!, '--ttl', '1500', '--', process.execPath, '-e', ''],
+      { cwd: dir },
+    );
+    expect(bad.code, bad.stderr).toBe(64);
+    expect(bad.stderr).toMatch(/--ttl 1500: .*ttlMs/);
+  }, 60_000);
+
   it('zookeeper: a server paused past the session timeout stops the command and exits 79', async () => {
     // Last in this file: the paused server is resumed, but its clients' sessions are gone.
     const server = zk.servers[0]!;

@@ -28,7 +28,8 @@ The lock is released when the command exits.
 Options:
   --timeout ms       wait at most this long for the lock (default: forever; 0: try once)
   --ttl ms           lease length for backends with leases, renewed while the command runs (default: the
-                     backend's); a shorter TTL frees the lock sooner if this process dies
+                     backend's); a shorter TTL frees the lock sooner if this process dies; for etcd it
+                     is the session TTL (whole seconds), set in the backend's settings
   --config file      configuration file (default: $LOCK_CONFIG, else ./lock.config.json, else embedded)
   --on-lost mode     when the lock is lost while the command runs: 'term' (default) sends SIGTERM, then
                      SIGKILL after --kill-after; 'kill' sends SIGKILL; 'ignore' lets it finish

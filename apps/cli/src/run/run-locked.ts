@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { InvalidArgumentError, type Lease, LockLostError, LockTimeoutError } from '@lock/core';
-import { CLI_NEEDS, openSelector } from '../config/open-selector.js';
+import { CLI_NEEDS, openSelector, SESSION_TTL_KINDS } from '../config/open-selector.js';
 import { EXIT } from '../shared/exit-codes.js';
 import { UsageError } from '../shared/usage-error.js';
 import { within } from '../shared/within.js';
@@ -73,24 +73,27 @@ export async function runLocked(options: RunLockedOptions): Promise<number> {
     process.on(signal, handler);
     return [signal, handler] as const;
   });
-  const { selector } = await openSelector(options.configFlag).catch((error: unknown) => {
+  const { selector } = await openSelector(options.configFlag, true, options.ttlMs).catch((error: unknown) => {
     for (const [signal, handler] of handlers) process.off(signal, handler);
     throw error;
   });
   let lease: Lease | undefined;
   try {
     const explanation = selector.explain(options.name, CLI_NEEDS);
-    const lock = await selector.open(options.name, undefined, CLI_NEEDS);
+    const kind = explanation.candidates.find((candidate) => candidate.chosen)?.kind;
+    // A session backend got --ttl in its settings (openSelector); its locks take no other TTL.
+    const ttlMs = kind !== undefined && SESSION_TTL_KINDS.has(kind) ? undefined : options.ttlMs;
     try {
+      const lock = await selector.open(options.name, undefined, CLI_NEEDS);
       if (explanation.needs.blocking || options.timeoutMs !== undefined) {
         lease = await lock.acquire({
           timeoutMs: options.timeoutMs,
-          ttlMs: options.ttlMs,
+          ttlMs,
           signal: waiting.signal,
         });
       } else {
         // The policy preempts (blocking: false): one try, like the chapter's order grab.
-        const taken = await lock.tryAcquire({ ttlMs: options.ttlMs, signal: waiting.signal });
+        const taken = await lock.tryAcquire({ ttlMs, signal: waiting.signal });
         if (taken === null) {
           log(
             `lock ${JSON.stringify(options.name)} is held and its policy preempts (blocking: false): not waiting`,
@@ -105,7 +108,8 @@ export async function runLocked(options: RunLockedOptions): Promise<number> {
         log(error.message);
         return EXIT.TIMEOUT;
       }
-      // The backend's own limits on the lease length (etcd: whole seconds) are checked at acquire.
+      // The backend's own limits on the lease length are checked when its provider is created (etcd: whole
+      // seconds) or at acquire.
       if (InvalidArgumentError.isInstance(error) && error.parameter.endsWith('ttlMs')) {
         throw new UsageError(`--ttl ${options.ttlMs}: ${error.message}`);
       }
