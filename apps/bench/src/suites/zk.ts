@@ -141,6 +141,7 @@ interface ContendedResult {
   grants: number;
   counter: number;
   handoffsNs: number[];
+  releasesNs: number[];
   changedHands: number;
   maxInside: number;
   tokensIncreasing: boolean;
@@ -170,6 +171,7 @@ async function contendedRound(
     tokensIncreasing: true,
   };
   const handoffsNs: number[] = [];
+  const releasesNs: number[] = [];
   const started = process.hrtime.bigint();
   try {
     await Promise.all(
@@ -190,8 +192,10 @@ async function contendedRound(
           await Promise.resolve();
           state.counter = read + 1;
           state.inside -= 1;
-          state.lastRelease = process.hrtime.bigint();
+          const releasing = process.hrtime.bigint();
+          state.lastRelease = releasing;
           await lease.release();
+          releasesNs.push(Number(process.hrtime.bigint() - releasing));
         }
       }),
     );
@@ -203,6 +207,7 @@ async function contendedRound(
     grants: state.grants,
     counter: state.counter,
     handoffsNs,
+    releasesNs,
     changedHands: state.changedHands,
     maxInside: state.maxInside,
     tokensIncreasing: state.tokensIncreasing,
@@ -220,6 +225,8 @@ async function contended(
   for (let round = 0; round < CONTENDED_ROUNDS; round++)
     rounds.push(await contendedRound(runtime, connectionString, round));
   const handoffs = summarize(rounds.flatMap((result) => result.handoffsNs));
+  // The holder's own delete under the same load: the part of a handoff that is the server's write.
+  const releases = summarize(rounds.flatMap((result) => result.releasesNs));
   const opsPerSec = median(rounds.map((result) => (result.grants / result.totalMs) * 1000));
   const exact = rounds.every(
     (result) =>
@@ -259,6 +266,7 @@ async function contended(
         ],
       )}\n` +
       `one ephemeral-sequential create p50 (raw client, same run): ${formatNs(createP50Ns)}\n` +
+      `release (the holder's delete) under the same contention, p50: ${formatNs(releases.p50)}\n` +
       `raw handoff floor p50 (delete -> watch event on a second session, nothing else running): ${formatNs(floorNs)} = ${(floorNs / createP50Ns).toFixed(2)}x create`,
     figures: {
       clients: CONTENDED_CLIENTS,
@@ -266,6 +274,7 @@ async function contended(
       rounds: CONTENDED_ROUNDS,
       createP50Ns,
       rawHandoffFloorNs: floorNs,
+      releaseUnderContentionNs: releases,
       handoffNs: handoffs,
       opsPerSec,
       changedHands: changed,
