@@ -37,8 +37,9 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
  * (and `signal.reason` on abort) whether the time went on connecting or on waiting in line, and a call that
  * gave up while connecting never asks the backend for a grant. The provider itself keeps connecting: it is
  * shared by every name routed to it and belongs to the selector, which closes it on `close()` (one whose
- * creation failed is dropped and tried again by the next call). `timeoutMs: 0` and `tryAcquire` mean "do
- * not wait in line", not "do not connect": they wait for the backend, bounded only by their `signal`.
+ * creation failed is not cached: the next `selector.lock()` tries again, while this lock keeps rejecting
+ * with that failure). `timeoutMs: 0` and `tryAcquire` mean "do not wait in line", not "do not connect":
+ * they wait for the backend, bounded only by their `signal`.
  */
 export class DeferredLock implements Lock {
   /** The lock name. */

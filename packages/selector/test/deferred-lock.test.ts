@@ -146,6 +146,24 @@ describe('DeferredLock (a provider still being created)', () => {
     expect(state.closed).toBe(1);
   }, 30_000);
 
+  it('a failed creation is not cached: that lock reports it, the next selector.lock() tries again', async () => {
+    let attempts = 0;
+    const selector = await selectorFor(async () => ({
+      createProvider: async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error('connection refused');
+        return new ReferenceProvider();
+      },
+    }));
+    const failed = selector.lock('job');
+    await expect(failed.acquire({ timeoutMs: 5_000 })).rejects.toThrow('connection refused');
+    await expect(failed.tryAcquire()).rejects.toThrow('connection refused');
+    const lease = await selector.lock('job').acquire({ timeoutMs: 5_000 });
+    expect(attempts).toBe(2);
+    await lease.release();
+    await selector.close();
+  }, 30_000);
+
   it('does not cut a withLock body short by the deadline of its acquire', async () => {
     const { state, loadModule } = slowBackend();
     const selector = await selectorFor(loadModule);
