@@ -165,13 +165,28 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
   protected async closeBackend(): Promise<void> {
     // Waiters listen to this signal and reject with an error naming their lock (see waitSignal).
     this.closeController.abort(new ProviderClosedError('etcd', 'acquire'));
-    await this.idleWatcher?.cancel().catch(noop);
+    if (this.idleWatcher !== undefined) await this.bounded(this.idleWatcher.cancel());
     for (const slot of this.slots.values())
       slot.rejectAll(new ProviderClosedError('etcd', 'acquire', slot.name));
     const pending = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(pending.map((session) => session.then((open) => open.close(), noop)));
     if (this.ownsClient) this.client.close();
+  }
+
+  /**
+   * Waits for `work` at most one request timeout. etcd3's `watcher.cancel()` never settles for a watch etcd
+   * refused (a user without read permission on the idle-watch key), and close() must not hang on it.
+   */
+  private async bounded(work: Promise<unknown>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      work.catch(noop),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.requestTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /**
