@@ -22,14 +22,17 @@ export const TRY_LOCK_CAPABILITIES: Capabilities = Object.freeze({
 
 /** @internal */
 export interface TryLockGrant extends Grant {
+  /** The TryLock this grant was taken on. */
   readonly lock: TryLock;
 }
 
 /** Internal hooks of the provider that made an adapter. @internal */
 export interface TryLockSource {
+  /** The provider, as the locks' owner. */
   readonly owner: LockOwner;
   /** What the provider's locks deliver (the provider's own capabilities). */
   readonly capabilities: Capabilities;
+  /** This thread's TryLock for `name` (claiming the name's slot when new). */
   get(name: string): TryLock;
 }
 

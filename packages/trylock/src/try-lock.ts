@@ -9,7 +9,9 @@ const FREE = 0;
 
 /** What a worker needs to reopen a {@link TryLock}; post it with `postMessage` (it is structured-cloneable). */
 export interface TryLockHandle {
+  /** The shared memory holding the lock. */
   readonly buffer: SharedArrayBuffer;
+  /** Where the lock's 16 bytes start in `buffer` (a multiple of 8). */
   readonly byteOffset: number;
 }
 
