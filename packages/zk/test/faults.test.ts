@@ -330,10 +330,14 @@ describe('tokens and sessions', () => {
     const name = uniqueName('waiter-expired');
     const holder = await provider().lock(name).acquire();
     const waiterProvider = provider();
-    const waiting = waiterProvider.lock(name).acquire({ timeoutMs: 30_000 });
+    // Observed from the start: it rejects while the session is being expired.
+    const waiting = waiterProvider
+      .lock(name)
+      .acquire({ timeoutMs: 30_000 })
+      .catch((caught: unknown) => caught);
     await eventually(async () => (await lockNodes(admin, waiterProvider.parentPath(name))).length === 2);
     await expireProviderSession(waiterProvider, servers.connectionString);
-    const error = await waiting.catch((caught: unknown) => caught);
+    const error = await waiting;
     expect(LockBackendError.isInstance(error)).toBe(true);
     expect(await lockNodes(admin, waiterProvider.parentPath(name))).toHaveLength(1);
     await holder.release();
