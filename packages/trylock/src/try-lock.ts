@@ -112,14 +112,8 @@ export class TryLock {
 }
 
 function notHeld(name: string | undefined): LockNotHeldError {
-  // Core's message speaks of an already released lease; a TryLock has no lease, so say what happened.
-  // An unnamed lock keeps `lockName` undefined rather than inventing one.
-  const error = new LockNotHeldError(name as string, 'unlock');
-  error.message =
-    name === undefined
-      ? 'Cannot unlock this TryLock: it is not held by this TryLock instance'
-      : `Cannot unlock lock ${JSON.stringify(name)}: it is not held by this TryLock instance`;
-  return error;
+  // A TryLock has no lease: say what happened. An unnamed lock keeps `lockName` undefined.
+  return new LockNotHeldError(name, 'unlock', 'it is not held by this TryLock instance');
 }
 
 function checkHandle(handle: TryLockHandle): TryLockHandle {

@@ -48,7 +48,7 @@ describe('TryLock (sync)', () => {
     expect(error.message).toBe('Cannot unlock lock "orders": it is not held by this TryLock instance');
     const unnamed = new TryLock();
     expect(() => unnamed.unlock()).toThrow(
-      'Cannot unlock this TryLock: it is not held by this TryLock instance',
+      'Cannot unlock this lock: it is not held by this TryLock instance',
     );
     expect(() => new TryLock(undefined, '')).toThrow(InvalidArgumentError);
     const adapter = new TryLockAdapter('jobs');
