@@ -14,6 +14,11 @@ export interface Grant {
    * safe deadline is measured from here, so a grant that arrives late has correspondingly less time.
    */
   readonly startedAt?: number | undefined;
+  /**
+   * Safety margin (ms) subtracted from this grant's safe deadlines, for clock-rate drift between client and
+   * server(s). Default: 1% of the TTL + 2 ms. Redlock passes its own drift factor here.
+   */
+  readonly driftMs?: number | undefined;
 }
 
 /** What `BaseLock` asks of a backend's `acquireGrant` hook. */

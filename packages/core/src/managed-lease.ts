@@ -200,6 +200,7 @@ export class ManagedLease<G extends Grant = Grant> implements Lease {
         ttlMs: grant.ttlMs,
         confirmedAt: grant.startedAt ?? monotonicNow(),
         renewEveryMs: settings.renewEveryMs,
+        driftMs: grant.driftMs,
         renew: (ttlMs) => extendHook(grant, ttlMs),
         onLost: (reason, cause) => this.lose(reason, cause),
       });

@@ -27,6 +27,8 @@ export class ScriptedLock extends BaseLock<TestGrant> {
   releases: number[] = [];
   loseWatchers = new Set<LoseGrant>();
   private nextId = 0;
+  /** Drift to put on grants (undefined: core's default). */
+  driftMs: number | undefined;
   private readonly expiring: boolean;
 
   constructor(
@@ -90,7 +92,13 @@ export class ScriptedLock extends BaseLock<TestGrant> {
     this.nextId += 1;
     this.holder = this.nextId;
     return this.expiring
-      ? { id: this.nextId, token: BigInt(this.nextId), ttlMs: request.ttlMs, startedAt: monotonicNow() }
+      ? {
+          id: this.nextId,
+          token: BigInt(this.nextId),
+          ttlMs: request.ttlMs,
+          startedAt: monotonicNow(),
+          driftMs: this.driftMs,
+        }
       : { id: this.nextId, token: BigInt(this.nextId) };
   }
 }

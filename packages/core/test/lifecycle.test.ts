@@ -208,6 +208,17 @@ describe('renewal and the safe deadline', () => {
     expect((lease.signal.reason as LockLostError).reason).toBe('unconfirmed');
   });
 
+  it('uses the drift a grant carries for its safe deadline', async () => {
+    const lock = new ScriptedLock('jobs', { ttlMs: 3_000 });
+    (lock as unknown as { driftMs: number }).driftMs = 300;
+    const lease = await lock.acquire();
+    lock.renewMode = 'hang';
+    await vi.advanceTimersByTimeAsync(2_699);
+    expect(lease.held).toBe(true);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(lease.held).toBe(false);
+  });
+
   it('keeps renewing on new requests while one hangs, and keeps the lease when one is answered', async () => {
     const lock = new ScriptedLock('jobs', { ttlMs: 3_000 });
     const lease = await lock.acquire();
