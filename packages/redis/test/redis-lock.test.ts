@@ -323,6 +323,45 @@ describe('push handoff', () => {
     expect((await p.status(name)).holder).toBeNull();
   });
 
+  it('a kept place is given up by tryAcquire, by another TTL, and by close(): the next waiter is not held up', async () => {
+    const other = provider({ ttlMs: 60_000 });
+    const name = 'places-given-up';
+    for (const ending of ['tryAcquire', 'ttl', 'close'] as const) {
+      // Its own provider, so close() can end it; TTL far above the test's run time (a place granted to no one
+      // would hold the lock that long).
+      const own = new RedisLockProvider({ connection: server.url, ttlMs: 60_000 });
+      const looping = own.lock(name);
+      const blocker = await other.lock(name).acquire();
+      // Queue the loop behind the blocker, and a second waiter behind the loop, so releases hand the lock on.
+      const first = looping.acquire();
+      while ((await other.status(name)).waiters < 1) await sleep(5);
+      const waiter = other.lock(name).acquire({ timeoutMs: 20_000 });
+      while ((await other.status(name)).waiters < 2) await sleep(5);
+      await blocker.release();
+      // Acquire again right after a release: from now on releases keep a place.
+      await (await first).release();
+      const againPending = looping.acquire();
+      while ((await other.status(name)).waiters < 1) await sleep(5);
+      const queued = other.lock(name).acquire({ timeoutMs: 20_000 });
+      while ((await other.status(name)).waiters < 2) await sleep(5);
+      await (await waiter).release();
+      const again = await againPending;
+      await again.release(); // keeps a place behind the queued waiter
+      // Sent at once on the provider's connection, so Redis answers before any leave that follows it.
+      const queueLength = (own.client as unknown as Redis).zcard(lockKeys('lock:', name).queue);
+      let later: Promise<unknown> | undefined;
+      if (ending === 'tryAcquire') expect(await looping.tryAcquire()).toBeNull();
+      else if (ending === 'ttl') later = looping.acquire({ ttlMs: 30_000, timeoutMs: 20_000 });
+      else await own.close();
+      const next = await queued;
+      await next.release();
+      if (later !== undefined) await ((await later) as { release(): Promise<boolean> }).release();
+      expect(await queueLength).toBe(1); // the place (the queued waiter was handed the lock); without places: 0
+      expect(await other.leftoverKeys(name)).toEqual([]);
+      await own.close();
+    }
+  }, 60_000);
+
   it('uses a constant number of Redis commands per acquisition with 1, 10 and 100 waiters', async () => {
     const p = provider({ ttlMs: 30_000 });
     // Load the scripts first (an earlier test flushed the script cache): NOSCRIPT retries are not the subject here.
