@@ -5,6 +5,7 @@ import {
   type BaseLockSettings,
   type Capabilities,
   type Grant,
+  LockBackendError,
   monotonicNow,
 } from '@lock/core';
 import type { BlockingPool } from './blocking-pool.js';
@@ -329,7 +330,7 @@ export class RedisLock extends BaseLock<RedisGrant> {
         recheck = true;
         first = false;
         if (popped === null || popped[1] === GIVE_UP || signal?.aborted) continue;
-        return await this.confirm(connection, owner, Number(popped[1]), ttlMs, startedAt);
+        return await this.confirm(connection, owner, Number(popped[1]), ttlMs, startedAt, true);
       }
     } catch (error) {
       await this.leave(owner);
@@ -344,19 +345,37 @@ export class RedisLock extends BaseLock<RedisGrant> {
     throw signal?.reason;
   }
 
-  /** With `waitReplicas`, `WAIT` on the connection that carried the grant; release and fail if unacknowledged. */
+  /**
+   * With `waitReplicas`, `WAIT` on the connection that carried the grant; release and fail if unacknowledged.
+   * `WAIT` counts only the writes of its own connection, and a grant handed over by a release was written by
+   * the releaser's connection: so a handed-over grant is first renewed (compare-and-pexpire) on this
+   * connection. Replication is one ordered stream, so acknowledging that write acknowledges the handoff too.
+   */
   private async confirm(
     connection: RedisLockClient,
     owner: string,
     fence: number,
     ttlMs: number,
     startedAt: number,
+    handedOver = false,
   ): Promise<RedisGrant> {
     const grant: RedisGrant = { token: BigInt(fence), ttlMs, startedAt, owner };
     const { waitReplicas, waitTimeoutMs } = this.backend;
     if (waitReplicas > 0) {
       let acknowledged: number;
       try {
+        if (handedOver) {
+          const renewed = await this.backend.deadlines.bound(
+            runScript(connection, EXTEND, [this.keys.lock], [owner, ttlMs]).then(isOne),
+            'EXTEND',
+            this.backend.commandTimeoutMs,
+          );
+          if (!renewed)
+            throw new LockBackendError('redis', 'acquire', {
+              lockName: this.name,
+              detail: 'the handed-over grant was gone before replicas could acknowledge it',
+            });
+        }
         acknowledged = Number(
           await this.backend.deadlines.bound(
             connection.wait(waitReplicas, waitTimeoutMs),

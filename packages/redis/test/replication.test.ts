@@ -70,6 +70,62 @@ describe('primary + replica failover (the ENVIRONMENT.md recipe)', () => {
   }, 60_000);
 });
 
+describe('replica acknowledgement of a handed-over grant', () => {
+  it("WAITs for the grant a release pushed to the waiter, not only for the waiter connection's own writes", async () => {
+    const pair = await startRedisReplicaPair();
+    const acked = new RedisLockProvider({
+      connection: pair.primary.url,
+      ttlMs: 30_000,
+      waitReplicas: 1,
+      waitTimeoutMs: 500,
+    });
+    try {
+      const warm = await RespClient.connect(pair.primary.port);
+      try {
+        for (let attempt = 0; attempt < 20; attempt += 1) {
+          await warm.command('SET', 'warm', attempt);
+          if ((await warm.command('WAIT', 1, 1000)) === 1) break;
+        }
+      } finally {
+        warm.close();
+      }
+      const holder = await acked.lock('handoff').acquire();
+      const waiter = acked
+        .lock('handoff')
+        .acquire({ timeoutMs: 10_000 })
+        .then(
+          (lease) => lease,
+          (error: unknown) => error,
+        );
+      for (let attempt = 0; attempt < 200 && (await acked.status('handoff')).waiters < 1; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      // Let the replica acknowledge everything so far (the waiter's own enqueue included), then stop it
+      // acknowledging; the release hands the lock to the waiter on the primary. A WAIT on the waiter's
+      // connection alone would count the replica: nothing that connection wrote is unacknowledged.
+      const sync = await RespClient.connect(pair.primary.port);
+      try {
+        await sync.command('SET', 'sync', 1);
+        expect(await sync.command('WAIT', 1, 5000)).toBe(1);
+      } finally {
+        sync.close();
+      }
+      pair.replica.pause();
+      await holder.release();
+      const outcome = await waiter;
+      pair.replica.resume();
+      expect(ReplicaAckError.isInstance(outcome)).toBe(true);
+      expect(outcome).toMatchObject({ required: 1, acknowledged: 0 });
+      // Refused grants are given back: the lock is free once the replica is back.
+      const after = await acked.lock('handoff').acquire({ timeoutMs: 5_000 });
+      await after.release();
+    } finally {
+      await acked.close();
+      await pair.close();
+    }
+  }, 60_000);
+});
+
 describe('Redlock over five independent instances', () => {
   it('grants with one instance down, and with three down fails saying which instance voted how', async () => {
     const instances = await startRedisInstances(5);
