@@ -19,6 +19,8 @@ export interface RedlockGrant extends Grant {
   readonly token: bigint;
   readonly ttlMs: number;
   readonly startedAt: number;
+  /** Redlock's drift margin: `ttlMs x driftFactor + 2` ms, taken off every safe deadline. */
+  readonly driftMs: number;
   readonly owner: string;
 }
 
@@ -75,8 +77,9 @@ export class RedlockLock extends BaseLock<RedlockGrant> {
     const driftMs = Math.floor(ttlMs * this.backend.driftFactor) + 2;
     const validityMs = ttlMs - (monotonicNow() - startedAt) - driftMs;
     if (granted >= this.quorum && validityMs > 0) {
-      // Drift is taken off the start, so core's safe deadline (start + TTL - its own margin) stays inside validity.
-      return { token: BigInt(highest), ttlMs, startedAt: startedAt - driftMs, owner };
+      // The grant carries Redlock's drift, so core's safe deadline (start + TTL - drift) stays inside the
+      // validity time, for the first grant and for every renewal.
+      return { token: BigInt(highest), ttlMs, startedAt, driftMs, owner };
     }
     // Undo partial grants everywhere, also where the answer was lost (the script may have run there).
     await this.everyInstance((client) => runScript(client, RELEASE, this.keys.all, [owner, '0']));
