@@ -13,6 +13,7 @@ export type { AcquireRequest, Grant, LoseGrant } from './grant.js';
 export { LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.js';
 export { type LeaseHooks, type LeaseRegistry, type LeaseSettings, ManagedLease } from './managed-lease.js';
 export { MAX_TIMER_MS, monotonicNow } from './monotonic.js';
+export { raceSignal } from './race-signal.js';
 export { compareTokens, parseToken } from './tokens.js';
 export type {
   AcquireOptions,

@@ -7,6 +7,7 @@ import {
   type Grant,
   LockBackendError,
   monotonicNow,
+  raceSignal,
 } from '@lock/core';
 import type { BlockingPool } from './blocking-pool.js';
 import type { CommandDeadlines } from './command-deadlines.js';
@@ -246,7 +247,7 @@ export class RedisLock extends BaseLock<RedisGrant> {
         '1',
         waiterLifeMs(this.recheckMs(ttlMs)),
       ]);
-      fence = Number(await abortable(this.backend.deadlines.bound(reply, 'acquire'), signal));
+      fence = Number(await raceSignal(this.backend.deadlines.bound(reply, 'acquire'), signal));
     } catch (error) {
       await this.leave(owner);
       throw error;
@@ -412,26 +413,6 @@ interface QueuePlace {
   readonly sentAt: number;
   /** The TTL it will be granted with. */
   readonly ttlMs: number;
-}
-
-/** Rejects with `signal.reason` when it aborts; the operation itself goes on (its effect is undone by the caller). */
-function abortable<T>(operation: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return operation;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    operation.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**

@@ -4,28 +4,10 @@ import {
   type Lease,
   type Lock,
   LockTimeoutError,
+  raceSignal,
   validateAcquireOptions,
   validateFunction,
 } from '@lock/core';
-
-/** Settles like `promise`, or rejects with `signal.reason` as soon as `signal` aborts, whichever is first. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
 /**
  * A `Lock` whose backend is still being created (a provider whose `createProvider` is asynchronous): every
@@ -110,7 +92,7 @@ export class DeferredLock implements Lock {
     const bounded = timeoutMs !== undefined && timeoutMs > 0;
     if (!bounded && callerSignal === undefined) return call(await this.target, options, () => {});
     if (!bounded) {
-      return call(await untilAborted(this.target, callerSignal!), options, () => {});
+      return call(await raceSignal(this.target, callerSignal!), options, () => {});
     }
     const deadline = new AbortController();
     const forwardAbort = () => deadline.abort(callerSignal!.reason);
@@ -121,7 +103,7 @@ export class DeferredLock implements Lock {
       callerSignal?.removeEventListener('abort', forwardAbort);
     };
     try {
-      const lock = await untilAborted(this.target, deadline.signal);
+      const lock = await raceSignal(this.target, deadline.signal);
       // The deadline is now the signal: the backend's own timer would restart the count from zero.
       return await call(lock, { ...options, timeoutMs: undefined, signal: deadline.signal }, done);
     } finally {
