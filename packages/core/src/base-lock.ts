@@ -5,10 +5,12 @@ import { ProviderClosedError } from './errors/provider-closed-error.js';
 import { UnsupportedCapabilityError } from './errors/unsupported-capability-error.js';
 import type { AcquireRequest, Grant, LoseGrant } from './grant.js';
 import { type LeaseHooks, type LeaseRegistry, type LeaseSettings, ManagedLease } from './managed-lease.js';
+import { monotonicNow } from './monotonic.js';
 import type { AcquireOptions, Capabilities, Lease, Lock, LockOptions } from './types.js';
 import {
   validateAcquireOptions,
   validateFunction,
+  validateLeaseTtl,
   validateLockName,
   validateLockOptions,
   validateRenewEvery,
@@ -20,6 +22,13 @@ export interface BaseLockSettings extends LockOptions {
   defaultTtlMs?: number | undefined;
   /** The provider, asked before each acquisition whether it was closed, and told about live leases. */
   owner?: LockOwner | undefined;
+  /**
+   * True for locks whose backend is a server. Their acquisitions call `request.queued()` once the server
+   * says the lock is held; until then a timeout does not cut the first request short (see
+   * {@link AcquireRequest.queued}), so a server that is down is reported as a `LockBackendError`, not as a
+   * held lock.
+   */
+  remote?: boolean | undefined;
 }
 
 /** What a lock needs from the provider that made it. */
@@ -35,6 +44,7 @@ const WAIT_FOREVER: AcquireRequest = Object.freeze({
   signal: undefined,
   ttlMs: 0,
   deadline: undefined,
+  queued: noop,
 });
 const DEFAULT_TTL_MS = 30_000;
 
@@ -55,6 +65,7 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
   /** Lease length used when an acquisition does not give one, in ms. */
   readonly ttlMs: number;
   private readonly owner: LockOwner | undefined;
+  private readonly remote: boolean;
   private readonly settings: LeaseSettings<G> | undefined;
   private hooksCache: LeaseHooks<G> | undefined;
   private readonly requestTemplate: AcquireRequest;
@@ -69,6 +80,7 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
     validateLockOptions(settings, name);
     this.name = name;
     this.owner = settings.owner;
+    this.remote = settings.remote === true;
     this.ttlMs = settings.ttlMs ?? settings.defaultTtlMs ?? DEFAULT_TTL_MS;
     if (settings.renewEveryMs !== undefined) validateRenewEvery(settings.renewEveryMs, this.ttlMs, name);
     const watch = this.watchGrant === BaseLock.prototype.watchGrant ? undefined : this.watchGrant.bind(this);
@@ -111,6 +123,15 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
   protected watchGrant(_grant: G, _lose: LoseGrant): (() => void) | undefined {
     return undefined;
   }
+
+  /**
+   * Backend hook for grants carried by a session: the monotonic time (ms) after which the grant must be
+   * presumed lost, i.e. the session's safe deadline. The lease compares the clock with it whenever `held`,
+   * `signal` or `extend()` is used, so a holder that wakes from a stall past it learns at its first look,
+   * before the session's own watchdog timer has had a chance to run. Grants renewed per lease need not
+   * implement it (their keeper's deadline is used).
+   */
+  protected grantSafeDeadline?(grant: G): number;
 
   acquire(options?: AcquireOptions): Promise<Lease> {
     if (options === undefined && (this.owner === undefined || !this.owner.closed)) {
@@ -164,17 +185,36 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
     const timeoutMs = wait ? options?.timeoutMs : undefined;
     const waits = wait && timeoutMs !== 0;
     const ttlMs = options?.ttlMs ?? this.ttlMs;
-    if (options?.ttlMs !== undefined && this.settings?.renewEveryMs !== undefined) {
-      validateRenewEvery(this.settings.renewEveryMs, options.ttlMs, this.name);
+    if (options?.ttlMs !== undefined) {
+      validateLeaseTtl('options.ttlMs', options.ttlMs, this.capabilities.ttl, this.name);
+      if (this.settings?.renewEveryMs !== undefined)
+        validateRenewEvery(this.settings.renewEveryMs, options.ttlMs, this.name);
     }
 
     let signal = callerSignal;
     let timer: NodeJS.Timeout | undefined;
     let forwardAbort: (() => void) | undefined;
+    let queued = noop;
     if (waits && timeoutMs !== undefined) {
       const controller = new AbortController();
       signal = controller.signal;
-      timer = setTimeout(() => controller.abort(this.timeoutError(timeoutMs)), timeoutMs);
+      const expire = () => controller.abort(this.timeoutError(timeoutMs));
+      if (this.remote) {
+        // The deadline bounds the wait for a holder, not the server's first answer (AcquireRequest.queued).
+        let inLine = false;
+        let overdue = false;
+        queued = () => {
+          if (inLine) return;
+          inLine = true;
+          if (overdue) expire();
+        };
+        timer = setTimeout(() => {
+          overdue = true;
+          if (inLine) expire();
+        }, timeoutMs);
+      } else {
+        timer = setTimeout(expire, timeoutMs);
+      }
       if (callerSignal !== undefined) {
         forwardAbort = () => controller.abort(callerSignal.reason);
         callerSignal.addEventListener('abort', forwardAbort, { once: true });
@@ -184,7 +224,8 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
       wait: waits,
       signal,
       ttlMs,
-      deadline: timeoutMs === undefined ? undefined : performance.now() + timeoutMs,
+      deadline: timeoutMs === undefined ? undefined : monotonicNow() + timeoutMs,
+      queued,
     };
     try {
       const grant = await this.acquireGrant(request);
@@ -242,6 +283,9 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
         extend:
           this.extendGrant === undefined ? undefined : (grant, ttlMs) => this.extendGrant!(grant, ttlMs),
         registry: this.owner?.leases,
+        ttlRule: this.capabilities.ttl,
+        safeDeadline:
+          this.grantSafeDeadline === undefined ? undefined : (grant) => this.grantSafeDeadline!(grant),
       };
     }
     return this.hooksCache;

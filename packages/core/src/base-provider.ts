@@ -3,7 +3,7 @@ import { ProviderClosedError } from './errors/provider-closed-error.js';
 import type { Grant } from './grant.js';
 import type { LeaseRegistry, ManagedLease } from './managed-lease.js';
 import type { Capabilities, Lock, LockOptions, LockProvider } from './types.js';
-import { validateLockName, validateLockOptions } from './validate.js';
+import { validateLeaseTtl, validateLockName, validateLockOptions } from './validate.js';
 
 /**
  * The shared part of a provider: name and option validation before any I/O, use-after-close errors, and a
@@ -27,6 +27,8 @@ export abstract class BaseProvider<L extends Lock = Lock> implements LockProvide
     validateLockName(name);
     if (this.closed) throw new ProviderClosedError(this.capabilities.backend, 'create a lock', name);
     validateLockOptions(options, name);
+    if (options?.ttlMs !== undefined)
+      validateLeaseTtl('options.ttlMs', options.ttlMs, this.capabilities.ttl, name);
     return this.createLock(name, options);
   }
 

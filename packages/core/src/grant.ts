@@ -35,6 +35,15 @@ export interface AcquireRequest {
   readonly ttlMs: number;
   /** Monotonic deadline (ms) of the wait, for backends that pass a timeout to the server. */
   readonly deadline: number | undefined;
+  /**
+   * For locks with `remote: true`: call this when the server has answered that the lock is held and this
+   * acquisition now waits in line (not when it is granted). Until then the deadline does not end the
+   * acquisition: the first request is carried to its answer, bounded by the backend's own request timeout, so
+   * a free lock is granted whatever `timeoutMs`, and a server that does not answer fails the acquisition with
+   * the backend's error, never with a `LockTimeoutError`. Once called (repeat calls are no-ops), the deadline
+   * applies, at once if it has already passed.
+   */
+  readonly queued: () => void;
 }
 
 /** Called by a backend to report that a grant is lost (its session expired, say). */

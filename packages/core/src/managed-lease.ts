@@ -5,8 +5,8 @@ import { LockNotHeldError } from './errors/lock-not-held-error.js';
 import type { Grant, LoseGrant } from './grant.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { monotonicNow } from './monotonic.js';
-import type { Lease } from './types.js';
-import { validatePositiveMs } from './validate.js';
+import type { Lease, LeaseTtlRule } from './types.js';
+import { validateLeaseTtl, validatePositiveMs } from './validate.js';
 
 /** The backend operations a lease needs, bound once per lock. @internal */
 export interface LeaseHooks<G extends Grant> {
@@ -16,6 +16,10 @@ export interface LeaseHooks<G extends Grant> {
   extend: ((grant: G, ttlMs: number) => Promise<boolean>) | undefined;
   /** Lease registry of the provider, for `close()`. */
   registry: LeaseRegistry | undefined;
+  /** The backend's lease lengths, checked by `extend(ttlMs)`. */
+  ttlRule: LeaseTtlRule | undefined;
+  /** The session's safe deadline for a session-carried grant (`BaseLock.grantSafeDeadline`). */
+  safeDeadline: ((grant: G) => number) | undefined;
 }
 
 /** Where a provider keeps the leases it must end on `close()`. @internal */
@@ -73,10 +77,11 @@ export class ManagedLease<G extends Grant = Grant> implements Lease {
   }
 
   get held(): boolean {
-    return this.state === HELD;
+    return this.state === HELD && !this.overdue();
   }
 
   get signal(): AbortSignal {
+    if (this.state === HELD) this.overdue();
     if (this.controller === undefined) {
       this.controller = new AbortController();
       if (this.lostError !== undefined) this.controller.abort(this.lostError);
@@ -118,7 +123,11 @@ export class ManagedLease<G extends Grant = Grant> implements Lease {
   }
 
   async extend(ttlMs?: number): Promise<void> {
-    if (ttlMs !== undefined) validatePositiveMs('ttlMs', ttlMs, this.name);
+    if (ttlMs !== undefined) {
+      validatePositiveMs('ttlMs', ttlMs, this.name);
+      validateLeaseTtl('ttlMs', ttlMs, this.hooks.ttlRule, this.name);
+    }
+    if (this.state === HELD) this.overdue();
     this.assertHeld('extend');
     const extendHook = this.hooks.extend;
     if (extendHook === undefined || this.currentTtlMs === undefined) return;
@@ -162,6 +171,20 @@ export class ManagedLease<G extends Grant = Grant> implements Lease {
     this.lostError = new LockLostError(this.name, reason, { token: this.grant.token, cause, detail });
     this.controller?.abort(this.lostError);
     this.wakeEndWaiters();
+  }
+
+  /**
+   * True, and the lease lost, when the monotonic clock has passed the grant's safe deadline. The watchdog
+   * timer would notice too, but only once the event loop runs it: a holder that resumes from a stall (a long
+   * synchronous task, a paused process) must learn at its first look, before it writes.
+   */
+  private overdue(): boolean {
+    const renewed = this.keeper?.safeDeadline;
+    const session = this.hooks.safeDeadline?.(this.grant);
+    if (renewed === undefined && session === undefined) return false;
+    if (monotonicNow() < Math.min(renewed ?? Infinity, session ?? Infinity)) return false;
+    this.lose('unconfirmed');
+    return true;
   }
 
   private wakeEndWaiters(): void {

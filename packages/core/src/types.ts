@@ -10,9 +10,14 @@ export type FencingToken = bigint;
 /** Options for one acquisition. */
 export interface AcquireOptions {
   /**
-   * Longest time to wait for the lock, in milliseconds on the monotonic clock. `undefined` waits forever;
-   * `0` does not wait (rejects with `LockTimeoutError` at once when the lock is held). Must be a finite
-   * number from 0 to 2,147,483,647.
+   * Longest time to wait for another holder, in milliseconds on the monotonic clock. `undefined` waits
+   * forever; `0` does not wait (rejects with `LockTimeoutError` at once when the lock is held). Must be a
+   * finite number from 0 to 2,147,483,647.
+   *
+   * It bounds the wait, not the backend's answer: a free lock is granted however small `timeoutMs` is, and on
+   * a server backend the first request is carried to its answer, bounded by the backend's own request timeout.
+   * A server that does not answer fails the acquisition with `LockBackendError`, never with
+   * `LockTimeoutError`: a `LockTimeoutError` always means the lock was seen held.
    */
   timeoutMs?: number | undefined;
   /** Cancels the wait: the acquisition rejects with `signal.reason` and leaves nothing behind. */
@@ -20,7 +25,8 @@ export interface AcquireOptions {
   /**
    * Lease length in milliseconds for backends whose grants expire (`capabilities.leases`). The lease renews
    * itself while held, so this bounds how long a dead holder blocks others, not how long you may hold.
-   * Ignored by backends whose grants never expire. Defaults to the lock's `ttlMs`.
+   * Granted exactly or refused before any I/O: see `capabilities.ttl` ({@link LeaseTtlRule}). Ignored by
+   * backends whose grants never expire. Defaults to the lock's `ttlMs`.
    */
   ttlMs?: number | undefined;
 }
@@ -37,7 +43,11 @@ export interface Lease extends AsyncDisposable {
    * `release()`. Pass it to the work you do under the lock (fetch, database calls) so that work stops too.
    */
   readonly signal: AbortSignal;
-  /** True until the lease is released or lost. */
+  /**
+   * True until the lease is released or lost. Each read compares the monotonic clock with the grant's safe
+   * deadline, so after a stall (a long synchronous task, a paused process) it is `false`, and `signal` aborted,
+   * from the first look, before any timer has run.
+   */
   readonly held: boolean;
   /** Lease length the backend actually granted, in ms (`undefined` when grants never expire). */
   readonly ttlMs: number | undefined;
@@ -124,6 +134,27 @@ export interface CapabilityProfile {
   source: 'calibration' | 'benchmark' | 'declared';
 }
 
+/**
+ * The lease lengths a backend grants. One rule for every backend: a `ttlMs` is granted exactly as asked, or
+ * refused with an `InvalidArgumentError` before any I/O; it is never rounded, raised or ignored in silence.
+ */
+export interface LeaseTtlRule {
+  /**
+   * `lock`: every lock and acquisition may ask for its own `ttlMs`. `session`: every lease lives as long as
+   * the provider's session (an etcd lease, a ZooKeeper session), whose TTL is `sessionTtlMs`; a `ttlMs`
+   * other than that is refused (set the provider's TTL instead).
+   */
+  readonly setBy: 'lock' | 'session';
+  /** Shortest lease granted, in ms. */
+  readonly minMs: number;
+  /** Longest lease granted, in ms (default: the longest timer, 2,147,483,647). */
+  readonly maxMs?: number | undefined;
+  /** Leases are granted in whole multiples of this many ms (etcd: whole seconds); 1 when any length works. */
+  readonly stepMs: number;
+  /** With `setBy: 'session'`: the session's TTL in ms, the only `ttlMs` accepted. */
+  readonly sessionTtlMs?: number | undefined;
+}
+
 /** What a backend guarantees. The conformance suite tests each declared capability. */
 export interface Capabilities {
   /** `mutex`, `shared-mutex`, `trylock`, `redis`, `redlock`, `etcd`, `zk`, ... */
@@ -143,6 +174,11 @@ export interface Capabilities {
   readonly fencing: boolean;
   /** A dead holder's grant expires by itself (TTL or session). */
   readonly leases: boolean;
+  /**
+   * Which lease lengths the backend grants exactly (backends with `leases`). `@lock/core` checks every
+   * `ttlMs` against it before any I/O, so a backend never grants a length other than the one asked for.
+   */
+  readonly ttl?: LeaseTtlRule | undefined;
   /** Measured speed, when known. */
   readonly profile?: CapabilityProfile | undefined;
 }

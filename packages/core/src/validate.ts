@@ -1,19 +1,23 @@
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
 import { MAX_TIMER_MS } from './monotonic.js';
-import type { AcquireOptions, LockOptions } from './types.js';
+import type { AcquireOptions, LeaseTtlRule, LockOptions } from './types.js';
 
 /** Longest lock name accepted, in UTF-16 code units. Backends may accept less and say so. */
 export const MAX_LOCK_NAME_LENGTH = 1024;
 
 /**
- * Checks a lock name: a non-empty string, not only whitespace, no NUL character, at most
- * {@link MAX_LOCK_NAME_LENGTH} long. An empty name would silently be one global lock.
+ * Checks a lock name: a non-empty string, not only whitespace, no NUL character, well-formed UTF-16, at most
+ * {@link MAX_LOCK_NAME_LENGTH} long. An empty name would silently be one global lock; a name with a lone
+ * surrogate (`'x🎉'.slice(0, 2)`) has no UTF-8 encoding, so backends would store it as U+FFFD and two
+ * distinct names would share one lock.
  */
 export function validateLockName(name: unknown): asserts name is string {
   if (typeof name !== 'string') throw new InvalidArgumentError('name', name, 'a string');
   if (name.trim().length === 0)
     throw new InvalidArgumentError('name', name, 'a non-empty string that is not only whitespace');
   if (name.includes('\0')) throw new InvalidArgumentError('name', name, 'a string without NUL characters');
+  if (!name.isWellFormed())
+    throw new InvalidArgumentError('name', name, 'well-formed UTF-16 (no lone surrogate halves)');
   if (name.length > MAX_LOCK_NAME_LENGTH)
     throw new InvalidArgumentError('name', name, `a string of at most ${MAX_LOCK_NAME_LENGTH} characters`);
 }
@@ -87,6 +91,40 @@ export function validateLockOptions(options: LockOptions | undefined, lockName: 
   if (options.renewEveryMs !== undefined) {
     validatePositiveMs('options.renewEveryMs', options.renewEveryMs, lockName);
     if (options.ttlMs !== undefined) validateRenewEvery(options.renewEveryMs, options.ttlMs, lockName);
+  }
+}
+
+/**
+ * Checks a lease length against the backend's {@link LeaseTtlRule} (after {@link validatePositiveMs}):
+ * within its bounds, a whole multiple of its step, and equal to the session's TTL where the session sets it.
+ */
+export function validateLeaseTtl(
+  parameter: string,
+  ttlMs: number,
+  rule: LeaseTtlRule | undefined,
+  lockName?: string,
+): void {
+  if (rule === undefined) return;
+  if (rule.setBy === 'session') {
+    if (ttlMs !== rule.sessionTtlMs) {
+      throw new InvalidArgumentError(
+        parameter,
+        ttlMs,
+        `omitted, or the session's TTL (${rule.sessionTtlMs} ms): on this backend every lease lasts as long as the provider's session, so set the provider's ttlMs instead`,
+        lockName,
+      );
+    }
+    return;
+  }
+  const maxMs = rule.maxMs ?? MAX_TIMER_MS;
+  if (ttlMs < rule.minMs || ttlMs > maxMs || ttlMs % rule.stepMs !== 0) {
+    const what = rule.stepMs === 1 ? 'a whole number of ms' : `a multiple of ${rule.stepMs} ms`;
+    throw new InvalidArgumentError(
+      parameter,
+      ttlMs,
+      `${what} from ${rule.minMs} to ${maxMs}, the lease lengths this backend grants exactly`,
+      lockName,
+    );
   }
 }
 

@@ -123,3 +123,70 @@ export class ScriptedProvider extends BaseProvider<ScriptedLock> {
     this.closedBackend += 1;
   }
 }
+
+/**
+ * A lock whose backend is a server the test answers by hand: every first request waits in `pending` until the
+ * test calls `grant()`, `queue()` or `fail()`, as a slow, held or unreachable server would.
+ */
+export class RemoteScriptedLock extends BaseLock<TestGrant> {
+  readonly capabilities: Capabilities;
+  readonly pending: {
+    request: AcquireRequest;
+    grant(): void;
+    queue(): void;
+    fail(error: unknown): void;
+  }[] = [];
+  /** Session deadline reported for session-carried grants (undefined: the hook is absent). */
+  sessionDeadline: number | undefined;
+  private nextId = 0;
+
+  constructor(name: string, options: LockOptions & { owner?: BaseProvider; ttl?: Capabilities['ttl'] } = {}) {
+    super(name, { ...options, remote: true });
+    this.capabilities = {
+      backend: 'remote-scripted',
+      scope: 'cluster',
+      durability: 'single-node',
+      waiting: 'push',
+      fifo: true,
+      fencing: true,
+      leases: true,
+      ttl: options.ttl,
+    };
+  }
+
+  protected acquireGrant(request: AcquireRequest): Promise<TestGrant | null> {
+    return new Promise((resolve, reject) => {
+      const entry = {
+        request,
+        grant: () => {
+          this.nextId += 1;
+          resolve({
+            id: this.nextId,
+            token: BigInt(this.nextId),
+            ttlMs: request.ttlMs,
+            startedAt: monotonicNow(),
+          });
+        },
+        queue: () => {
+          if (!request.wait) resolve(null);
+          else request.queued();
+        },
+        fail: reject,
+      };
+      this.pending.push(entry);
+      request.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+    });
+  }
+
+  protected releaseGrant(): boolean {
+    return true;
+  }
+
+  protected override async extendGrant(): Promise<boolean> {
+    return true;
+  }
+
+  protected override grantSafeDeadline(): number {
+    return this.sessionDeadline ?? Number.POSITIVE_INFINITY;
+  }
+}
