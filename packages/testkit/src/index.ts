@@ -26,18 +26,28 @@ export {
   type ProxyDirection,
   type ProxyMode,
 } from './proxy/fault-proxy.js';
-export { type CheckHistoryOptions, checkHistory, type SafetyReport } from './safety/check-history.js';
+export {
+  type CheckHistoryOptions,
+  checkHistory,
+  type OutcomeCounts,
+  type SafetyReport,
+} from './safety/check-history.js';
 export { checkBelievedOverlaps, type OverlapReport } from './safety/checkers/believed-overlaps.js';
 export { checkLiveness, type LivenessReport, percentile } from './safety/checkers/liveness.js';
 export { checkLostUpdates, type LostUpdateReport } from './safety/checkers/lost-updates.js';
 export { type Operation, pairOperations } from './safety/checkers/operations.js';
 export { checkStaleWrites, type StaleWriteReport } from './safety/checkers/stale-writes.js';
 export { checkTokenOrder, type TokenOrderReport } from './safety/checkers/token-order.js';
+export { type ClientMutant, fencingFor } from './safety/client-mutant.js';
 export { formatReport } from './safety/format-report.js';
 export {
   deserializeState,
+  FENCING_MODES,
   type FencingMode,
   GuardedResourceServer,
+  type ReadResult,
+  type ResourceOperation,
+  type ResourceRead,
   type ResourceState,
   type ResourceWrite,
   type SerializedResourceState,
@@ -60,7 +70,6 @@ export {
 export type { LeaseLike, LockClientFactory, LockLike } from './safety/lock-like.js';
 export { mulberry32 } from './safety/prng.js';
 export {
-  type ClientMutant,
   type ClientRunControl,
   type ClientRunResult,
   type RunClientsOptions,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ClientRunControl,
   formatReport,
+  type HistoryEvent,
   readHistory,
   runClients,
   startGuardedResource,
@@ -54,6 +55,77 @@ function pauseHolders(times: number, pauseMs: number) {
   };
   hook.pauses = 0;
   return hook;
+}
+
+/**
+ * Makes the interleaving a write fence alone gets wrong, `scenarios` times: a holder is paused right after
+ * its read until its lease has expired and the next holder has read too; that newer holder is then paused
+ * while the older one's late write goes out, and resumed once the resource answered it. Returns the hook
+ * and the (older, newer) pairs it staged.
+ */
+function olderWritesInside(scenarios: number) {
+  let phase: 'idle' | 'older-paused' | 'older-writing' = 'idle';
+  let older = -1;
+  let newer = -1;
+  const staged: Array<{ older: number; newer: number }> = [];
+  const hook = (event: HistoryEvent, control: ClientRunControl): void => {
+    if (typeof event.proc !== 'number') return;
+    const proc = event.proc;
+    if (phase === 'idle' && staged.length < scenarios && event.f === 'read' && event.type === 'ok') {
+      phase = 'older-paused';
+      older = proc;
+      control.pause(proc);
+      // Never strand a paused client if nobody reads again (the run would hang instead of failing).
+      const mine = staged.length;
+      setTimeout(() => {
+        if (phase === 'older-paused' && staged.length === mine) {
+          phase = 'idle';
+          control.resume(older);
+        }
+      }, 3_000);
+    } else if (phase === 'older-paused' && proc !== older && event.f === 'read' && event.type === 'ok') {
+      phase = 'older-writing';
+      newer = proc;
+      staged.push({ older, newer });
+      control.pause(newer);
+      control.resume(older);
+    } else if (
+      phase === 'older-writing' &&
+      proc === older &&
+      event.f === 'write' &&
+      event.type !== 'invoke'
+    ) {
+      phase = 'idle';
+      control.resume(newer);
+    }
+  };
+  return { hook, staged };
+}
+
+/** How many staged pairs really interleaved so: newer read, then the older write answered, then newer write. */
+function interleavedInside(
+  history: readonly HistoryEvent[],
+  staged: ReadonlyArray<{ older: number; newer: number }>,
+): number {
+  const next = (proc: number, f: 'read' | 'write', done: boolean, after: bigint) =>
+    history.find(
+      (event) =>
+        event.proc === proc &&
+        event.f === f &&
+        (done ? event.type !== 'invoke' : event.type === 'invoke') &&
+        event.t > after,
+    )?.t;
+  let count = 0;
+  let after = 0n;
+  for (const { older, newer } of staged) {
+    const newerRead = next(newer, 'read', true, after);
+    if (newerRead === undefined) break;
+    const olderWrote = next(older, 'write', true, newerRead);
+    const newerWrite = next(newer, 'write', false, newerRead);
+    if (olderWrote !== undefined && newerWrite !== undefined && olderWrote < newerWrite) count += 1;
+    after = newerRead;
+  }
+  return count;
 }
 
 describe('runClients', () => {
@@ -166,6 +238,57 @@ describe('runClients', () => {
     } finally {
       await resource.close();
     }
+  });
+
+  it('reads carry the token: an older holder writing between a newer read and write is refused, nothing lost', async () => {
+    const { hook, staged } = olderWritesInside(3);
+    const result = await runClients({
+      count: 3,
+      module: lockModule,
+      args: { port: lockPort },
+      acquireOptions: { ttlMs: 150 },
+      historyDir: join(dir, 'older-inside'),
+      operations: 8,
+      seed: 5,
+      criticalSectionMs: 100,
+      overlapsAreViolations: false,
+      onStart: (control) => {
+        for (const pid of control.pids) spawned.add(pid);
+      },
+      onEvent: hook,
+    });
+    expect(interleavedInside(result.history, staged)).toBeGreaterThan(0);
+    const readsWithToken = result.history.filter((event) => event.f === 'read' && event.type === 'invoke');
+    expect(readsWithToken.every((event) => typeof event.token === 'bigint')).toBe(true);
+    expect(result.resource.reads.length).toBe(readsWithToken.length);
+    expect(result.report.writes.fail).toBeGreaterThan(0);
+    expect(result.report.lostUpdates.lost).toBe(0);
+    expect(result.report.violations, formatReport(result.report)).toBe(0);
+  });
+
+  it("goes red with mutant 'reads-unfenced': the same interleaving loses updates a write fence accepted", async () => {
+    const { hook, staged } = olderWritesInside(3);
+    const result = await runClients({
+      count: 3,
+      module: lockModule,
+      args: { port: lockPort },
+      acquireOptions: { ttlMs: 150 },
+      historyDir: join(dir, 'older-inside-mutant'),
+      operations: 8,
+      mutant: 'reads-unfenced',
+      seed: 5,
+      criticalSectionMs: 100,
+      overlapsAreViolations: false,
+      onStart: (control) => {
+        for (const pid of control.pids) spawned.add(pid);
+      },
+      onEvent: hook,
+    });
+    expect(result.resource.fencing).toBe('writes-only');
+    const inside = interleavedInside(result.history, staged);
+    expect(inside).toBeGreaterThan(0);
+    expect(result.report.lostUpdates.lost).toBeGreaterThanOrEqual(inside);
+    expect(result.report.stale.staleAccepted).toBeGreaterThan(0);
   });
 
   it('refuses the fencing-off mutant on a fenced resource', async () => {

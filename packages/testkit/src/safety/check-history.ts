@@ -1,7 +1,7 @@
 import { checkBelievedOverlaps, type OverlapReport } from './checkers/believed-overlaps.js';
 import { checkLiveness, type LivenessReport } from './checkers/liveness.js';
 import { checkLostUpdates, type LostUpdateReport } from './checkers/lost-updates.js';
-import { pairOperations } from './checkers/operations.js';
+import { type Operation, pairOperations } from './checkers/operations.js';
 import { checkStaleWrites, type StaleWriteReport } from './checkers/stale-writes.js';
 import { checkTokenOrder, type TokenOrderReport } from './checkers/token-order.js';
 import type { ResourceState } from './guarded-resource.js';
@@ -18,6 +18,8 @@ export interface CheckHistoryOptions {
   initialValue?: number;
   /** Resource writes before the run started, to skip in `resource.writes`. Default 0. */
   writesBefore?: number;
+  /** Fenced reads before the run started, to skip in `resource.reads`. Default 0. */
+  readsBefore?: number;
   /** Leftovers the caller counted at the end, e.g. `{ keys: 0, znodes: 0, leases: 0 }`. */
   orphans?: Record<string, number>;
   /** Seed of the PRNG that chose faults and timings, for the verdict line. */
@@ -30,6 +32,14 @@ export interface CheckHistoryOptions {
   overlapsAreViolations?: boolean;
 }
 
+/** How the invocations of one kind of operation ended; `info` includes those that never completed. */
+export interface OutcomeCounts {
+  invoked: number;
+  ok: number;
+  fail: number;
+  info: number;
+}
+
 /** Everything the checkers found; see {@link formatReport} for the wording. */
 export interface SafetyReport {
   seed: string;
@@ -37,7 +47,10 @@ export interface SafetyReport {
   operations: number;
   faults: number;
   acquires: LivenessReport;
-  writes: { invoked: number; ok: number; fail: number; info: number };
+  /** Fenced reads: `fail` is a read the fence refused. */
+  reads: OutcomeCounts;
+  /** Writes: `fail` is a write the fence rejected. */
+  writes: OutcomeCounts;
   overlaps: OverlapReport;
   stale: StaleWriteReport;
   lostUpdates: LostUpdateReport;
@@ -60,18 +73,13 @@ export function checkHistory(
   const operations = pairOperations(history);
   const clientOperations = operations.filter((operation) => operation.f !== 'fault');
   const faults = operations.length - clientOperations.length;
-  const writeOperations = clientOperations.filter((operation) => operation.f === 'write' && operation.invoke);
-  const writes = { invoked: writeOperations.length, ok: 0, fail: 0, info: 0 };
-  for (const operation of writeOperations) {
-    const type = operation.complete?.type;
-    if (type === 'ok') writes.ok += 1;
-    else if (type === 'fail') writes.fail += 1;
-    else writes.info += 1;
-  }
+  const reads = outcomes(clientOperations, 'read');
+  const writes = outcomes(clientOperations, 'write');
 
   const resourceWrites = options.resource?.writes.slice(options.writesBefore ?? 0) ?? [];
+  const resourceReads = options.resource?.reads.slice(options.readsBefore ?? 0) ?? [];
   const overlaps = checkBelievedOverlaps(history);
-  const stale = checkStaleWrites(resourceWrites);
+  const stale = checkStaleWrites(resourceWrites, resourceReads);
   const lostUpdates = checkLostUpdates(
     history,
     options.resource?.value ?? (options.initialValue ?? 0) + writes.ok,
@@ -95,6 +103,7 @@ export function checkHistory(
     operations: clientOperations.length,
     faults,
     acquires: checkLiveness(history),
+    reads,
     writes,
     overlaps,
     stale,
@@ -104,4 +113,17 @@ export function checkHistory(
     violationsByKind,
     violations,
   };
+}
+
+function outcomes(operations: readonly Operation[], f: 'read' | 'write'): OutcomeCounts {
+  const counts: OutcomeCounts = { invoked: 0, ok: 0, fail: 0, info: 0 };
+  for (const operation of operations) {
+    if (operation.f !== f || operation.invoke === undefined) continue;
+    counts.invoked += 1;
+    const type = operation.complete?.type;
+    if (type === 'ok') counts.ok += 1;
+    else if (type === 'fail') counts.fail += 1;
+    else counts.info += 1;
+  }
+  return counts;
 }

@@ -3,10 +3,12 @@
  * every step in its own NDJSON history, streaming each event to the parent over IPC as well (so the
  * parent knows who holds the lock right now, e.g. to SIGSTOP the holder).
  *
- * Each iteration: invoke/ok acquire -> read the resource -> sleep -> write(value + 1, token) -> release.
+ * Each iteration: invoke/ok acquire -> read the resource under the token -> sleep -> write(value + 1, token)
+ * -> release. A read the fence refuses is recorded as `fail` and the section writes nothing.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
+import type { ClientMutant } from './client-mutant.js';
 import { GuardedResourceClient } from './guarded-resource-client.js';
 import { type HistoryEvent, HistoryWriter } from './history.js';
 import type { LeaseLike, LockClientFactory } from './lock-like.js';
@@ -21,7 +23,7 @@ export interface ClientChildConfig {
   resourceUrl: string;
   historyFile: string;
   operations: number;
-  mutant: 'none' | 'no-lock' | 'fencing-off';
+  mutant: ClientMutant;
   seed: number;
   criticalSectionMs: number;
   acquireOptions: { timeoutMs?: number; ttlMs?: number };
@@ -87,26 +89,32 @@ async function run(config: ClientChildConfig): Promise<void> {
     }
 
     try {
-      record('invoke', 'read');
-      const value = await resource.read();
-      record('ok', 'read', { value });
-      await sleep(random() * 2 * config.criticalSectionMs);
-      // A careful client checks its grant before acting on it; the window after this check is what
-      // fencing exists for.
-      if (config.checkLeaseBeforeWrite && lease?.signal.aborted) {
-        record('info', 'write', { value: 'skipped: lease lost', token });
-      } else {
-        record('invoke', 'write', { value: value + 1, token });
-        try {
-          const result = await resource.write(value + 1, token, holder);
-          if (result.accepted) record('ok', 'write', { value: value + 1, token });
-          else record('fail', 'write', { value: result.reason, token });
-        } catch (error) {
-          record('info', 'write', { value: describeError(error), token });
+      // The read carries the token too: a fence on writes alone lets an older holder write between a
+      // newer holder's read and write, and the newer write then erases that update.
+      record('invoke', 'read', { token });
+      const read = await resource.fencedRead(token, holder);
+      if (!read.accepted) record('fail', 'read', { value: read.reason, token });
+      else {
+        const { value } = read;
+        record('ok', 'read', { value, token });
+        await sleep(random() * 2 * config.criticalSectionMs);
+        // A careful client checks its grant before acting on it; the window after this check is what
+        // fencing exists for.
+        if (config.checkLeaseBeforeWrite && lease?.signal.aborted) {
+          record('info', 'write', { value: 'skipped: lease lost', token });
+        } else {
+          record('invoke', 'write', { value: value + 1, token });
+          try {
+            const result = await resource.write(value + 1, token, holder);
+            if (result.accepted) record('ok', 'write', { value: value + 1, token });
+            else record('fail', 'write', { value: result.reason, token });
+          } catch (error) {
+            record('info', 'write', { value: describeError(error), token });
+          }
         }
       }
     } catch (error) {
-      record('info', 'read', { value: describeError(error) });
+      record('info', 'read', { value: describeError(error), token });
     }
 
     if (lease !== undefined) {

@@ -15,10 +15,12 @@ export function formatReport(report: SafetyReport): string {
     `  acquires: ${report.acquires.invoked} invoked, ${report.acquires.ok} ok, ${report.acquires.fail} fail, ` +
       `${report.acquires.info} info; latency p50 ${ms(report.acquires.p50Ms)}, p99 ${ms(report.acquires.p99Ms)}, ` +
       `max ${ms(report.acquires.maxMs)}`,
+    `  reads: ${report.reads.invoked} invoked, ${report.reads.ok} accepted, ${report.reads.fail} rejected by the fence, ` +
+      `${report.reads.info} indeterminate`,
     `  writes: ${report.writes.invoked} invoked, ${report.writes.ok} accepted, ${report.writes.fail} rejected by the fence, ` +
       `${report.writes.info} indeterminate`,
     `  believed overlaps: ${report.overlaps.count}, total ${ms(report.overlaps.totalMs)}, max ${ms(report.overlaps.maxMs)}`,
-    `  stale writes accepted: ${report.stale.staleAccepted}`,
+    `  stale accepted: ${report.stale.staleAccepted} (${report.stale.staleReads} of them reads)`,
     `  lost updates: ${report.lostUpdates.lost} of ${report.lostUpdates.acknowledged} acknowledged ` +
       `(${report.lostUpdates.percent.toFixed(1)}%), final value ${report.lostUpdates.finalValue}`,
     `  tokens: ${report.tokens.grants} grants, ${report.tokens.regressions} regressions, ${report.tokens.duplicates} duplicates`,

@@ -3,11 +3,11 @@
  * over IPC. Running it in its own process keeps it responsive while the test process or a client is
  * paused, and makes it a separate failure domain like a real storage server.
  */
-import { type FencingMode, GuardedResourceServer } from './guarded-resource.js';
+import { FENCING_MODES, type FencingMode, GuardedResourceServer } from './guarded-resource.js';
 
 const fencing = (process.argv[2] ?? 'on') as FencingMode;
-if (fencing !== 'on' && fencing !== 'off') {
-  process.stderr.write(`fencing must be on or off, got ${fencing}\n`);
+if (!FENCING_MODES.includes(fencing)) {
+  process.stderr.write(`fencing must be one of ${FENCING_MODES.join(', ')}, got ${fencing}\n`);
   process.exit(2);
 }
 const server = new GuardedResourceServer({ fencing });

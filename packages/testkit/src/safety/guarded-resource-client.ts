@@ -1,6 +1,7 @@
 import { Agent, request } from 'node:http';
 import {
   deserializeState,
+  type ReadResult,
   type ResourceState,
   type SerializedResourceState,
   type WriteResult,
@@ -17,9 +18,17 @@ export class GuardedResourceClient {
     this.url = url.replace(/\/$/, '');
   }
 
-  /** The current counter value. */
+  /**
+   * The current counter value, read as an observer: no token, so the fence neither checks nor records
+   * it. A critical section reads with {@link fencedRead} instead.
+   */
   async read(): Promise<number> {
     return ((await this.call('GET', '/read')) as { value: number }).value;
+  }
+
+  /** Reads the counter under `token` as `holder`; the resource applies its fencing rule to the read. */
+  async fencedRead(token: bigint, holder: string): Promise<ReadResult> {
+    return (await this.call('POST', '/read', { token: token.toString(), holder })) as ReadResult;
   }
 
   /** Writes `value` under `token` as `holder`; the resource applies its fencing rule. */

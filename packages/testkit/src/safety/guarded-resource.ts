@@ -1,27 +1,44 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
-/** `'on'` enforces the fencing rule; `'off'` is the mutant that accepts every write. */
-export type FencingMode = 'on' | 'off';
+/**
+ * How the resource fences:
+ * - `'on'`: reads and writes carry the caller's token and are both fenced (see {@link GuardedResourceServer});
+ * - `'writes-only'`: the weaker fence that checks writes alone. A read-modify-write section can then lose an
+ *   update the fence accepts; kept to show what fencing reads buys (mutant `'reads-unfenced'`);
+ * - `'off'`: the mutant that accepts everything.
+ */
+export type FencingMode = 'on' | 'writes-only' | 'off';
 
-/** One write the resource received, accepted or not, in arrival order. */
-export interface ResourceWrite {
-  value: number;
+/** Every {@link FencingMode}, e.g. to validate one read from the command line. */
+export const FENCING_MODES: readonly FencingMode[] = ['on', 'writes-only', 'off'];
+
+/** One fenced operation the resource received, accepted or not, in arrival order. */
+export interface ResourceOperation {
   token: bigint;
   holder: string;
   accepted: boolean;
-  /** `process.hrtime.bigint()` in the resource process when the write arrived. */
+  /** `process.hrtime.bigint()` in the resource process when the operation arrived. */
   t: bigint;
 }
+
+/** One write: the value it would set. */
+export interface ResourceWrite extends ResourceOperation {
+  value: number;
+}
+
+/** One read made with a token (reads without one are observations and not logged). */
+export type ResourceRead = ResourceOperation;
 
 /** Everything the resource knows; the checkers' view of the final state. */
 export interface ResourceState {
   fencing: FencingMode;
   value: number;
-  /** Highest token accepted so far (undefined before the first accepted write). */
+  /** Highest token accepted so far, by a write or a fenced read (undefined before the first). */
   maxSeen: bigint | undefined;
-  /** Holder that wrote `maxSeen`. */
+  /** Holder that presented `maxSeen`. */
   maxHolder: string | undefined;
   writes: ResourceWrite[];
+  reads: ResourceRead[];
 }
 
 /** The result of one write. */
@@ -31,15 +48,25 @@ export interface WriteResult {
   reason?: string;
 }
 
+/** The result of one fenced read: the value, or why the fence refused it. */
+export type ReadResult = { accepted: true; value: number } | { accepted: false; reason: string };
+
 /**
  * A counter register guarded by fencing tokens, modelled on etcd's `contrib/lock/storage`: the thing a
- * lock is supposed to protect. A write is accepted if its token is greater than any seen, or equal to the
- * greatest and from the same holder (one holder writes several times under one grant). The tie rule is
- * what makes one token issued to two holders visible. Tokens are compared as bigint, never as strings
- * or floats.
+ * lock is supposed to protect.
  *
- * Served over HTTP on 127.0.0.1 so client processes can reach it:
- * `GET /read`, `POST /write {value, token, holder}`, `GET /state`, `POST /reset`.
+ * The fence: an operation (a read or a write) is accepted if its token is greater than any token accepted
+ * before, or equal to the greatest and from the same holder (one holder reads and writes several times
+ * under one grant); an accepted operation raises the greatest token seen. The tie rule is what makes one
+ * token issued to two holders visible. Fencing reads as well as writes is what makes a read-modify-write
+ * section safe: accepted operations then arrive grant by grant in token order, so no other holder's write
+ * can land between a section's accepted read and its accepted write (a write fence alone lets an older
+ * holder write after a newer one read, and the newer one's write then erases that update). Tokens are
+ * compared as bigint, never as strings or floats.
+ *
+ * Served over HTTP on 127.0.0.1 so client processes can reach it: `POST /read {token, holder}` (a fenced
+ * read), `GET /read` (an observation: no token, not fenced, not logged, raises nothing),
+ * `POST /write {value, token, holder}`, `GET /state`, `POST /reset`.
  */
 export class GuardedResourceServer {
   readonly fencing: FencingMode;
@@ -47,6 +74,7 @@ export class GuardedResourceServer {
   private maxSeen: bigint | undefined;
   private maxHolder: string | undefined;
   private writes: ResourceWrite[] = [];
+  private reads: ResourceRead[] = [];
   private readonly server: Server;
 
   constructor(options: { fencing?: FencingMode } = {}) {
@@ -75,23 +103,24 @@ export class GuardedResourceServer {
     return `http://127.0.0.1:${address.port}`;
   }
 
+  /** Applies the fencing rule to one read made under `token` by `holder`. */
+  fencedRead(token: bigint, holder: string): ReadResult {
+    const reason = this.fencing === 'on' ? this.refusal(token, holder) : undefined;
+    this.reads.push({ token, holder, accepted: reason === undefined, t: process.hrtime.bigint() });
+    if (reason !== undefined) return { accepted: false, reason };
+    // With reads unfenced a read leaves the fence where it was: that is the weakness it shows.
+    if (this.fencing === 'on') this.raise(token, holder);
+    return { accepted: true, value: this.value };
+  }
+
   /** Applies the fencing rule to one write. */
   write(value: number, token: bigint, holder: string): WriteResult {
-    let reason: string | undefined;
-    if (this.fencing === 'on' && this.maxSeen !== undefined) {
-      if (token < this.maxSeen) reason = `stale token ${token} < ${this.maxSeen}`;
-      else if (token === this.maxSeen && holder !== this.maxHolder) {
-        reason = `token ${token} already used by ${this.maxHolder}`;
-      }
-    }
+    const reason = this.fencing === 'off' ? undefined : this.refusal(token, holder);
     const accepted = reason === undefined;
     this.writes.push({ value, token, holder, accepted, t: process.hrtime.bigint() });
-    if (!accepted) return { accepted, reason: reason as string };
+    if (reason !== undefined) return { accepted, reason };
     this.value = value;
-    if (this.maxSeen === undefined || token > this.maxSeen) {
-      this.maxSeen = token;
-      this.maxHolder = holder;
-    }
+    this.raise(token, holder);
     return { accepted };
   }
 
@@ -103,15 +132,17 @@ export class GuardedResourceServer {
       maxSeen: this.maxSeen,
       maxHolder: this.maxHolder,
       writes: this.writes.map((write) => ({ ...write })),
+      reads: this.reads.map((read) => ({ ...read })),
     };
   }
 
-  /** Back to value 0 with no tokens seen and no writes. */
+  /** Back to value 0 with no tokens seen, no writes and no reads. */
   reset(): void {
     this.value = 0;
     this.maxSeen = undefined;
     this.maxHolder = undefined;
     this.writes = [];
+    this.reads = [];
   }
 
   /** Stops listening and closes idle keep-alive sockets. */
@@ -119,6 +150,23 @@ export class GuardedResourceServer {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await closed;
+  }
+
+  /** Why the fence refuses an operation under `token` by `holder`, or undefined when it accepts it. */
+  private refusal(token: bigint, holder: string): string | undefined {
+    if (this.maxSeen === undefined) return undefined;
+    if (token < this.maxSeen) return `stale token ${token} < ${this.maxSeen}`;
+    if (token === this.maxSeen && holder !== this.maxHolder) {
+      return `token ${token} already used by ${this.maxHolder}`;
+    }
+    return undefined;
+  }
+
+  private raise(token: bigint, holder: string): void {
+    if (this.maxSeen === undefined || token > this.maxSeen) {
+      this.maxSeen = token;
+      this.maxHolder = holder;
+    }
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -129,11 +177,8 @@ export class GuardedResourceServer {
       this.reset();
       return reply(res, 200, {});
     }
-    if (req.method === 'POST' && path === '/write') {
+    if (req.method === 'POST' && (path === '/read' || path === '/write')) {
       const body = JSON.parse(await readBody(req)) as { value?: unknown; token?: unknown; holder?: unknown };
-      if (typeof body.value !== 'number' || !Number.isSafeInteger(body.value)) {
-        return reply(res, 400, { error: `value must be a safe integer, got ${JSON.stringify(body.value)}` });
-      }
       // Decimal strings only: a JSON number would already have lost precision above 2^53.
       if (typeof body.token !== 'string' || !/^-?\d+$/.test(body.token)) {
         return reply(res, 400, {
@@ -144,6 +189,10 @@ export class GuardedResourceServer {
         return reply(res, 400, {
           error: `holder must be a non-empty string, got ${JSON.stringify(body.holder)}`,
         });
+      }
+      if (path === '/read') return reply(res, 200, this.fencedRead(BigInt(body.token), body.holder));
+      if (typeof body.value !== 'number' || !Number.isSafeInteger(body.value)) {
+        return reply(res, 400, { error: `value must be a safe integer, got ${JSON.stringify(body.value)}` });
       }
       return reply(res, 200, this.write(body.value, BigInt(body.token), body.holder));
     }
@@ -158,6 +207,7 @@ export interface SerializedResourceState {
   maxSeen: string | null;
   maxHolder: string | null;
   writes: Array<{ value: number; token: string; holder: string; accepted: boolean; t: string }>;
+  reads: Array<{ token: string; holder: string; accepted: boolean; t: string }>;
 }
 
 /** Converts a state to its JSON form. */
@@ -168,6 +218,7 @@ export function serializeState(state: ResourceState): SerializedResourceState {
     maxSeen: state.maxSeen?.toString() ?? null,
     maxHolder: state.maxHolder ?? null,
     writes: state.writes.map((write) => ({ ...write, token: write.token.toString(), t: write.t.toString() })),
+    reads: state.reads.map((read) => ({ ...read, token: read.token.toString(), t: read.t.toString() })),
   };
 }
 
@@ -179,6 +230,7 @@ export function deserializeState(state: SerializedResourceState): ResourceState 
     maxSeen: state.maxSeen === null ? undefined : BigInt(state.maxSeen),
     maxHolder: state.maxHolder ?? undefined,
     writes: state.writes.map((write) => ({ ...write, token: BigInt(write.token), t: BigInt(write.t) })),
+    reads: state.reads.map((read) => ({ ...read, token: BigInt(read.token), t: BigInt(read.t) })),
   };
 }
 

@@ -5,18 +5,11 @@ import { childScriptPath } from '../servers/child-script.js';
 import { registerPid, unregisterPid } from '../servers/process-registry.js';
 import { checkHistory, type SafetyReport } from './check-history.js';
 import type { ClientChildConfig, ClientChildMessage } from './client-child.js';
+import { type ClientMutant, fencingFor } from './client-mutant.js';
 import type { ResourceState } from './guarded-resource.js';
 import { GuardedResourceClient } from './guarded-resource-client.js';
 import { type HistoryEvent, HistoryWriter, readHistory, sortHistory, writeHistory } from './history.js';
 import { type GuardedResourceProcess, startGuardedResource } from './start-guarded-resource.js';
-
-/**
- * Broken variants that must turn the checkers red:
- * - `'no-lock'`: clients skip the lock and write with token 0 (with a runner-started resource, fencing is
- *   off too, or the fence alone would save them);
- * - `'fencing-off'`: clients lock normally, the resource accepts every write.
- */
-export type ClientMutant = 'none' | 'no-lock' | 'fencing-off';
 
 /** Options for {@link runClients}. */
 export interface RunClientsOptions {
@@ -29,8 +22,9 @@ export interface RunClientsOptions {
   /** Passed to the factory in every child (structured-cloned). */
   args?: unknown;
   /**
-   * A running guarded resource. When omitted the runner starts one (fencing off for the mutants) and
-   * stops it at the end. A caller-supplied resource keeps its own fencing mode.
+   * A running guarded resource. When omitted the runner starts one (with the fencing the mutant needs,
+   * see {@link fencingFor}) and stops it at the end. A caller-supplied resource keeps its own fencing
+   * mode, which must be the mutant's.
    */
   resourceUrl?: string;
   /** Where each client writes `proc-N.ndjson`, faults go to `nemesis.ndjson`, the merge to `history.ndjson`. */
@@ -94,7 +88,8 @@ export interface ClientRunResult {
  * Runs `count` client processes against a guarded resource and checks the resulting history.
  *
  * Each child imports `module`, calls the factory with `args`, and performs `operations` critical sections
- * (acquire, read, sleep, write value + 1 under the token, release), recording invoke/ok/fail/info events.
+ * (acquire, read under the token, sleep, write value + 1 under the token, release), recording
+ * invoke/ok/fail/info events. A read the fence refuses ends the section without a write.
  * Clients are separate processes so a test can SIGSTOP or SIGKILL a holder, like a GC pause or a crash.
  */
 export async function runClients(options: RunClientsOptions): Promise<ClientRunResult> {
@@ -118,7 +113,7 @@ export async function runClients(options: RunClientsOptions): Promise<ClientRunR
 
   let ownResource: GuardedResourceProcess | undefined;
   if (options.resourceUrl === undefined) {
-    ownResource = await startGuardedResource({ fencing: mutant === 'none' ? 'on' : 'off' });
+    ownResource = await startGuardedResource({ fencing: fencingFor(mutant) });
   }
   const resourceUrl = options.resourceUrl ?? ownResource!.url;
   const resource = new GuardedResourceClient(resourceUrl);
@@ -126,8 +121,10 @@ export async function runClients(options: RunClientsOptions): Promise<ClientRunR
   const exits: Array<Promise<void>> = [];
   try {
     const before = await resource.state();
-    if (mutant === 'fencing-off' && before.fencing !== 'off') {
-      throw new Error(`mutant 'fencing-off' needs a resource with fencing off; ${resourceUrl} has it on`);
+    if (mutant !== 'none' && before.fencing !== fencingFor(mutant)) {
+      throw new Error(
+        `mutant '${mutant}' needs a resource with fencing ${fencingFor(mutant)}; ${resourceUrl} has fencing ${before.fencing}`,
+      );
     }
 
     let hookError: unknown;
@@ -269,6 +266,7 @@ export async function runClients(options: RunClientsOptions): Promise<ClientRunR
       resource: after,
       initialValue: before.value,
       writesBefore: before.writes.length,
+      readsBefore: before.reads.length,
       orphans,
       seed,
       overlapsAreViolations: options.overlapsAreViolations ?? true,

@@ -20,7 +20,8 @@ export interface GuardedResourceProcess extends AsyncDisposable {
 
 /**
  * Starts a guarded resource (see {@link GuardedResourceServer}) in a child process and resolves once it
- * listens. `fencing: 'off'` is the mutant that accepts every write.
+ * listens. `fencing: 'writes-only'` fences writes alone (reads are accepted and raise nothing);
+ * `fencing: 'off'` is the mutant that accepts everything.
  */
 export async function startGuardedResource(
   options: { fencing?: FencingMode } = {},
