@@ -11,6 +11,7 @@ import {
 } from '@lock/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { BlockingPool } from './blocking-pool.js';
+import { Acquisitions } from './close-cleanup.js';
 import { closeClient } from './close-client.js';
 import { CommandDeadlines } from './command-deadlines.js';
 import { globEscape, lockKeys, waiterKey } from './lock-keys.js';
@@ -64,6 +65,8 @@ export interface RedisLockStatus {
 
 const DEFAULT_TTL_MS = 30_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 3000;
+/** How long `close()` waits for acquisitions under way to leave the queue (the server may be gone). */
+const CLOSE_GRACE_MS = 1000;
 
 /**
  * Makes {@link RedisLock}s on one Redis server (or a Redis Cluster: a lock's keys share one slot).
@@ -84,6 +87,8 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
   private readonly backend: RedisLockBackend;
   private readonly renewEveryMs: number | undefined;
   private shuttingDown = false;
+  /** Set by `close()`: its waiters leaving the queue. */
+  private draining: Promise<void> | undefined;
 
   constructor(options: RedisLockProviderOptions) {
     super();
@@ -170,6 +175,7 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
       deadlines: new CommandDeadlines(commandTimeoutMs),
       cleanups: new Set(),
       places: new Set(),
+      acquisitions: new Acquisitions(),
       closing: () => this.shuttingDown,
     };
   }
@@ -230,12 +236,18 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
   }
 
   /**
-   * Ends live leases (their releases wait at most a second each: the server may be gone) and closes the
-   * connections this provider opened.
+   * Leaves nothing of this provider on the server: ends live leases (released, or handed to the next waiter),
+   * wakes its waiters so they leave the queue (giving back a grant handed to them meanwhile), and only then
+   * closes the connections this provider opened. Bounded when the server is gone: each step waits at most a
+   * second or so, and what could not be removed runs out with its TTL (a waiter's entry is skipped as dead).
    */
   override close(): Promise<void> {
-    // Set before BaseProvider starts releasing: its `closed` flag is set only once close() returns.
-    this.shuttingDown = true;
+    if (!this.shuttingDown) {
+      // Set before BaseProvider starts releasing, so releases and acquisitions see it from the first step.
+      this.shuttingDown = true;
+      // Waiters leave while the leases are released, not after.
+      this.draining = this.backend.acquisitions.drain(CLOSE_GRACE_MS);
+    }
     return super.close();
   }
 
@@ -250,6 +262,7 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
   protected async closeBackend(): Promise<void> {
     // Places in the queue kept for a next acquisition that will not come now: leave them before disconnecting.
     for (const abandon of [...this.backend.places]) abandon();
+    await this.draining;
     await Promise.all(this.backend.cleanups);
     this.backend.pool.close();
     if (this.ownsClient) await closeClient(this.client);

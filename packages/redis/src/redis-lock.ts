@@ -7,9 +7,11 @@ import {
   type Grant,
   LockBackendError,
   monotonicNow,
+  ProviderClosedError,
   raceSignal,
 } from '@lock/core';
 import type { BlockingPool } from './blocking-pool.js';
+import type { Acquisitions } from './close-cleanup.js';
 import type { CommandDeadlines } from './command-deadlines.js';
 import { CommandTimeoutError } from './command-timeout-error.js';
 import { type LockKeys, lockKeys, waiterKey } from './lock-keys.js';
@@ -44,6 +46,8 @@ export interface RedisLockBackend {
   readonly cleanups: Set<Promise<unknown>>;
   /** Gives up the queue place a lock handle holds; `close()` calls them all. */
   readonly places: Set<() => void>;
+  /** Acquisitions under way; `close()` wakes their waiters and waits for them before it disconnects. */
+  readonly acquisitions: Acquisitions;
   /** True once the provider is closing: releases then wait a bounded time (the server may be gone). */
   readonly closing: () => boolean;
 }
@@ -100,6 +104,41 @@ export class RedisLock extends BaseLock<RedisGrant> {
   }
 
   protected acquireGrant(request: AcquireRequest): Promise<RedisGrant | null> {
+    this.backend.acquisitions.begin();
+    let acquisition: Promise<RedisGrant | null>;
+    try {
+      acquisition = this.startAcquisition(request);
+    } catch (error) {
+      this.backend.acquisitions.end();
+      throw error;
+    }
+    return acquisition.then(this.settled, this.failed);
+  }
+
+  /** Ends an acquisition for `close()`; a grant that arrives while the provider closes is given back first. */
+  private readonly settled = (grant: RedisGrant | null): RedisGrant | null | Promise<never> => {
+    if (grant === null || !this.backend.closing()) {
+      this.backend.acquisitions.end();
+      return grant;
+    }
+    return this.releaseGrant(grant)
+      .catch(noop)
+      .then(() => {
+        this.backend.acquisitions.end();
+        throw this.providerClosed();
+      });
+  };
+
+  private readonly failed = (error: unknown): never => {
+    this.backend.acquisitions.end();
+    throw error;
+  };
+
+  private providerClosed(): ProviderClosedError {
+    return new ProviderClosedError(this.capabilities.backend, 'acquire', this.name);
+  }
+
+  private startAcquisition(request: AcquireRequest): Promise<RedisGrant | null> {
     const place = this.place;
     if (place !== undefined) {
       this.place = undefined;
@@ -268,6 +307,11 @@ export class RedisLock extends BaseLock<RedisGrant> {
     firstWaitMs?: number,
   ): Promise<RedisGrant> {
     const { client, pool, commandTimeoutMs } = this.backend;
+    if (this.backend.closing()) {
+      // Queued by a reply that came back while the provider closes: leave at once, take no connection.
+      await this.leave(owner);
+      throw this.providerClosed();
+    }
     const signal = request.signal;
     const ttlMs = request.ttlMs;
     // Re-check well inside the TTL: a lost push, or a holder that expired instead of releasing, costs at most this.
@@ -282,11 +326,16 @@ export class RedisLock extends BaseLock<RedisGrant> {
     let stuck = false;
     let givingUp: Promise<unknown> | undefined;
     const giveUp = () => {
-      givingUp ??= client.rpush(listKey, GIVE_UP).catch(noop);
+      // Sent together with an expiry: if the leave that deletes the list never reaches the server (closed or
+      // unreachable), the marker does not stay forever.
+      givingUp ??= Promise.all([client.rpush(listKey, GIVE_UP), client.pexpire(listKey, lifeMs)]).catch(noop);
     };
+    const { acquisitions, closing } = this.backend;
     signal?.addEventListener('abort', giveUp, { once: true });
+    // close() wakes the waiter the same way, so it leaves the queue before the connections close.
+    acquisitions.blocked(giveUp);
     try {
-      while (!signal?.aborted) {
+      while (!signal?.aborted && !closing()) {
         const sentAt = monotonicNow();
         // Re-check and block in one pipeline on the waiter's connection: whatever grants the lock after the
         // re-check is read by the BLPOP behind it, so validity can be counted from this send time.
@@ -330,20 +379,21 @@ export class RedisLock extends BaseLock<RedisGrant> {
         if (recheck) startedAt = sentAt;
         recheck = true;
         first = false;
-        if (popped === null || popped[1] === GIVE_UP || signal?.aborted) continue;
+        if (popped === null || popped[1] === GIVE_UP || signal?.aborted || closing()) continue;
         return await this.confirm(connection, owner, Number(popped[1]), ttlMs, startedAt, true);
       }
     } catch (error) {
       await this.leave(owner);
-      throw error;
+      throw closing() ? this.providerClosed() : error;
     } finally {
       signal?.removeEventListener('abort', giveUp);
+      acquisitions.unblocked(giveUp);
       if (!stuck) pool.give(connection);
     }
-    // Aborted: remove the queue entry and list, and give back a grant that raced the abort.
+    // Aborted, or the provider is closing: remove the queue entry and list, and give back a grant that raced it.
     await withinGrace(givingUp, CLEANUP_GRACE_MS, undefined);
     await this.leave(owner);
-    throw signal?.reason;
+    throw signal?.aborted ? signal.reason : this.providerClosed();
   }
 
   /**
