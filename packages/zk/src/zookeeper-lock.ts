@@ -34,8 +34,15 @@ export interface ZooKeeperLockHost extends LockOwner {
   readonly capabilities: Capabilities;
   /** Parent path of the lock's queue. */
   parentPath(name: string): string;
-  /** The provider's connected session (a new one after the previous one was lost). */
-  session(signal: AbortSignal | undefined, lockName: string): Promise<ZooKeeperSession>;
+  /**
+   * The provider's connected session (a new one after the previous one was lost). With `deadline` (monotonic
+   * ms), a session that is not connected by then fails the acquisition with `LockBackendError`.
+   */
+  session(
+    signal: AbortSignal | undefined,
+    lockName: string,
+    deadline?: number | undefined,
+  ): Promise<ZooKeeperSession>;
 }
 
 /** Where an acquisition stands in its lock's queue. */
@@ -61,14 +68,14 @@ export class ZooKeeperLock extends BaseLock<ZooKeeperGrant> {
 
   /** @internal Use `ZooKeeperProvider.lock()`. */
   constructor(name: string, host: ZooKeeperLockHost, settings: BaseLockSettings = {}) {
-    super(name, { ...settings, owner: host });
+    super(name, { ...settings, owner: host, remote: true });
     this.host = host;
     this.capabilities = host.capabilities;
     this.path = host.parentPath(name);
   }
 
   protected async acquireGrant(request: AcquireRequest): Promise<ZooKeeperGrant | null> {
-    const session = await this.sessionFor(request.signal);
+    const session = await this.sessionFor(request);
     const startedAt = monotonicNow();
     const nodePath = await this.createNode(session, randomUUID(), request.signal);
     try {
@@ -105,9 +112,14 @@ export class ZooKeeperLock extends BaseLock<ZooKeeperGrant> {
     return grant.session.onLost((cause) => lose('session-lost', cause));
   }
 
-  private async sessionFor(signal: AbortSignal | undefined): Promise<ZooKeeperSession> {
+  protected override grantSafeDeadline(grant: ZooKeeperGrant): number {
+    return grant.session.safeDeadline ?? Number.POSITIVE_INFINITY;
+  }
+
+  private async sessionFor(request: AcquireRequest): Promise<ZooKeeperSession> {
     try {
-      return await this.host.session(signal, this.name);
+      // Without a connection no request is in flight: the deadline applies to connecting, too.
+      return await this.host.session(request.signal, this.name, request.deadline);
     } catch (error) {
       if (this.host.closed) throw new ProviderClosedError(this.capabilities.backend, 'acquire', this.name);
       throw error;
@@ -207,6 +219,8 @@ export class ZooKeeperLock extends BaseLock<ZooKeeperGrant> {
         };
       }
       if (!request.wait) return null;
+      // The server has answered: the lock is held, so the timeout now counts.
+      request.queued();
       const gone = await this.waitForChange(session, `${this.path}/${position.predecessor}`, request.signal);
       headGone = gone && index === 1;
     }

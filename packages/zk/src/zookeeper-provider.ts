@@ -4,6 +4,7 @@ import {
   InvalidArgumentError,
   LockBackendError,
   type LockOptions,
+  monotonicNow,
   validateLockName,
   validatePositiveMs,
 } from '@lock/core';
@@ -100,6 +101,7 @@ export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements Zo
   private current: ZooKeeperSession | undefined;
   private opening: Promise<ZooKeeperSession> | undefined;
   private sessionsOpened = 0;
+  private clampWarned = false;
 
   constructor(options: ZooKeeperProviderOptions) {
     super();
@@ -135,6 +137,8 @@ export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements Zo
       fifo: true,
       fencing: true,
       leases: true,
+      // Every lease lives as long as the session: the only lease length is the session's.
+      ttl: { setBy: 'session', minMs: sessionTimeoutMs, stepMs: 1, sessionTtlMs: sessionTimeoutMs },
     } as const);
   }
 
@@ -163,12 +167,19 @@ export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements Zo
    * `LockBackendError` when no connection is made within `connectTimeoutMs`, or with `signal.reason`.
    * @internal
    */
-  async session(signal?: AbortSignal, lockName?: string): Promise<ZooKeeperSession> {
+  async session(signal?: AbortSignal, lockName?: string, deadline?: number): Promise<ZooKeeperSession> {
     this.assertOpen('acquire', lockName);
     let session = this.current;
     if (session === undefined || session.lost) session = await this.openSession();
     if (session.state === 'connected') return session;
-    const connectTimeout = AbortSignal.timeout(this.connectTimeoutMs);
+    const limitMs = Math.max(
+      0,
+      Math.min(
+        this.connectTimeoutMs,
+        deadline === undefined ? Infinity : Math.ceil(deadline - monotonicNow()),
+      ),
+    );
+    const connectTimeout = AbortSignal.timeout(limitMs);
     const waitSignal = signal === undefined ? connectTimeout : AbortSignal.any([signal, connectTimeout]);
     try {
       await session.whenConnected(waitSignal);
@@ -179,7 +190,7 @@ export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements Zo
         lockName,
         cause: error,
         detail: connectTimeout.aborted
-          ? `no connection to ${this.connectionString} within ${this.connectTimeoutMs} ms`
+          ? `no connection to ${this.connectionString} within ${limitMs} ms`
           : undefined,
       });
     }
@@ -194,25 +205,27 @@ export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements Zo
     validateLockName(name);
     const path = this.parentPath(name);
     const session = await this.session(undefined, name);
-    let children: string[];
     try {
-      children = await session.retrying(() => session.getChildren(path));
-    } catch (error) {
-      if (!(error instanceof ZooKeeperError && error.code === ZK.NONODE)) {
-        throw new LockBackendError('zk', 'status', { lockName: name, cause: error });
+      let children: string[];
+      try {
+        children = await session.retrying(() => session.getChildren(path));
+      } catch (error) {
+        if (!(error instanceof ZooKeeperError && error.code === ZK.NONODE)) throw error;
+        children = [];
       }
-      children = [];
+      const stats = await Promise.all(
+        sortLockNodes(children).map(async (node) => {
+          const stat = await session.retrying(() => session.exists(`${path}/${node}`));
+          return stat === null
+            ? undefined
+            : { node, token: BigInt(stat.czxid), sessionId: stat.ephemeralOwner };
+        }),
+      );
+      const entries = stats.filter((entry): entry is ZooKeeperQueueEntry => entry !== undefined);
+      return { name, path, holder: entries[0] ?? null, waiters: entries.slice(1) };
+    } catch (error) {
+      throw new LockBackendError('zk', 'status', { lockName: name, cause: error });
     }
-    const stats = await Promise.all(
-      sortLockNodes(children).map(async (node) => {
-        const stat = await session.retrying(() => session.exists(`${path}/${node}`));
-        return stat === null
-          ? undefined
-          : { node, token: BigInt(stat.czxid), sessionId: stat.ephemeralOwner };
-      }),
-    );
-    const entries = stats.filter((entry): entry is ZooKeeperQueueEntry => entry !== undefined);
-    return { name, path, holder: entries[0] ?? null, waiters: entries.slice(1) };
   }
 
   protected createLock(name: string, options: LockOptions | undefined): ZooKeeperLock {
@@ -225,6 +238,20 @@ export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements Zo
     await this.current?.close();
   }
 
+  /**
+   * The server clamps the session timeout to [2, 20] x its tickTime without notice, and every lease lasts as
+   * long as the session: say so once when the lease length granted is not the one asked for.
+   */
+  private noteNegotiated(session: ZooKeeperSession): void {
+    const negotiated = session.sessionTimeoutMs;
+    if (this.clampWarned || negotiated === undefined || negotiated === this.requestedSessionTimeoutMs) return;
+    this.clampWarned = true;
+    process.emitWarning(
+      `ZooKeeper at ${this.connectionString} negotiated a session timeout of ${negotiated} ms instead of the ${this.requestedSessionTimeoutMs} ms requested; leases last as long as the session (lease.ttlMs reports ${negotiated})`,
+      { code: 'LOCK_ZK_SESSION_TIMEOUT_CLAMPED' },
+    );
+  }
+
   private openSession(): Promise<ZooKeeperSession> {
     if (this.opening === undefined) {
       this.opening = (async () => {
@@ -234,6 +261,7 @@ export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements Zo
             timeout: this.requestedSessionTimeoutMs,
           });
           const session = new ZooKeeperSession(client);
+          session.whenConnected().then(() => this.noteNegotiated(session), noop);
           this.sessionsOpened += 1;
           this.current = session;
           if (this.closed) session.close();
@@ -246,3 +274,5 @@ export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements Zo
     return this.opening;
   }
 }
+
+function noop(): void {}
