@@ -6,13 +6,16 @@ import { UnsupportedCapabilityError } from './errors/unsupported-capability-erro
 import type { AcquireRequest, Grant, LoseGrant } from './grant.js';
 import { type LeaseHooks, type LeaseRegistry, type LeaseSettings, ManagedLease } from './managed-lease.js';
 import { monotonicNow } from './monotonic.js';
+import { isPromise } from './timing/is-promise.js';
+import { noop } from './timing/noop.js';
 import type { AcquireOptions, Capabilities, Lease, Lock, LockOptions } from './types.js';
 import {
   validateAcquireOptions,
   validateFunction,
   validateLeaseTtl,
   validateLockName,
-  validateLockOptions,
+  validateLockOptionValues,
+  validateOptionsObject,
   validateRenewEvery,
 } from './validate.js';
 
@@ -77,7 +80,10 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
 
   constructor(name: string, settings: BaseLockSettings = {}) {
     validateLockName(name);
-    validateLockOptions(settings, name);
+    // The caller's options were checked key by key where they came in (provider.lock(), a public
+    // constructor); a backend may add settings of its own beside them.
+    validateOptionsObject('options', settings, name);
+    validateLockOptionValues(settings, name);
     this.name = name;
     this.owner = settings.owner;
     this.remote = settings.remote === true;
@@ -177,7 +183,7 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
   }
 
   private async acquireWith(options: AcquireOptions | undefined, wait: boolean): Promise<Lease | null> {
-    validateAcquireOptions(options, this.name);
+    validateAcquireOptions(options, this.name, wait);
     const closed = this.closedError();
     if (closed !== undefined) throw closed;
     const callerSignal = options?.signal;
@@ -316,9 +322,3 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
     return new LockBackendError(this.capabilities.backend, operation, { lockName: this.name, cause: error });
   }
 }
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown }).then === 'function';
-}
-
-function noop(): void {}

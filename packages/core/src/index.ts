@@ -1,6 +1,8 @@
+export type { BackendKind } from './backend-kind.js';
 export { BaseLock, type BaseLockSettings, type LockOwner } from './base-lock.js';
 export { BaseProvider } from './base-provider.js';
 export { InvalidArgumentError } from './errors/invalid-argument-error.js';
+export { InvalidConfigError } from './errors/invalid-config-error.js';
 export { LockBackendError } from './errors/lock-backend-error.js';
 export { describeValue, LockError, type LockErrorCode, type LockErrorOptions } from './errors/lock-error.js';
 export { LockLostError, type LockLostReason } from './errors/lock-lost-error.js';
@@ -14,6 +16,21 @@ export { LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.js';
 export { type LeaseHooks, type LeaseRegistry, type LeaseSettings, ManagedLease } from './managed-lease.js';
 export { MAX_TIMER_MS, monotonicNow } from './monotonic.js';
 export { raceSignal } from './race-signal.js';
+export { integerSetting, millisecondsSetting } from './settings/common-settings.js';
+export { type ConfigIssue, formatIssue, joinPath } from './settings/config-issue.js';
+export { closestKey, unknownKeyExpected } from './settings/did-you-mean.js';
+export {
+  checkSettings,
+  parseSettings,
+  type SettingsCheck,
+  type SettingsSchema,
+  schemaKeys,
+} from './settings/parse-settings.js';
+export { isPromise } from './timing/is-promise.js';
+export { type LinkedSignal, linkSignals } from './timing/link-signals.js';
+export { noop } from './timing/noop.js';
+export { sleep } from './timing/sleep.js';
+export { withinGrace } from './timing/within-grace.js';
 export { compareTokens, parseToken } from './tokens.js';
 export type {
   AcquireOptions,
@@ -33,9 +50,11 @@ export {
   MAX_LOCK_NAME_LENGTH,
   validateAcquireOptions,
   validateFunction,
+  validateKnownKeys,
   validateLeaseTtl,
   validateLockName,
   validateLockOptions,
+  validateLockOptionValues,
   validateOptionsObject,
   validatePositiveMs,
   validateRenewEvery,

@@ -5,6 +5,7 @@ import { LockNotHeldError } from './errors/lock-not-held-error.js';
 import type { Grant, LoseGrant } from './grant.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { monotonicNow } from './monotonic.js';
+import { noop } from './timing/noop.js';
 import type { Lease, LeaseTtlRule } from './types.js';
 import { validateLeaseTtl, validatePositiveMs } from './validate.js';
 
@@ -273,5 +274,3 @@ export interface LeaseSettings<G extends Grant> {
   maxHoldMs: number | undefined;
   watch: ((grant: G, lose: LoseGrant) => (() => void) | undefined) | undefined;
 }
-
-function noop(): void {}

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
 import { MAX_TIMER_MS } from './monotonic.js';
+import { unknownKeyExpected } from './settings/did-you-mean.js';
 import type { AcquireOptions, LeaseTtlRule, LockOptions } from './types.js';
 
 /** Longest lock name accepted, in UTF-16 code units. Backends may accept less and say so. */
@@ -73,19 +74,65 @@ export function validateOptionsObject(parameter: string, value: unknown, lockNam
   }
 }
 
-/** Checks the options of one acquisition. */
-export function validateAcquireOptions(options: AcquireOptions | undefined, lockName: string): void {
+const ACQUIRE_KEYS: readonly string[] = ['timeoutMs', 'signal', 'ttlMs'];
+const TRY_KEYS: readonly string[] = ['signal', 'ttlMs'];
+const LOCK_KEYS: readonly string[] = ['ttlMs', 'renewEveryMs', 'maxHoldMs'];
+
+/**
+ * Checks that an options object has only known keys: a misspelt option (`timeout` for `timeoutMs`) would
+ * otherwise be ignored in silence, and a wait meant to be bounded would wait forever.
+ */
+export function validateKnownKeys(
+  parameter: string,
+  options: object,
+  known: readonly string[],
+  lockName?: string,
+): void {
+  for (const key in options) {
+    if (!known.includes(key)) {
+      throw new InvalidArgumentError(
+        `${parameter}.${key}`,
+        (options as Record<string, unknown>)[key],
+        unknownKeyExpected(key, known, 'option'),
+        lockName,
+      );
+    }
+  }
+}
+
+/**
+ * Checks the options of one acquisition. `wait: false` for `tryAcquire`, which never waits and so takes no
+ * `timeoutMs`.
+ */
+export function validateAcquireOptions(
+  options: AcquireOptions | undefined,
+  lockName: string,
+  wait = true,
+): void {
   if (options === undefined) return;
   validateOptionsObject('options', options, lockName);
+  validateKnownKeys('options', options, wait ? ACQUIRE_KEYS : TRY_KEYS, lockName);
   validateTimeoutMs('options.timeoutMs', options.timeoutMs, lockName);
   validateSignal('options.signal', options.signal, lockName);
   if (options.ttlMs !== undefined) validatePositiveMs('options.ttlMs', options.ttlMs, lockName);
 }
 
-/** Checks per-lock options, including the relation between renewal interval and TTL. */
+/**
+ * Checks per-lock options given by a caller: only known keys, and valid values, including the relation
+ * between renewal interval and TTL.
+ */
 export function validateLockOptions(options: LockOptions | undefined, lockName: string): void {
   if (options === undefined) return;
   validateOptionsObject('options', options, lockName);
+  validateKnownKeys('options', options, LOCK_KEYS, lockName);
+  validateLockOptionValues(options, lockName);
+}
+
+/**
+ * Checks the values of per-lock options, leaving other keys alone: for settings a backend assembles itself
+ * (its own construction settings beside the caller's options, which were checked by `validateLockOptions`).
+ */
+export function validateLockOptionValues(options: LockOptions, lockName: string): void {
   if (options.ttlMs !== undefined) validatePositiveMs('options.ttlMs', options.ttlMs, lockName);
   if (options.maxHoldMs !== undefined) validatePositiveMs('options.maxHoldMs', options.maxHoldMs, lockName);
   if (options.renewEveryMs !== undefined) {

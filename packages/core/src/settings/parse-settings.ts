@@ -1,0 +1,131 @@
+import * as v from 'valibot';
+import { InvalidConfigError } from '../errors/invalid-config-error.js';
+import { describeValue } from '../errors/lock-error.js';
+import { type ConfigIssue, joinPath } from './config-issue.js';
+import { unknownKeyExpected } from './did-you-mean.js';
+
+/** A settings schema: a Valibot schema whose output is the validated settings. */
+export type SettingsSchema<Output = unknown> = v.GenericSchema<unknown, Output>;
+
+/** What {@link checkSettings} found: the settings when valid, and every problem otherwise. */
+export type SettingsCheck<Output> =
+  | { readonly ok: true; readonly value: Output; readonly issues: readonly [] }
+  | { readonly ok: false; readonly value: undefined; readonly issues: readonly ConfigIssue[] };
+
+/**
+ * Validates `input` against `schema` and reports every problem (not only the first) with its JSON path below
+ * `path`, what was expected there and what was received. An unknown key in a strict object is reported with
+ * the closest known key ("did you mean `ttlMs`?").
+ */
+export function checkSettings<Output>(
+  schema: SettingsSchema<Output>,
+  input: unknown,
+  path: string,
+): SettingsCheck<Output> {
+  const result = v.safeParse(schema, input, { abortEarly: false });
+  if (result.success) return { ok: true, value: result.output, issues: [] };
+  return {
+    ok: false,
+    value: undefined,
+    issues: result.issues.map((issue) => toConfigIssue(schema, issue, path)),
+  };
+}
+
+/** Like {@link checkSettings}, but returns the settings or throws an `InvalidConfigError` listing every problem. */
+export function parseSettings<Output>(
+  schema: SettingsSchema<Output>,
+  input: unknown,
+  path: string,
+  source?: string,
+): Output {
+  const checked = checkSettings(schema, input, path);
+  if (!checked.ok) throw new InvalidConfigError(checked.issues, source);
+  return checked.value;
+}
+
+/** The object keys a schema accepts (through optional, pipe and similar wrappers), or undefined. */
+export function schemaKeys(schema: unknown): string[] | undefined {
+  const entries = unwrap(schema)?.entries;
+  return entries === undefined ? undefined : Object.keys(entries);
+}
+
+type AnyIssue = v.BaseIssue<unknown>;
+
+interface SchemaNode {
+  readonly type?: string;
+  readonly entries?: Record<string, unknown>;
+  readonly item?: unknown;
+  readonly value?: unknown;
+  readonly wrapped?: unknown;
+  readonly pipe?: readonly unknown[];
+}
+
+function toConfigIssue(root: unknown, issue: AnyIssue, base: string): ConfigIssue {
+  const keys = (issue.path ?? []).map((item) => item.key as string | number);
+  const path = keys.reduce<string>((joined, key) => joinPath(joined, key), base);
+  if (issue.type === 'strict_object' && keys.length > 0) {
+    const parent = schemaAt(root, keys.slice(0, -1));
+    const unknown = String(keys[keys.length - 1]);
+    return {
+      path,
+      expected: unknownKeyExpected(unknown, schemaKeys(parent) ?? []),
+      received: `the key ${JSON.stringify(unknown)}`,
+      value: issue.input,
+    };
+  }
+  return { path, expected: expectedOf(issue), received: describeValue(issue.input), value: issue.input };
+}
+
+/**
+ * The expected phrase: a schema's own message when it gave one (this project's schemas word their messages
+ * as what is expected, "a positive integer number of milliseconds"), else Valibot's expectation in words.
+ */
+function expectedOf(issue: AnyIssue): string {
+  if (!issue.message.startsWith('Invalid ')) return issue.message;
+  const expected = issue.expected ?? '';
+  switch (issue.type) {
+    case 'min_value':
+    case 'min_length':
+      return `${issue.type === 'min_length' ? 'a length ' : ''}at least ${expected.replace('>=', '')}`;
+    case 'max_value':
+    case 'max_length':
+      return `${issue.type === 'max_length' ? 'a length ' : ''}at most ${expected.replace('<=', '')}`;
+    case 'integer':
+      return 'an integer';
+    case 'object':
+    case 'strict_object':
+      return 'an object';
+    case 'array':
+      return 'an array';
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return `a ${issue.type}`;
+    default:
+      return expected === '' ? issue.message : expected;
+  }
+}
+
+function unwrap(schema: unknown): SchemaNode | undefined {
+  let node = schema as SchemaNode | undefined;
+  for (let depth = 0; node !== undefined && depth < 16; depth += 1) {
+    if (node.entries !== undefined) return node;
+    if (node.wrapped !== undefined) node = node.wrapped as SchemaNode;
+    else if (node.pipe !== undefined && node.pipe[0] !== node) node = node.pipe[0] as SchemaNode;
+    else return node;
+  }
+  return node;
+}
+
+function schemaAt(schema: unknown, keys: readonly (string | number)[]): unknown {
+  let node: unknown = schema;
+  for (const key of keys) {
+    const current = unwrap(node);
+    if (current === undefined) return undefined;
+    if (current.entries !== undefined) node = current.entries[String(key)];
+    else if (current.item !== undefined) node = current.item;
+    else if (current.value !== undefined) node = current.value;
+    else return undefined;
+  }
+  return node;
+}
