@@ -1,4 +1,5 @@
 import { CommandTimeoutError } from './command-timeout-error.js';
+import type { ConnectionWatch } from './connection-watch.js';
 
 interface Pending {
   readonly deadline: number;
@@ -19,7 +20,11 @@ export class CommandDeadlines {
   private readonly tickMs: number;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly timeoutMs: number) {
+  /** `connection`: what the timeout errors say about the connection (its latest error, its state). */
+  constructor(
+    readonly timeoutMs: number,
+    readonly connection?: ConnectionWatch,
+  ) {
     this.tickMs = Math.max(5, Math.ceil(timeoutMs / 4));
   }
 
@@ -57,7 +62,7 @@ export class CommandDeadlines {
     for (const entry of this.pending) {
       if (entry.deadline > now) continue;
       this.pending.delete(entry);
-      entry.reject(new CommandTimeoutError(entry.command, entry.timeoutMs));
+      entry.reject(new CommandTimeoutError(entry.command, entry.timeoutMs, this.connection));
     }
   }
 }

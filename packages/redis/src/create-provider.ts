@@ -24,6 +24,8 @@ export interface RedisProviderConfig {
   waitTimeoutMs?: number;
   /** The longest a call waits for a Redis reply, in ms; default 3,000. */
   commandTimeoutMs?: number;
+  /** Fence counters expire this long after their latest grant's TTL, in ms; default: kept forever. */
+  fenceRetentionMs?: number;
   /** Redlock over independent instances instead of one server. */
   redlock?: { endpoints: string[]; driftFactor?: number; instanceTimeoutMs?: number };
 }
@@ -41,6 +43,7 @@ const KNOWN = new Set([
   'waitReplicas',
   'waitTimeoutMs',
   'commandTimeoutMs',
+  'fenceRetentionMs',
   'redlock',
   'backend',
 ]);
@@ -72,6 +75,12 @@ export function createProvider(config: RedisProviderConfig): RedisLockProvider |
       );
     if (config.waitReplicas !== undefined)
       throw new InvalidArgumentError('config.waitReplicas', config.waitReplicas, 'absent in Redlock mode');
+    if (config.fenceRetentionMs !== undefined)
+      throw new InvalidArgumentError(
+        'config.fenceRetentionMs',
+        config.fenceRetentionMs,
+        'absent in Redlock mode (it does not fence)',
+      );
     if (config.commandTimeoutMs !== undefined)
       throw new InvalidArgumentError(
         'config.commandTimeoutMs',
@@ -120,6 +129,7 @@ export function createProvider(config: RedisProviderConfig): RedisLockProvider |
         waitReplicas: config.waitReplicas,
         waitTimeoutMs: config.waitTimeoutMs,
         commandTimeoutMs: config.commandTimeoutMs,
+        fenceRetentionMs: config.fenceRetentionMs,
         connection: url,
       }),
   );

@@ -10,6 +10,8 @@ export interface LockKeys {
   readonly deadlines: string;
   /** The four above, in script `KEYS` order. */
   readonly all: readonly [string, string, string, string];
+  /** Lock and fence, the `KEYS` of the extend script. */
+  readonly extend: readonly [string, string];
 }
 
 /**
@@ -22,7 +24,7 @@ export function lockKeys(prefix: string, name: string): LockKeys {
   const fence = `${base}:fence`;
   const queue = `${base}:q`;
   const deadlines = `${base}:qd`;
-  return { lock: base, fence, queue, deadlines, all: [base, fence, queue, deadlines] };
+  return { lock: base, fence, queue, deadlines, all: [base, fence, queue, deadlines], extend: [base, fence] };
 }
 
 /** The list a waiter BLPOPs on; the scripts build the same name (`KEYS[1]..':w:'..owner`). */

@@ -4,6 +4,7 @@ import {
   InvalidArgumentError,
   LockBackendError,
   type LockOptions,
+  validateLeaseTtl,
   validateLockName,
   validateOptionsObject,
   validatePositiveMs,
@@ -14,6 +15,8 @@ import { BlockingPool } from './blocking-pool.js';
 import { Acquisitions } from './close-cleanup.js';
 import { closeClient } from './close-client.js';
 import { CommandDeadlines } from './command-deadlines.js';
+import { ConnectionWatch } from './connection-watch.js';
+import { REDIS_TTL_RULE } from './lease-ttl.js';
 import { globEscape, lockKeys, waiterKey } from './lock-keys.js';
 import type { RedisLockClient } from './redis-client.js';
 import { RedisLock, type RedisLockBackend } from './redis-lock.js';
@@ -47,6 +50,13 @@ export interface RedisLockProviderOptions {
    * not come is undone by a release queued behind it. Default 3,000.
    */
   commandTimeoutMs?: number | undefined;
+  /**
+   * Bounds the fence counters kept on the server: a name's counter expires this many ms after the end of its
+   * latest grant's TTL (each grant and renewal pushes the expiry out), and an idle name then costs nothing.
+   * A counter created again starts from the server clock, above every token the old one gave (see the README
+   * for what that assumes). Default: counters are kept forever (one small key per name ever locked).
+   */
+  fenceRetentionMs?: number | undefined;
 }
 
 /** What `status()` reports about one lock. */
@@ -65,6 +75,10 @@ export interface RedisLockStatus {
 
 const DEFAULT_TTL_MS = 30_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 3000;
+/** `fenceRetentionMs` as the scripts take it when counters are kept forever. */
+const KEEP_FOREVER = 0;
+/** Ten years: beyond that a retention is "forever" in all but name. */
+const MAX_RETENTION_MS = 10 * 365 * 24 * 3600 * 1000;
 /** How long `close()` waits for acquisitions under way to leave the queue (the server may be gone). */
 const CLOSE_GRACE_MS = 1000;
 
@@ -103,6 +117,7 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
       );
     const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
     validatePositiveMs('options.ttlMs', ttlMs);
+    validateLeaseTtl('options.ttlMs', ttlMs, REDIS_TTL_RULE);
     if (options.renewEveryMs !== undefined) {
       validatePositiveMs('options.renewEveryMs', options.renewEveryMs);
       validateRenewEvery(options.renewEveryMs, ttlMs);
@@ -118,6 +133,13 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
     validatePositiveMs('options.waitTimeoutMs', waitTimeoutMs);
     const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     validatePositiveMs('options.commandTimeoutMs', commandTimeoutMs);
+    const fenceRetentionMs = options.fenceRetentionMs ?? KEEP_FOREVER;
+    if (options.fenceRetentionMs !== undefined && !isRetention(fenceRetentionMs))
+      throw new InvalidArgumentError(
+        'options.fenceRetentionMs',
+        options.fenceRetentionMs,
+        `a whole number of ms from 1 to ${MAX_RETENTION_MS} (omit it to keep fence counters forever)`,
+      );
     if ((options.client === undefined) === (options.connection === undefined))
       throw new InvalidArgumentError(
         'options.client',
@@ -154,6 +176,7 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
         ? (new Redis(options.connection) as unknown as RedisLockClient)
         : (new Redis(options.connection as RedisOptions) as unknown as RedisLockClient));
     if (this.ownsClient) quietErrors(this.client);
+    const connection = new ConnectionWatch(this.client, this.ownsClient);
     this.capabilities = Object.freeze({
       backend: 'redis',
       scope: 'cluster',
@@ -162,6 +185,7 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
       fifo: true,
       fencing: true,
       leases: true,
+      ttl: REDIS_TTL_RULE,
     });
     this.backend = {
       client: this.client,
@@ -171,8 +195,9 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
       recheckMs,
       waitReplicas,
       waitTimeoutMs,
+      fenceRetentionMs,
       commandTimeoutMs,
-      deadlines: new CommandDeadlines(commandTimeoutMs),
+      deadlines: new CommandDeadlines(commandTimeoutMs, connection),
       cleanups: new Set(),
       places: new Set(),
       acquisitions: new Acquisitions(),
@@ -254,7 +279,7 @@ export class RedisLockProvider extends BaseProvider<RedisLock> {
   protected createLock(name: string, options: LockOptions | undefined): RedisLock {
     return new RedisLock(
       name,
-      { renewEveryMs: this.renewEveryMs, ...options, defaultTtlMs: this.ttlMs, owner: this },
+      { renewEveryMs: this.renewEveryMs, ...options, defaultTtlMs: this.ttlMs, owner: this, remote: true },
       this.backend,
     );
   }
@@ -298,4 +323,8 @@ export function assertUsableClient(client: unknown, parameter: string): asserts 
  */
 export function quietErrors(client: RedisLockClient): void {
   (client as unknown as { on?: (event: string, listener: () => void) => void }).on?.('error', () => {});
+}
+
+function isRetention(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_RETENTION_MS;
 }

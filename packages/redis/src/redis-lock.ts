@@ -14,11 +14,12 @@ import type { BlockingPool } from './blocking-pool.js';
 import type { Acquisitions } from './close-cleanup.js';
 import type { CommandDeadlines } from './command-deadlines.js';
 import { CommandTimeoutError } from './command-timeout-error.js';
+import { grantedToken } from './fence.js';
 import { type LockKeys, lockKeys, waiterKey } from './lock-keys.js';
 import type { RedisLockClient } from './redis-client.js';
 import { ReplicaAckError } from './replica-ack-error.js';
 import { runScript } from './run-script.js';
-import { ACQUIRE, EXTEND, RELEASE } from './scripts.js';
+import { ACQUIRE, EXTEND, LEAVE, MODE_QUEUE, MODE_RECHECK, MODE_TRY, RELEASE, STAY } from './scripts.js';
 
 /** One grant of a {@link RedisLock}. */
 export interface RedisGrant extends Grant {
@@ -38,6 +39,8 @@ export interface RedisLockBackend {
   readonly recheckMs: number;
   readonly waitReplicas: number;
   readonly waitTimeoutMs: number;
+  /** How long a fence counter outlives its latest grant's TTL, in ms; 0 keeps it forever. */
+  readonly fenceRetentionMs: number;
   /** The longest we wait for a reply (a `BLPOP`: for its own timeout plus this) before failing the call. */
   readonly commandTimeoutMs: number;
   /** Bounds the waits for replies (`commandTimeoutMs`). */
@@ -165,16 +168,18 @@ export class RedisLock extends BaseLock<RedisGrant> {
           runScript(this.backend.client, ACQUIRE, this.keys.all, [
             owner,
             ttlMs,
-            '1',
+            MODE_QUEUE,
             waiterLifeMs(this.recheckMs(ttlMs)),
+            this.backend.fenceRetentionMs,
           ]),
           'acquire',
         )
         .then(
           (reply) => {
-            const fence = Number(reply);
-            if (fence > 0) return { token: BigInt(fence), ttlMs, startedAt, owner };
+            const token = grantedToken(reply);
+            if (token !== undefined) return { token, ttlMs, startedAt, owner };
             this.contended = true;
+            request.queued();
             return this.blockForGrant(owner, request, startedAt);
           },
           // Unknown outcome (an error, or no reply in time: the script may still run when the server is back):
@@ -191,8 +196,11 @@ export class RedisLock extends BaseLock<RedisGrant> {
     const place =
       this.contended && this.placesWanted && !closing && this.place === undefined ? newOwnerId() : undefined;
     const sentAt = monotonicNow();
+    const retention = this.backend.fenceRetentionMs;
     const args: Array<string | number> =
-      place === undefined ? [grant.owner, '0'] : [grant.owner, '0', place, PLACE_LIFE_MS, grant.ttlMs];
+      place === undefined
+        ? [grant.owner, STAY, retention]
+        : [grant.owner, STAY, retention, place, PLACE_LIFE_MS, grant.ttlMs];
     const released = runScript(this.backend.client, RELEASE, this.keys.all, args).then(
       (outcome) => {
         if (place === undefined) {
@@ -219,7 +227,11 @@ export class RedisLock extends BaseLock<RedisGrant> {
   }
 
   protected override extendGrant(grant: RedisGrant, ttlMs: number): Promise<boolean> {
-    return runScript(this.backend.client, EXTEND, [this.keys.lock], [grant.owner, ttlMs]).then(isOne);
+    return runScript(this.backend.client, EXTEND, this.keys.extend, [
+      grant.owner,
+      ttlMs,
+      this.backend.fenceRetentionMs,
+    ]).then(isOne);
   }
 
   /** Holds a place until the next turn of the event loop: an acquire in the same chain of promises uses it. */
@@ -262,37 +274,46 @@ export class RedisLock extends BaseLock<RedisGrant> {
   private async tryOnce(owner: string, ttlMs: number): Promise<RedisGrant | null> {
     const client = this.backend.client;
     const sentAt = monotonicNow();
-    let fence: number;
+    let token: bigint | undefined;
     try {
-      const reply = runScript(client, ACQUIRE, this.keys.all, [owner, ttlMs, '0', 0]);
-      fence = Number(await this.backend.deadlines.bound(reply, 'tryAcquire'));
+      const reply = runScript(client, ACQUIRE, this.keys.all, [
+        owner,
+        ttlMs,
+        MODE_TRY,
+        0,
+        this.backend.fenceRetentionMs,
+      ]);
+      token = grantedToken(await this.backend.deadlines.bound(reply, 'tryAcquire'));
     } catch (error) {
       // The script may still grant when the server answers late: undo it by owner id, queued behind it.
       await this.leave(owner);
       throw error;
     }
-    return fence > 0 ? this.confirm(client, owner, fence, ttlMs, sentAt) : null;
+    return token === undefined ? null : this.confirm(client, owner, token, ttlMs, sentAt);
   }
 
   private async waitForGrant(owner: string, request: AcquireRequest): Promise<RedisGrant> {
     const signal = request.signal;
     const ttlMs = request.ttlMs;
     const startedAt = monotonicNow();
-    let fence: number;
+    let token: bigint | undefined;
     try {
       const reply = runScript(this.backend.client, ACQUIRE, this.keys.all, [
         owner,
         ttlMs,
-        '1',
+        MODE_QUEUE,
         waiterLifeMs(this.recheckMs(ttlMs)),
+        this.backend.fenceRetentionMs,
       ]);
-      fence = Number(await raceSignal(this.backend.deadlines.bound(reply, 'acquire'), signal));
+      token = grantedToken(await raceSignal(this.backend.deadlines.bound(reply, 'acquire'), signal));
     } catch (error) {
       await this.leave(owner);
       throw error;
     }
-    if (fence > 0) return this.confirm(this.backend.client, owner, fence, ttlMs, startedAt);
+    if (token !== undefined) return this.confirm(this.backend.client, owner, token, ttlMs, startedAt);
     this.contended = true;
+    // The server answered: the lock is held and this acquisition waits in line (its deadline runs from now).
+    request.queued();
     return this.blockForGrant(owner, request, startedAt);
   }
 
@@ -319,6 +340,9 @@ export class RedisLock extends BaseLock<RedisGrant> {
     const lifeMs = waiterLifeMs(recheckMs);
     let startedAt = enqueuedAt ?? 0;
     const listKey = waiterKey(this.keys, owner);
+    const retention = this.backend.fenceRetentionMs;
+    // Queued already (by an answered enqueue, or a place kept by an answered release): the deadline runs.
+    if (enqueuedAt !== undefined) request.queued();
     const connection = pool.take();
     let recheck = enqueuedAt === undefined;
     let first = true;
@@ -344,21 +368,27 @@ export class RedisLock extends BaseLock<RedisGrant> {
         socket?.cork();
         const check = recheck
           ? // EVALSHA without runScript's EVAL fallback, which would queue behind the BLPOP on this connection.
-            connection.evalsha(ACQUIRE.sha, 4, ...this.keys.all, owner, ttlMs, '2', lifeMs).then(
-              (reply) => {
-                // Granted at once by the enqueue itself: the lock is no longer busy, use the fast path next.
-                if (first && Number(reply) > 0) this.contended = false;
-              },
-              (error: unknown) =>
-                // An emptied script cache (server restart): run the re-check once on the main connection,
-                // which loads the script; a grant it makes lands in the list the BLPOP is waiting on.
-                error instanceof Error && error.message.startsWith('NOSCRIPT')
-                  ? runScript(client, ACQUIRE, this.keys.all, [owner, ttlMs, '2', lifeMs]).then(
-                      noop,
-                      (retry: unknown) => retry,
-                    )
-                  : error,
-            )
+            connection
+              .evalsha(ACQUIRE.sha, 4, ...this.keys.all, owner, ttlMs, MODE_RECHECK, lifeMs, retention)
+              .then(
+                (reply) => {
+                  if (grantedToken(reply) === undefined) request.queued();
+                  // Granted at once by the enqueue itself: the lock is no longer busy, use the fast path next.
+                  else if (first) this.contended = false;
+                },
+                (error: unknown) =>
+                  // An emptied script cache (server restart): run the re-check once on the main connection,
+                  // which loads the script; a grant it makes lands in the list the BLPOP is waiting on.
+                  error instanceof Error && error.message.startsWith('NOSCRIPT')
+                    ? runScript(client, ACQUIRE, this.keys.all, [
+                        owner,
+                        ttlMs,
+                        MODE_RECHECK,
+                        lifeMs,
+                        retention,
+                      ]).then(noop, (retry: unknown) => retry)
+                    : error,
+              )
           : undefined;
         // A kept place lives only PLACE_LIFE_MS: re-check (which keeps the position) well before it ends.
         const waitMs = first && firstWaitMs !== undefined ? Math.min(firstWaitMs, recheckMs) : recheckMs;
@@ -366,7 +396,7 @@ export class RedisLock extends BaseLock<RedisGrant> {
         socket?.uncork();
         let popped: [string, string] | null;
         try {
-          popped = await boundedPop(pop, recheckMs + commandTimeoutMs, signal);
+          popped = await boundedPop(pop, recheckMs + commandTimeoutMs, signal, this.backend.deadlines);
         } catch (error) {
           stuck = true;
           // Drop the connection first: what ioredis still queues on it (this re-check) must never be resent
@@ -380,7 +410,7 @@ export class RedisLock extends BaseLock<RedisGrant> {
         recheck = true;
         first = false;
         if (popped === null || popped[1] === GIVE_UP || signal?.aborted || closing()) continue;
-        return await this.confirm(connection, owner, Number(popped[1]), ttlMs, startedAt, true);
+        return await this.confirm(connection, owner, BigInt(popped[1]), ttlMs, startedAt, true);
       }
     } catch (error) {
       await this.leave(owner);
@@ -405,19 +435,23 @@ export class RedisLock extends BaseLock<RedisGrant> {
   private async confirm(
     connection: RedisLockClient,
     owner: string,
-    fence: number,
+    token: bigint,
     ttlMs: number,
     startedAt: number,
     handedOver = false,
   ): Promise<RedisGrant> {
-    const grant: RedisGrant = { token: BigInt(fence), ttlMs, startedAt, owner };
+    const grant: RedisGrant = { token, ttlMs, startedAt, owner };
     const { waitReplicas, waitTimeoutMs } = this.backend;
     if (waitReplicas > 0) {
       let acknowledged: number;
       try {
         if (handedOver) {
           const renewed = await this.backend.deadlines.bound(
-            runScript(connection, EXTEND, [this.keys.lock], [owner, ttlMs]).then(isOne),
+            runScript(connection, EXTEND, this.keys.extend, [
+              owner,
+              ttlMs,
+              this.backend.fenceRetentionMs,
+            ]).then(isOne),
             'EXTEND',
             this.backend.commandTimeoutMs,
           );
@@ -449,7 +483,11 @@ export class RedisLock extends BaseLock<RedisGrant> {
   /** Leaves the queue (and releases a grant handed over meanwhile); bounded wait, the script still runs. */
   private leave(owner: string): Promise<unknown> {
     return withinGrace(
-      runScript(this.backend.client, RELEASE, this.keys.all, [owner, '1']).catch(noop),
+      runScript(this.backend.client, RELEASE, this.keys.all, [
+        owner,
+        LEAVE,
+        this.backend.fenceRetentionMs,
+      ]).catch(noop),
       CLEANUP_GRACE_MS,
       undefined,
     );
@@ -470,11 +508,18 @@ interface QueuePlace {
  * plus `commandTimeoutMs`: the server is gone), and with `signal.reason` when, after an abort, the pop does not
  * end within the cleanup grace (normally the give-up marker ends it at once).
  */
-function boundedPop<T>(pop: Promise<T>, limitMs: number, signal: AbortSignal | undefined): Promise<T> {
+function boundedPop<T>(
+  pop: Promise<T>,
+  limitMs: number,
+  signal: AbortSignal | undefined,
+  deadlines: CommandDeadlines,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const expire = () => {
       signal?.removeEventListener('abort', onAbort);
-      reject(signal?.aborted ? signal.reason : new CommandTimeoutError('BLPOP', limitMs));
+      reject(
+        signal?.aborted ? signal.reason : new CommandTimeoutError('BLPOP', limitMs, deadlines.connection),
+      );
     };
     let timer = setTimeout(expire, limitMs);
     const onAbort = () => {

@@ -7,11 +7,13 @@ import {
   type Grant,
   monotonicNow,
 } from '@lock/core';
+import type { ConnectionWatch } from './connection-watch.js';
+import { grantedToken } from './fence.js';
 import { type LockKeys, lockKeys } from './lock-keys.js';
 import type { RedisLockClient } from './redis-client.js';
 import { RedlockQuorumError, type RedlockVote } from './redlock-quorum-error.js';
 import { runScript } from './run-script.js';
-import { ACQUIRE, EXTEND, RELEASE } from './scripts.js';
+import { ACQUIRE, EXTEND, MODE_TRY, RELEASE, STAY } from './scripts.js';
 
 /** One Redlock grant: the same owner id on a majority of instances. */
 export interface RedlockGrant extends Grant {
@@ -27,6 +29,8 @@ export interface RedlockGrant extends Grant {
 /** What a {@link RedlockLock} shares with its provider. @internal */
 export interface RedlockBackend {
   readonly clients: readonly RedisLockClient[];
+  /** One per client: what a vote that got no answer says about its connection. */
+  readonly connections: readonly ConnectionWatch[];
   readonly endpoints: readonly string[];
   readonly prefix: string;
   readonly capabilities: Capabilities;
@@ -60,16 +64,17 @@ export class RedlockLock extends BaseLock<RedlockGrant> {
     const ttlMs = request.ttlMs;
     const startedAt = monotonicNow();
     const replies = await this.everyInstance((client) =>
-      runScript(client, ACQUIRE, this.keys.all, [owner, ttlMs, '0', 0]),
+      runScript(client, ACQUIRE, this.keys.all, [owner, ttlMs, MODE_TRY, 0, NO_RETENTION]),
     );
     const votes: RedlockVote[] = [];
-    let highest = 0;
+    let highest = 0n;
     replies.forEach((reply, index) => {
       const endpoint = this.backend.endpoints[index]!;
+      const token = reply instanceof Error ? undefined : grantedToken(reply);
       if (reply instanceof Error) votes.push({ endpoint, outcome: 'error', error: reply.message });
-      else if (Number(reply) > 0) {
+      else if (token !== undefined) {
         votes.push({ endpoint, outcome: 'granted' });
-        highest = Math.max(highest, Number(reply));
+        if (token > highest) highest = token;
       } else votes.push({ endpoint, outcome: 'held' });
     });
     const granted = votes.filter((vote) => vote.outcome === 'granted').length;
@@ -79,10 +84,12 @@ export class RedlockLock extends BaseLock<RedlockGrant> {
     if (granted >= this.quorum && validityMs > 0) {
       // The grant carries Redlock's drift, so core's safe deadline (start + TTL - drift) stays inside the
       // validity time, for the first grant and for every renewal.
-      return { token: BigInt(highest), ttlMs, startedAt, driftMs, owner };
+      return { token: highest, ttlMs, startedAt, driftMs, owner };
     }
     // Undo partial grants everywhere, also where the answer was lost (the script may have run there).
-    await this.everyInstance((client) => runScript(client, RELEASE, this.keys.all, [owner, '0']));
+    await this.everyInstance((client) =>
+      runScript(client, RELEASE, this.keys.all, [owner, STAY, NO_RETENTION]),
+    );
     if (granted >= this.quorum) {
       throw new RedlockQuorumError(
         this.name,
@@ -99,14 +106,14 @@ export class RedlockLock extends BaseLock<RedlockGrant> {
 
   protected async releaseGrant(grant: RedlockGrant): Promise<boolean> {
     const replies = await this.everyInstance((client) =>
-      runScript(client, RELEASE, this.keys.all, [grant.owner, '0']),
+      runScript(client, RELEASE, this.keys.all, [grant.owner, STAY, NO_RETENTION]),
     );
     return replies.some((reply) => reply === 1 || reply === 2);
   }
 
   protected override async extendGrant(grant: RedlockGrant, ttlMs: number): Promise<boolean> {
     const replies = await this.everyInstance((client) =>
-      runScript(client, EXTEND, [this.keys.lock], [grant.owner, ttlMs]),
+      runScript(client, EXTEND, this.keys.extend, [grant.owner, ttlMs, NO_RETENTION]),
     );
     const extended = replies.filter((reply) => reply === 1).length;
     const errors = replies.filter((reply) => reply instanceof Error).length;
@@ -129,9 +136,15 @@ export class RedlockLock extends BaseLock<RedlockGrant> {
     const timeoutMs = this.backend.instanceTimeoutMs;
     return Promise.all(
       this.backend.clients.map(
-        (client) =>
+        (client, index) =>
           new Promise<unknown>((resolve) => {
-            const timer = setTimeout(() => resolve(new Error(`no reply within ${timeoutMs} ms`)), timeoutMs);
+            const noAnswer = () => {
+              const connection = this.backend.connections[index];
+              resolve(
+                new Error(`no answer within ${timeoutMs} ms (${connection?.explain() ?? 'unreachable?'})`),
+              );
+            };
+            const timer = setTimeout(noAnswer, timeoutMs);
             operation(client).then(
               (reply) => {
                 clearTimeout(timer);
@@ -147,3 +160,6 @@ export class RedlockLock extends BaseLock<RedlockGrant> {
     );
   }
 }
+
+/** Redlock keeps each instance's counter forever (its tokens are not fencing tokens anyway). */
+const NO_RETENTION = 0;

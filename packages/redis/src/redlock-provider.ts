@@ -3,13 +3,16 @@ import {
   type Capabilities,
   InvalidArgumentError,
   type LockOptions,
+  validateLeaseTtl,
   validateOptionsObject,
   validatePositiveMs,
   validateRenewEvery,
 } from '@lock/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { closeClient } from './close-client.js';
+import { ConnectionWatch } from './connection-watch.js';
 import { parseEndpoint, validateInstanceIds } from './endpoint.js';
+import { REDIS_TTL_RULE } from './lease-ttl.js';
 import type { RedisLockClient } from './redis-client.js';
 import { assertUsableClient, quietErrors } from './redis-lock-provider.js';
 import { type RedlockBackend, RedlockLock } from './redlock-lock.js';
@@ -54,6 +57,7 @@ export class RedlockProvider extends BaseProvider<RedlockLock> {
       throw new InvalidArgumentError('options.prefix', prefix, 'a string without { or }');
     const ttlMs = options.ttlMs ?? 30_000;
     validatePositiveMs('options.ttlMs', ttlMs);
+    validateLeaseTtl('options.ttlMs', ttlMs, REDIS_TTL_RULE);
     if (options.renewEveryMs !== undefined) {
       validatePositiveMs('options.renewEveryMs', options.renewEveryMs);
       validateRenewEvery(options.renewEveryMs, ttlMs);
@@ -118,9 +122,11 @@ export class RedlockProvider extends BaseProvider<RedlockLock> {
       fifo: false,
       fencing: false,
       leases: true,
+      ttl: REDIS_TTL_RULE,
     });
     this.backend = {
       clients,
+      connections: clients.map((client) => new ConnectionWatch(client, this.ownsClients)),
       endpoints,
       prefix,
       capabilities: this.capabilities,
@@ -132,7 +138,7 @@ export class RedlockProvider extends BaseProvider<RedlockLock> {
   protected createLock(name: string, options: LockOptions | undefined): RedlockLock {
     return new RedlockLock(
       name,
-      { renewEveryMs: this.renewEveryMs, ...options, defaultTtlMs: this.ttlMs, owner: this },
+      { renewEveryMs: this.renewEveryMs, ...options, defaultTtlMs: this.ttlMs, owner: this, remote: true },
       this.backend,
     );
   }

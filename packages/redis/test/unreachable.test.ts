@@ -1,7 +1,14 @@
-import { LockBackendError, LockTimeoutError } from '@lock/core';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { LockBackendError } from '@lock/core';
 import { FaultProxy, freePort, type RedisServer, startRedis } from '@lock/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommandTimeoutError, createProvider, RedisLockProvider } from '../src/index.js';
+import {
+  CommandTimeoutError,
+  createProvider,
+  RedisLockProvider,
+  RedlockProvider,
+  RedlockQuorumError,
+} from '../src/index.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Generous: a hang is what these tests catch, not speed (the machine is shared). */
@@ -89,9 +96,10 @@ describe('an unreachable server fails calls in bounded time, and leaves nothing 
       expectBackendTimeout(await rejection(() => viaProxy.lock('bh-try').tryAcquire()));
       expectBackendTimeout(await rejection(() => viaProxy.status('bh-status')));
       expectBackendTimeout(await rejection(() => viaProxy.lock('bh-free').acquire({ timeoutMs: 20_000 })));
-      // A shorter deadline of the acquisition itself wins over commandTimeoutMs.
+      // A shorter deadline of the acquisition bounds the wait for a holder, not the server's answer: a server that
+      // does not answer is a backend failure, never a timeout (which would say the lock is held).
       const deadline = await rejection(() => viaProxy.lock('bh-deadline').acquire({ timeoutMs: 100 }));
-      expect(LockTimeoutError.isInstance(deadline.error), String(deadline.error)).toBe(true);
+      expectBackendTimeout(deadline);
 
       const waited = await waiter;
       expect(LockBackendError.isInstance(waited), String(waited)).toBe(true);
@@ -151,6 +159,79 @@ describe('an unreachable server fails calls in bounded time, and leaves nothing 
     try {
       expectBackendTimeout(await rejection(() => provider.lock('nowhere').acquire()));
       expectBackendTimeout(await rejection(() => provider.lock('nowhere').tryAcquire()));
+    } finally {
+      await provider.close();
+    }
+  }, 30_000);
+});
+
+/** A TCP server that accepts connections and never answers (nor closes them). */
+async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (silent.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        silent.close(() => resolve());
+      }),
+  };
+}
+
+describe('a server that is down is not a held lock (acquire with timeoutMs 1000, default command timeout)', () => {
+  async function expectNoAnswer(url: string, cause: RegExp, code?: string): Promise<void> {
+    const provider = createProvider({ url, ttlMs: 3000 });
+    try {
+      for (const call of [
+        () => provider.lock('down').acquire({ timeoutMs: 1000 }),
+        () => provider.lock('down').tryAcquire(),
+      ]) {
+        const outcome = await rejection(call);
+        expectBackendTimeout(outcome);
+        const error = outcome.error as LockBackendError;
+        expect(error.message).toMatch(/no answer from Redis to (acquire|tryAcquire) within 3000 ms/);
+        expect(error.cause).toBeInstanceOf(CommandTimeoutError);
+        expect(String((error.cause as Error).message)).toMatch(cause);
+        if (code !== undefined) expect(((error.cause as Error).cause as { code?: string }).code).toBe(code);
+      }
+    } finally {
+      const closingAt = performance.now();
+      await provider.close();
+      expect(performance.now() - closingAt).toBeLessThan(BOUND_MS);
+    }
+  }
+
+  it('a closed port: LockBackendError whose cause carries the connection error', async () => {
+    await expectNoAnswer(`redis://127.0.0.1:${await freePort()}`, /ECONNREFUSED/, 'ECONNREFUSED');
+  }, 30_000);
+
+  it('a port that accepts and never answers: LockBackendError saying Redis never answered', async () => {
+    const silent = await silentServer();
+    try {
+      await expectNoAnswer(`redis://127.0.0.1:${silent.port}`, /never answered/);
+    } finally {
+      await silent.close();
+    }
+  }, 30_000);
+
+  it('Redlock over closed ports: a quorum error (a LockBackendError listing the votes), not a timeout', async () => {
+    const ports = await Promise.all([freePort(), freePort(), freePort()]);
+    const provider = new RedlockProvider({
+      endpoints: ports.map((port) => `127.0.0.1:${port}`),
+      ttlMs: 3000,
+      instanceTimeoutMs: 1500,
+    });
+    try {
+      const outcome = await rejection(() => provider.lock('down').acquire({ timeoutMs: 1000 }));
+      expect(RedlockQuorumError.isInstance(outcome.error), String(outcome.error)).toBe(true);
+      expect((outcome.error as Error).message).toMatch(
+        /no answer within 1500 ms \(latest connection error: .*ECONNREFUSED/,
+      );
     } finally {
       await provider.close();
     }
