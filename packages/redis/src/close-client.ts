@@ -1,13 +1,20 @@
 import type { RedisLockClient } from './redis-client.js';
 
-/** QUIT politely, but never wait more than `graceMs` (a server that is down never answers), then drop the socket. */
+/**
+ * QUIT politely, but never wait more than `graceMs` (a server that is down never answers), then drop the socket.
+ * A connection that is not ready (refused, reconnecting, or open to a port that never answered) is dropped at
+ * once: a QUIT would only wait in the offline queue for the whole grace.
+ */
 export async function closeClient(client: RedisLockClient, graceMs = 1000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, graceMs);
-    timer.unref();
-  });
-  await Promise.race([client.quit().catch(() => undefined), grace]);
-  clearTimeout(timer);
+  const status = (client as { status?: unknown }).status;
+  if (status === undefined || status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+      timer.unref();
+    });
+    await Promise.race([client.quit().catch(() => undefined), grace]);
+    clearTimeout(timer);
+  }
   client.disconnect();
 }

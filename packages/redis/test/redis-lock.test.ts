@@ -134,6 +134,20 @@ describe('createProvider and status', () => {
     ).toBe('replicated-async');
   });
 
+  it('refuses names with a lone surrogate before any I/O: on the wire two of them would be one key', async () => {
+    const party = 'x🎉'.slice(0, 2);
+    const grin = 'x😀'.slice(0, 2);
+    expect(party).not.toBe(grin);
+    // What ioredis would send: UTF-8, where every lone surrogate becomes U+FFFD.
+    expect(Buffer.from(lockKeys('lock:', party).lock)).toEqual(Buffer.from(lockKeys('lock:', grin).lock));
+    const p = provider();
+    for (const name of [party, grin]) {
+      expect(() => p.lock(name)).toThrow(InvalidArgumentError);
+      await expect(p.status(name)).rejects.toSatisfy(InvalidArgumentError.isInstance);
+      await expect(p.leftoverKeys(name)).rejects.toSatisfy(InvalidArgumentError.isInstance);
+    }
+  });
+
   it('escapes names: braces stay inside the hash tag and cannot collide with suffixed keys', () => {
     expect(lockKeys('lock:', 'a{b}c').lock).toBe('lock:{a%7Bb%7Dc}');
     expect(lockKeys('lock:', 'x}:q').lock).not.toBe(lockKeys('lock:', 'x').queue);
