@@ -42,7 +42,9 @@ export type {
   LeaseTtlRule,
   Lock,
   LockOptions,
+  LockParticipant,
   LockProvider,
+  LockStatus,
   LockScope,
   WaitingStrategy,
 } from './types.js';
