@@ -3,25 +3,22 @@ import {
   type Capabilities,
   type Lease,
   type Lock,
-  LockTimeoutError,
   raceSignal,
   validateAcquireOptions,
   validateFunction,
 } from '@lock/core';
 
 /**
- * A `Lock` whose backend is still being created (a provider whose `createProvider` is asynchronous): every
- * call waits for the real lock and then delegates, so `selector.lock()` can stay synchronous like
- * `provider.lock()`.
+ * A `Lock` whose backend is still being created (a provider whose creation is asynchronous: it connects
+ * first): every call waits for the real lock and then delegates, so `selector.lock()` can stay synchronous
+ * like `provider.lock()`.
  *
- * Options are validated before anything waits, as every lock does. The wait for the backend counts against
- * the call's `timeoutMs` and ends on its `signal`: `acquire({ timeoutMs })` rejects with `LockTimeoutError`
- * (and `signal.reason` on abort) whether the time went on connecting or on waiting in line, and a call that
- * gave up while connecting never asks the backend for a grant. The provider itself keeps connecting: it is
- * shared by every name routed to it and belongs to the selector, which closes it on `close()` (one whose
- * creation failed is not cached: the next `selector.lock()` tries again, while this lock keeps rejecting
- * with that failure). `timeoutMs: 0` and `tryAcquire` mean "do not wait in line", not "do not connect":
- * they wait for the backend, bounded only by their `signal`.
+ * Options are validated before anything waits, as every lock does. Connecting is the backend's first answer,
+ * so by the one rule of `timeoutMs` (it bounds the wait for a holder, not the server's answer) the wait for
+ * the provider is bounded by the provider's own connection timeouts and by the call's `signal`, not by
+ * `timeoutMs`; once connected, the call goes to the real lock with its options unchanged. A provider that
+ * cannot be created fails the call with its error (a `LockBackendError`); it is not cached, so the next
+ * `selector.lock()` tries again, while this lock keeps rejecting with that failure.
  */
 export class DeferredLock implements Lock {
   /** The lock name. */
@@ -32,7 +29,7 @@ export class DeferredLock implements Lock {
 
   /**
    * @param declared the capabilities the backend's kind declares, reported until the real lock exists
-   * @param target the real lock, once its provider is created and verified
+   * @param target the real lock, once its provider is created
    */
   constructor(name: string, declared: Capabilities, target: Promise<Lock>) {
     this.name = name;
@@ -45,69 +42,32 @@ export class DeferredLock implements Lock {
     this.target.catch(() => {});
   }
 
-  /** The backend's own capabilities once it exists, the declared ones before. */
+  /** The backend's own capabilities once it exists, the declared ones before (the same, by its kind). */
   get capabilities(): Capabilities {
     return this.resolved?.capabilities ?? this.declared;
   }
 
-  /** `Lock.acquire`, once the backend exists; the wait for it counts against `timeoutMs` and ends on `signal`. */
+  /** `Lock.acquire`, once the backend exists. */
   async acquire(options?: AcquireOptions): Promise<Lease> {
     validateAcquireOptions(options, this.name);
-    return this.whenReady(options, true, (lock, inner) => lock.acquire(inner));
+    return (await this.ready(options)).acquire(options);
   }
 
-  /** `Lock.tryAcquire`, once the backend exists; the wait for it ends on `signal`. */
+  /** `Lock.tryAcquire`, once the backend exists. */
   async tryAcquire(options?: Omit<AcquireOptions, 'timeoutMs'>): Promise<Lease | null> {
-    validateAcquireOptions(options, this.name);
-    return this.whenReady(options, false, (lock, inner) => lock.tryAcquire(inner));
+    validateAcquireOptions(options, this.name, false);
+    return (await this.ready(options)).tryAcquire(options);
   }
 
-  /** `Lock.withLock`, once the backend exists; the wait for it counts against `timeoutMs` and ends on `signal`. */
+  /** `Lock.withLock`, once the backend exists. */
   async withLock<T>(fn: (lease: Lease) => T | Promise<T>, options?: AcquireOptions): Promise<T> {
     validateFunction('fn', fn, this.name);
     validateAcquireOptions(options, this.name);
-    return this.whenReady(options, true, (lock, inner, granted) =>
-      lock.withLock((lease) => {
-        granted();
-        return fn(lease);
-      }, inner),
-    );
+    return (await this.ready(options)).withLock(fn, options);
   }
 
-  /**
-   * Waits for the backend's lock, bounded by the caller's timeout and signal, then makes the call with
-   * options whose signal carries the same deadline, so that connecting and waiting in line share one
-   * `timeoutMs` and the timeout error names the caller's figure. `granted` ends the deadline once the lease
-   * exists (a `withLock` body must not be cut short by the acquire's timeout).
-   */
-  private async whenReady<T>(
-    options: AcquireOptions | undefined,
-    timed: boolean,
-    call: (lock: Lock, inner: AcquireOptions | undefined, granted: () => void) => Promise<T>,
-  ): Promise<T> {
-    if (this.resolved !== undefined) return call(this.resolved, options, () => {});
-    const callerSignal = options?.signal;
-    if (callerSignal?.aborted) throw callerSignal.reason;
-    const timeoutMs = timed ? options?.timeoutMs : undefined;
-    const bounded = timeoutMs !== undefined && timeoutMs > 0;
-    if (!bounded && callerSignal === undefined) return call(await this.target, options, () => {});
-    if (!bounded) {
-      return call(await raceSignal(this.target, callerSignal!), options, () => {});
-    }
-    const deadline = new AbortController();
-    const forwardAbort = () => deadline.abort(callerSignal!.reason);
-    callerSignal?.addEventListener('abort', forwardAbort, { once: true });
-    const timer = setTimeout(() => deadline.abort(new LockTimeoutError(this.name, timeoutMs)), timeoutMs);
-    const done = () => {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', forwardAbort);
-    };
-    try {
-      const lock = await raceSignal(this.target, deadline.signal);
-      // The deadline is now the signal: the backend's own timer would restart the count from zero.
-      return await call(lock, { ...options, timeoutMs: undefined, signal: deadline.signal }, done);
-    } finally {
-      done();
-    }
+  private ready(options: AcquireOptions | undefined): Promise<Lock> | Lock {
+    if (this.resolved !== undefined) return this.resolved;
+    return raceSignal(this.target, options?.signal);
   }
 }

@@ -1,34 +1,34 @@
 import {
-  type CandidateVerdict,
-  type Capabilities,
-  type CapabilityProfile,
+  type BackendKind,
   InvalidArgumentError,
+  isPromise,
   type Lock,
   LockBackendError,
+  LockError,
   type LockOptions,
   type LockProvider,
-  NoBackendSatisfiesError,
+  type LockStatus,
   ProviderClosedError,
   UnsupportedCapabilityError,
+  validateKnownKeys,
   validateLockName,
   validateLockOptions,
 } from '@lock/core';
-import { BACKEND_KIND_NAMES, BACKEND_KINDS, type BackendKindInfo } from './backend-kinds.js';
+import { type CalibrateOptions, type CalibrationResult, calibrateEntries } from './calibrate.js';
 import { checkNeeds } from './check-needs.js';
+import { readConfigFile } from './config/load-config-file.js';
+import { checkConfig } from './config/validate-config.js';
 import { DEFAULT_CONFIG } from './default-config.js';
 import { DeferredLock } from './deferred-lock.js';
-import { loadConfigFile } from './load-config.js';
-import { measureLock } from './measure-lock.js';
+import { BackendEntry } from './entries/backend-entry.js';
+import { embeddedEntries } from './entries/embedded-entries.js';
 import { NamePattern } from './name-pattern.js';
+import { noBackendError } from './no-backend-error.js';
 import { rankCandidates } from './rank-candidates.js';
 import { rendezvousIndex } from './rendezvous-index.js';
-import { combineNeeds, describeNeeds, resolveNeeds } from './resolve-needs.js';
+import { combineNeeds, resolveNeeds } from './resolve-needs.js';
 import type {
-  BackendConfig,
-  BackendKind,
   CandidateBackend,
-  CandidateReport,
-  ClusterSettings,
   Explanation,
   LockNeeds,
   ModuleLoader,
@@ -36,7 +36,6 @@ import type {
   ResolvedNeeds,
   SelectorConfig,
 } from './types.js';
-import { validateConfig } from './validate-config.js';
 
 /** Options of {@link Selector.create}. */
 export interface SelectorOptions {
@@ -54,66 +53,12 @@ export interface SelectorOptions {
    * meets. Default `true`.
    */
   check?: boolean | undefined;
-}
-
-/** Options of {@link Selector.calibrate}. */
-export interface CalibrateOptions {
-  /** Timed acquire + release pairs per cluster. Default 200. */
-  rounds?: number | undefined;
-  /** Only these backend entries (default: every configured one and the built-ins). */
-  backends?: readonly string[] | undefined;
   /**
-   * The lock name timed on every cluster. Default `lock-calibration`: one fixed name, so that repeated runs
-   * reuse the backend's entries for it (Redis keeps a name's fence counter, e.g. `lock:{lock-calibration}:fence`,
-   * for good) instead of leaving one more per run. Calibrations that overlap on a cluster wait for each
-   * other on it and measure that wait: calibrate from one process at a time.
+   * A lease length in ms for every backend whose grants expire: it replaces the setting each kind names as
+   * its lease length (a Redis lock's default `ttlMs`, an etcd session's TTL, a ZooKeeper session timeout),
+   * validated by the kind like the configuration's own. What `lock run --ttl` sets.
    */
-  lockName?: string | undefined;
-  /**
-   * `false` (default): only check that each policy's chosen backend meets its latency and throughput
-   * needs with the measured figures, and throw `NoBackendSatisfiesError` if not. `true`: select by the
-   * measured figures from now on. Every process that locks the same name must make the same choice, and
-   * measured figures differ between processes, so apply them only where every process does the same.
-   */
-  apply?: boolean | undefined;
-}
-
-/** One backend cluster's calibration result. */
-export interface CalibrationResult {
-  /** The backend entry. */
-  readonly backend: string;
-  /** Index of the cluster within the entry (0 unless sharded). */
-  readonly cluster: number;
-  /** Median of one uncontended acquire + release, in ms. */
-  readonly acquireReleaseP50Ms: number;
-  /** Acquire + release pairs per second over the timed rounds. */
-  readonly opsPerSec: number;
-  /** Timed rounds (warm-up rounds excluded). */
-  readonly rounds: number;
-}
-
-/** What a backend can say about one lock right now (holder, token, waiters), as its provider reports it. */
-export type LockStatus = Record<string, unknown>;
-
-interface StatusProvider extends LockProvider {
-  status(name: string): Promise<LockStatus> | LockStatus;
-}
-
-type ProviderFactory = (config: Record<string, unknown>) => LockProvider | Promise<LockProvider>;
-
-interface Entry {
-  readonly name: string;
-  readonly info: BackendKindInfo;
-  readonly config: BackendConfig;
-  readonly clusters: readonly ClusterSettings[];
-  readonly clusterIds: readonly string[];
-  readonly builtin: boolean;
-  readonly stableShards: boolean;
-  factory: ProviderFactory | undefined;
-  unavailable: string | undefined;
-  capabilities: Capabilities;
-  profile: CapabilityProfile | undefined;
-  readonly providers: Map<number, LockProvider | Promise<LockProvider>>;
+  ttlMs?: number | undefined;
 }
 
 interface Policy {
@@ -122,24 +67,22 @@ interface Policy {
   readonly needs: ResolvedNeeds;
 }
 
-/** The lock name `calibrate()` times unless told otherwise: fixed, so that runs leave no new keys behind. */
-const CALIBRATION_LOCK_NAME = 'lock-calibration';
+/** Where a name goes: its entry, cluster and the explanation of the choice. */
+interface Route {
+  readonly entry: BackendEntry;
+  readonly index: number;
+  readonly explanation: Explanation;
+}
+
+const OPTION_KEYS: readonly string[] = ['loadModule', 'calibrate', 'check', 'ttlMs'];
 const defaultLoader: ModuleLoader = (packageName) => import(packageName);
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as Promise<T> | undefined)?.then === 'function';
-}
-
-function isMissingModule(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
-}
 
 /**
  * Chooses a lock backend for each lock name from the needs a configuration declares for it, explains the
- * choice, and hands out locks from the chosen backend. Backend packages are loaded by name when the selector
- * is created (none is a dependency of this package: install only those you configure); providers are
- * created on first use. Names of a backend with several clusters are spread over them by rendezvous hashing.
+ * choice, and hands out locks from the chosen backend. Each configured kind is described by its own package
+ * (loaded when the selector is created; none is a dependency of this package: install only those you
+ * configure); providers are created on first use. Names of a backend with several clusters are spread over
+ * them by rendezvous hashing.
  *
  * @example
  * ```ts
@@ -150,17 +93,18 @@ function isMissingModule(error: unknown): boolean {
  * ```
  */
 export class Selector {
-  /** The validated configuration. */
+  /** The configuration, as validated. */
   readonly config: SelectorConfig;
-  private readonly entries: Entry[];
-  private readonly policies: Policy[];
+  private readonly entries: readonly BackendEntry[];
+  private readonly policies: readonly Policy[];
   private closing: Promise<void> | undefined;
   /** Whether policies are checked at startup and after calibration (`SelectorOptions.check`). */
-  private checking = true;
+  private readonly checking: boolean;
 
-  private constructor(config: SelectorConfig, entries: Entry[]) {
+  private constructor(config: SelectorConfig, entries: BackendEntry[], checking: boolean) {
     this.config = config;
     this.entries = entries;
+    this.checking = checking;
     this.policies = Object.entries(config.policies ?? {}).map(([pattern, policy]) => ({
       pattern: new NamePattern(pattern),
       config: policy,
@@ -170,18 +114,16 @@ export class Selector {
 
   /**
    * Builds a selector from a configuration object, a path to a JSON file, or nothing (the embedded default:
-   * in-process locks, no server). Validates the configuration (`InvalidArgumentError` naming the JSON path
-   * of the bad field), loads the configured backends' packages (`LockBackendError` naming the package to
-   * install), and checks that every policy has a backend that meets its needs (`NoBackendSatisfiesError`
-   * naming the unmet needs): a misconfiguration fails here, at startup, never later with a weaker lock.
+   * no server). Validates the configuration, every problem at once (`InvalidConfigError` with each JSON
+   * path), loads the configured kinds' packages (`LockBackendError` naming the package to install), and checks
+   * that every policy has a backend that meets its needs (`NoBackendSatisfiesError` naming the unmet needs):
+   * a misconfiguration fails here, at startup, never later with a weaker lock.
    */
   static async create(config?: SelectorConfig | string, options: SelectorOptions = {}): Promise<Selector> {
-    const validated =
-      config === undefined
-        ? validateConfig(DEFAULT_CONFIG)
-        : typeof config === 'string'
-          ? await loadConfigFile(config)
-          : validateConfig(config);
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('options', options, 'an options object or undefined');
+    }
+    validateKnownKeys('options', options, OPTION_KEYS);
     const loadModule = options.loadModule ?? defaultLoader;
     if (typeof loadModule !== 'function') {
       throw new InvalidArgumentError(
@@ -190,22 +132,34 @@ export class Selector {
         'a function (packageName) => Promise<module>',
       );
     }
-    const entries = buildEntries(validated);
-    await Promise.all(entries.map((entry) => loadEntry(entry, loadModule)));
-    const selector = new Selector(validated, entries);
-    selector.checking = options.check !== false;
-    if (options.calibrate) {
-      await selector.calibrate(options.calibrate === true ? {} : options.calibrate);
+    const source = typeof config === 'string' ? config : undefined;
+    const input =
+      config === undefined ? DEFAULT_CONFIG : source !== undefined ? await readConfigFile(source) : config;
+    const checked = await checkConfig(input, { loadModule, source, leaseTtlMs: options.ttlMs });
+    const entries = await embeddedEntries(checked.config, loadModule);
+    for (const [name, entryConfig] of Object.entries(checked.config.backends ?? {})) {
+      entries.push(
+        new BackendEntry({
+          name,
+          kindName: entryConfig.kind,
+          builtin: false,
+          config: entryConfig,
+          kind: checked.kinds.get(name),
+          clusters: checked.settings.get(name) ?? [],
+        }),
+      );
     }
-    if (options.check !== false) selector.check();
+    const selector = new Selector(checked.config, entries, options.check !== false);
+    if (options.calibrate) await selector.calibrate(options.calibrate === true ? {} : options.calibrate);
+    if (selector.checking) selector.check();
     return selector;
   }
 
-  /** The candidates, with what each declares, in configuration order (built-ins first). */
+  /** The candidates, with what each declares, in configuration order (embedded kinds first). */
   get candidates(): readonly CandidateBackend[] {
     return this.entries.map((entry) => ({
       name: entry.name,
-      kind: entry.info.kind,
+      kind: entry.kindName,
       builtin: entry.builtin,
       capabilities: entry.capabilities,
       profile: entry.profile,
@@ -222,7 +176,9 @@ export class Selector {
   check(): void {
     for (const policy of this.policies) {
       const ranked = rankCandidates(policy.needs, this.candidates, policy.config.backend);
-      if (!ranked[0]?.chosen) throw this.noBackend(`policy ${policy.pattern.source}`, policy.needs, ranked);
+      if (!ranked[0]?.chosen) {
+        throw noBackendError(`policy ${policy.pattern.source}`, policy.needs, ranked, this.kinds());
+      }
     }
   }
 
@@ -248,105 +204,113 @@ export class Selector {
 
   /**
    * A lock for `name` from the backend chosen for it (see {@link explain}); `extraNeeds` are combined with
-   * the policy's. Throws `NoBackendSatisfiesError` when no backend meets the needs, and also when the
-   * backend's provider turns out to declare less than its kind (never a silent fallback). Creates the
-   * provider on first use; if that is asynchronous, the returned lock waits for it.
+   * the policy's. Throws `NoBackendSatisfiesError` when no backend meets the needs. Creates the provider on
+   * first use; if that is asynchronous, the returned lock waits for it.
    */
   lock(name: string, options?: LockOptions, extraNeeds?: LockNeeds): Lock {
-    const { entry, index, needs, explanation } = this.route(name, extraNeeds);
-    // Bad options fail here, before a provider is created (and before a deferred lock waits for one).
+    const { entry, index } = this.route(name, extraNeeds);
+    const provider = entry.provider(index, this.closing !== undefined);
+    if (!isPromise(provider)) return provider.lock(name, options);
+    // Bad options fail now, before the lock waits for its provider (which checks them again when it exists).
     validateLockOptions(options, name);
-    const provider = this.provider(entry, index);
-    if (isPromise(provider)) {
-      return new DeferredLock(
-        name,
-        entry.capabilities,
-        provider.then((ready) => this.verified(entry, ready, needs, explanation).lock(name, options)),
-      );
-    }
-    return this.verified(entry, provider, needs, explanation).lock(name, options);
+    return new DeferredLock(
+      name,
+      entry.capabilities,
+      provider.then((ready) => ready.lock(name, options)),
+    );
   }
 
-  /** Like {@link lock}, but waits until the backend's provider exists and is verified against the needs. */
+  /** Like {@link lock}, but waits until the backend's provider exists. */
   async open(name: string, options?: LockOptions, extraNeeds?: LockNeeds): Promise<Lock> {
-    const { entry, index, needs, explanation } = this.route(name, extraNeeds);
-    validateLockOptions(options, name);
-    const provider = await this.provider(entry, index);
-    return this.verified(entry, provider, needs, explanation).lock(name, options);
+    return (await this.resolve(name, options, extraNeeds)).lock;
+  }
+
+  /** The choice for `name` and its lock, once the provider exists: one routing for both. */
+  async resolve(
+    name: string,
+    options?: LockOptions,
+    extraNeeds?: LockNeeds,
+  ): Promise<{ readonly lock: Lock; readonly explanation: Explanation }> {
+    const { entry, index, explanation } = this.route(name, extraNeeds);
+    const provider = await entry.provider(index, this.closing !== undefined);
+    return { lock: provider.lock(name, options), explanation };
   }
 
   /**
-   * The provider of the backend (and cluster) chosen for `name`, created if needed and verified. Use it for
-   * what only that backend offers, e.g. a shared mutex's `handle` to post to worker threads, which reopen
-   * it with `SharedMutexProvider.open(handle)` so that every thread locks the same table.
+   * The provider of the backend (and cluster) chosen for `name`, created if needed. Use it for what only that
+   * backend offers, e.g. a shared mutex's `handle` to post to worker threads.
    */
   async providerFor(name: string, extraNeeds?: LockNeeds): Promise<LockProvider> {
-    const { entry, index, needs, explanation } = this.route(name, extraNeeds);
-    return this.verified(entry, await this.provider(entry, index), needs, explanation);
+    const { entry, index } = this.route(name, extraNeeds);
+    return entry.provider(index, this.closing !== undefined);
   }
 
   /**
    * What the backend chosen for `name` can tell about it right now (holder, token, waiters), from the
-   * provider's `status(name)`. `UnsupportedCapabilityError` when the backend cannot tell.
+   * provider's `status(name)`, with the choice. `UnsupportedCapabilityError` when the backend cannot tell;
+   * `LockBackendError` (with the cause) when it fails.
    */
-  async status(name: string, extraNeeds?: LockNeeds): Promise<LockStatus> {
-    const { entry, index } = this.route(name, extraNeeds);
-    const provider = (await this.provider(entry, index)) as Partial<StatusProvider>;
-    if (typeof provider.status !== 'function') {
-      throw new UnsupportedCapabilityError(
-        entry.info.kind,
-        'status',
-        'its provider has no status(name) introspection',
-        name,
-      );
+  async status(
+    name: string,
+    extraNeeds?: LockNeeds,
+  ): Promise<{ readonly status: LockStatus; readonly explanation: Explanation }> {
+    const { entry, index, explanation } = this.route(name, extraNeeds);
+    try {
+      const provider = await entry.provider(index, this.closing !== undefined);
+      if (typeof provider.status !== 'function') {
+        throw new UnsupportedCapabilityError(
+          entry.kindName,
+          'status',
+          'its provider has no status(name) introspection',
+          name,
+        );
+      }
+      return { status: await provider.status(name), explanation };
+    } catch (error) {
+      if (LockError.isInstance(error)) throw error;
+      throw new LockBackendError(entry.kindName, 'status', { lockName: name, cause: error });
     }
-    return provider.status(name);
   }
 
   /**
-   * Measures each backend against its real servers: `rounds` uncontended acquire + release pairs on one
-   * lock name (`lock-calibration` unless {@link CalibrateOptions.lockName} says otherwise) per cluster,
-   * giving the median latency and pairs per second. By default the figures
-   * only check the current choices (see {@link CalibrateOptions.apply}).
+   * Measures each backend against its real servers: uncontended acquire + release pairs on one lock name per
+   * cluster, giving the median latency and pairs per second. By default the figures only check the current
+   * choices (see {@link CalibrateOptions.apply}).
    */
   async calibrate(options: CalibrateOptions = {}): Promise<CalibrationResult[]> {
-    const rounds = options.rounds ?? 200;
-    if (!Number.isSafeInteger(rounds) || rounds < 1) {
-      throw new InvalidArgumentError('options.rounds', rounds, 'a positive integer');
-    }
-    const lockName = options.lockName ?? CALIBRATION_LOCK_NAME;
-    try {
-      validateLockName(lockName);
-    } catch (error) {
-      const expected = InvalidArgumentError.isInstance(error) ? error.expected : 'a valid lock name';
-      throw new InvalidArgumentError('options.lockName', lockName, expected);
-    }
-    const names =
-      options.backends ?? this.entries.filter((entry) => !entry.unavailable).map((entry) => entry.name);
-    for (const name of names) this.entry(name, 'options.backends');
-    const results: CalibrationResult[] = [];
-    const measured = new Map<Entry, CapabilityProfile>();
-    for (const name of names) {
-      const entry = this.entry(name);
-      let worst: CapabilityProfile | undefined;
-      for (let index = 0; index < entry.clusters.length; index += 1) {
-        const provider = await this.provider(entry, index);
-        const figures = await measureLock(provider.lock(lockName), rounds);
-        results.push({ backend: name, cluster: index, ...figures });
-        // A sharded backend is as slow as its slowest cluster.
-        worst = {
-          acquireReleaseP50Ms: Math.max(worst?.acquireReleaseP50Ms ?? 0, figures.acquireReleaseP50Ms),
-          opsPerSec: Math.min(worst?.opsPerSec ?? Number.POSITIVE_INFINITY, figures.opsPerSec),
-          source: 'calibration',
-        };
-      }
-      if (worst !== undefined) measured.set(entry, worst);
-    }
+    const { results, measured } = await calibrateEntries(
+      this.entries,
+      async (entry, index) => entry.provider(index, this.closing !== undefined),
+      options,
+    );
     if (options.apply) {
       for (const [entry, profile] of measured) entry.profile = profile;
       if (this.checking) this.check();
-    } else if (this.checking) {
-      this.checkMeasured(measured);
+      return results;
+    }
+    if (!this.checking) return results;
+    for (const policy of this.policies) {
+      const ranked = rankCandidates(policy.needs, this.candidates, policy.config.backend);
+      const chosen = ranked[0]?.chosen ? this.entry(ranked[0].backend) : undefined;
+      const profile = chosen === undefined ? undefined : measured.get(chosen);
+      if (chosen === undefined || profile === undefined) continue;
+      const verdict = checkNeeds(
+        policy.needs,
+        chosen.capabilities,
+        profile,
+        chosen.clusters.length,
+        chosen.stableShards,
+      );
+      if (verdict.unmet.length > 0) {
+        const report = {
+          ...ranked[0]!,
+          qualifies: false,
+          chosen: false,
+          reasons: ['measured by calibrate()', ...verdict.refusals],
+          unmet: verdict.unmet,
+        };
+        throw noBackendError(`policy ${policy.pattern.source}`, policy.needs, [report], this.kinds());
+      }
     }
     return results;
   }
@@ -358,11 +322,13 @@ export class Selector {
   }
 
   private async closeOnce(): Promise<void> {
-    const providers = this.entries.flatMap((entry) => [...entry.providers.values()]);
-    for (const entry of this.entries) entry.providers.clear();
-    const results = await Promise.allSettled(providers.map(async (provider) => (await provider).close()));
+    const results = (await Promise.all(this.entries.map((entry) => entry.close()))).flat();
     const failure = results.find((result) => result.status === 'rejected');
     if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
+  }
+
+  private kinds(): BackendKind[] {
+    return [...new Set(this.entries.flatMap((entry) => (entry.kind === undefined ? [] : [entry.kind])))];
   }
 
   private policyFor(name: string): Policy {
@@ -381,263 +347,16 @@ export class Selector {
     return policy;
   }
 
-  private entry(name: string, parameter = 'backend'): Entry {
-    const entry = this.entries.find((candidate) => candidate.name === name);
-    if (entry === undefined) {
-      throw new InvalidArgumentError(
-        parameter,
-        name,
-        `a configured backend (${this.entries.map((item) => JSON.stringify(item.name)).join(', ')})`,
-      );
-    }
-    return entry;
+  private entry(name: string): BackendEntry {
+    return this.entries.find((candidate) => candidate.name === name)!;
   }
 
-  private route(name: string, extraNeeds: LockNeeds | undefined) {
+  private route(name: string, extraNeeds: LockNeeds | undefined): Route {
     if (this.closing !== undefined) throw new ProviderClosedError('selector', 'create a lock', name);
     const explanation = this.explain(name, extraNeeds);
-    if (explanation.chosen === undefined)
-      throw this.noBackend(name, explanation.needs, explanation.candidates);
-    const entry = this.entry(explanation.chosen);
-    return { entry, index: explanation.cluster?.index ?? 0, needs: explanation.needs, explanation };
-  }
-
-  private provider(entry: Entry, index: number): LockProvider | Promise<LockProvider> {
-    if (this.closing !== undefined) throw new ProviderClosedError('selector', 'create a provider');
-    const existing = entry.providers.get(index);
-    if (existing !== undefined) return existing;
-    const factory = entry.factory;
-    if (factory === undefined) {
-      throw new LockBackendError(entry.info.kind, 'load', { detail: entry.unavailable ?? 'not loaded' });
+    if (explanation.chosen === undefined) {
+      throw noBackendError(name, explanation.needs, explanation.candidates, this.kinds());
     }
-    const settings = entry.clusters[index]!;
-    const created = factory(entry.info.providerConfig(settings));
-    if (isPromise(created)) {
-      const pending = created.then(
-        (provider) => {
-          entry.providers.set(index, provider);
-          return provider;
-        },
-        (error: unknown) => {
-          // A failed connection attempt is not cached: the next lock() tries again.
-          if (entry.providers.get(index) === pending) entry.providers.delete(index);
-          throw error;
-        },
-      );
-      entry.providers.set(index, pending);
-      return pending;
-    }
-    entry.providers.set(index, created);
-    return created;
-  }
-
-  /** The provider's own capabilities must still meet the needs: the kind's declaration was only a promise. */
-  private verified(entry: Entry, provider: LockProvider, needs: ResolvedNeeds, explanation: Explanation) {
-    const verdict = checkNeeds(
-      needs,
-      provider.capabilities,
-      entry.profile,
-      entry.clusters.length,
-      entry.stableShards,
-    );
-    if (verdict.unmet.length > 0) {
-      throw new NoBackendSatisfiesError(explanation.name, verdict.unmet, [
-        {
-          backend: entry.name,
-          accepted: false,
-          reasons: [
-            `its provider declares less than a ${entry.info.kind} backend is expected to`,
-            ...verdict.refusals,
-          ],
-        },
-      ]);
-    }
-    return provider;
-  }
-
-  private checkMeasured(measured: Map<Entry, CapabilityProfile>): void {
-    for (const policy of this.policies) {
-      const ranked = rankCandidates(policy.needs, this.candidates, policy.config.backend);
-      const chosen = ranked[0]?.chosen ? this.entry(ranked[0].backend) : undefined;
-      const profile = chosen === undefined ? undefined : measured.get(chosen);
-      if (chosen === undefined || profile === undefined) continue;
-      const verdict = checkNeeds(
-        policy.needs,
-        chosen.capabilities,
-        profile,
-        chosen.clusters.length,
-        chosen.stableShards,
-      );
-      if (verdict.unmet.length > 0) {
-        throw new NoBackendSatisfiesError(`policy ${policy.pattern.source}`, verdict.unmet, [
-          {
-            backend: chosen.name,
-            accepted: false,
-            reasons: ['measured by calibrate()', ...verdict.refusals],
-          },
-        ]);
-      }
-    }
-  }
-
-  private noBackend(
-    lockName: string,
-    needs: ResolvedNeeds,
-    ranked: readonly CandidateReport[],
-  ): NoBackendSatisfiesError {
-    // Name what the closest candidates miss: a need only the far-off ones fail is not the one to fix.
-    const refused = ranked.filter((candidate) => !candidate.qualifies);
-    const installed = refused.filter(
-      (candidate) => !candidate.unmet.some((need) => need === 'installed' || need.startsWith('backend ')),
-    );
-    const pool = installed.length > 0 ? installed : refused;
-    const fewest = Math.min(...pool.map((candidate) => candidate.unmet.length));
-    const unmet = [
-      ...new Set(
-        pool.filter((candidate) => candidate.unmet.length === fewest).flatMap((candidate) => candidate.unmet),
-      ),
-    ];
-    const verdicts: CandidateVerdict[] = ranked.map((candidate) => ({
-      backend: candidate.backend,
-      accepted: candidate.qualifies,
-      reasons: [...candidate.reasons],
-    }));
-    const fitting = suggestKinds(needs);
-    const hint = fitting.length
-      ? `a backend of kind ${fitting.map((info) => `${info.kind} (${info.install})`).join(' or ')} would satisfy them`
-      : 'no kind of backend satisfies these needs together; relax one';
-    return new NoBackendSatisfiesError(
-      lockName,
-      unmet.length > 0 ? unmet : describeNeeds(needs),
-      verdicts,
-      hint,
-    );
-  }
-}
-
-/** Settings that show each kind at its strongest: replicas for Redis, an ensemble for ZooKeeper. */
-const STRONGEST: ClusterSettings = { waitReplicas: 1, connectionString: 'a:2181,b:2181,c:2181' };
-
-/** The server kinds that, set up at their strongest, would meet the needs: the hint when nothing configured does. */
-function suggestKinds(needs: ResolvedNeeds): BackendKindInfo[] {
-  return BACKEND_KIND_NAMES.map((kind) => BACKEND_KINDS[kind]).filter(
-    (info) => checkNeeds(needs, info.capabilities(STRONGEST), info.defaultProfile).unmet.length === 0,
-  );
-}
-
-function builtinEnabled(config: SelectorConfig, kind: BackendKind): boolean {
-  const builtins = config.builtins;
-  if (builtins === undefined) return true;
-  if (typeof builtins === 'boolean') return builtins;
-  return builtins[kind as 'mutex' | 'shared-mutex' | 'trylock'] !== false;
-}
-
-function buildEntries(config: SelectorConfig): Entry[] {
-  const entries: Entry[] = [];
-  const configured = config.backends ?? {};
-  for (const kind of BACKEND_KIND_NAMES) {
-    const info = BACKEND_KINDS[kind];
-    if (!info.builtin || kind in configured || !builtinEnabled(config, kind)) continue;
-    entries.push(makeEntry(kind, { kind }, true));
-  }
-  for (const [name, backend] of Object.entries(configured)) entries.push(makeEntry(name, backend, false));
-  return entries;
-}
-
-function makeEntry(name: string, config: BackendConfig, builtin: boolean): Entry {
-  const info = BACKEND_KINDS[config.kind];
-  const { clusters: clusterList, profile: _profile, kind: _kind, stableShards, ...shared } = config;
-  // A cluster's own settings override the entry's; an unset one must not erase the entry's.
-  const clusters = (clusterList ?? [{}]).map((cluster) => {
-    const merged: ClusterSettings = { ...shared };
-    for (const [key, value] of Object.entries(cluster)) {
-      if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
-    }
-    if (cluster.options !== undefined && shared.options !== undefined) {
-      merged.options = { ...shared.options, ...cluster.options };
-    }
-    return merged;
-  });
-  return {
-    name,
-    info,
-    config,
-    clusters,
-    clusterIds: clusters.map((cluster) => cluster.id ?? info.address(cluster)),
-    builtin,
-    stableShards: stableShards === true,
-    factory: undefined,
-    unavailable: undefined,
-    capabilities: info.capabilities(clusters[0] ?? {}),
-    profile: config.profile
-      ? { ...config.profile, source: config.profile.source ?? 'declared' }
-      : info.defaultProfile,
-    providers: new Map(),
-  };
-}
-
-async function loadEntry(entry: Entry, loadModule: ModuleLoader): Promise<void> {
-  const { packageName, install, kind } = entry.info;
-  let module: Record<string, unknown>;
-  try {
-    module = (await loadModule(packageName)) as Record<string, unknown>;
-  } catch (error) {
-    const missing = /Cannot find (?:package|module) '([^']+)'/.exec(String((error as Error)?.message))?.[1];
-    const detail = !isMissingModule(error)
-      ? `package ${packageName} cannot be loaded: ${(error as Error)?.message ?? String(error)}`
-      : missing === undefined || missing === packageName || missing.includes(`/${packageName}/`)
-        ? `package ${packageName} is not installed; install it with: ${install}`
-        : `package ${packageName} needs ${missing}, which is not installed; install them with: ${install}`;
-    // A built-in nobody configured is just not a candidate; a configured backend must load.
-    if (entry.builtin) {
-      entry.unavailable = isMissingModule(error) ? `not installed (${install})` : detail;
-      return;
-    }
-    throw new LockBackendError(kind, 'load', { cause: error, detail: `backends.${entry.name}: ${detail}` });
-  }
-  const factory = providerFactory(kind, module);
-  if (factory === undefined) {
-    const detail = `package ${packageName} has no provider factory for kind "${kind}" (expected an export createProvider)`;
-    if (entry.builtin) {
-      entry.unavailable = detail;
-      return;
-    }
-    throw new LockBackendError(kind, 'load', { detail: `backends.${entry.name}: ${detail}` });
-  }
-  entry.factory = factory;
-}
-
-/**
- * Finds how a backend package builds providers. Every package exports `createProvider(config)`; the in-process
- * package that holds two kinds (`mutex`, `shared-mutex`) is asked for the one by name.
- */
-function providerFactory(kind: BackendKind, module: Record<string, unknown>): ProviderFactory | undefined {
-  const named = (exportName: string) => {
-    const value = module[exportName];
-    return typeof value === 'function' ? (value as ProviderFactory) : undefined;
-  };
-  const constructed = (exportName: string) => {
-    const value = module[exportName];
-    return typeof value === 'function'
-      ? (config: Record<string, unknown>) =>
-          new (value as new (config: Record<string, unknown>) => LockProvider)(config)
-      : undefined;
-  };
-  switch (kind) {
-    case 'mutex':
-      return named('createProvider') ?? constructed('MutexProvider');
-    case 'shared-mutex': {
-      const generic = named('createProvider');
-      // One package, two kinds: its createProvider takes the kind as `backend`.
-      const viaGeneric =
-        generic !== undefined && typeof module.SharedMutexProvider === 'function'
-          ? (config: Record<string, unknown>) => generic({ ...config, backend: 'shared-mutex' })
-          : undefined;
-      return viaGeneric ?? constructed('SharedMutexProvider');
-    }
-    case 'trylock':
-      return named('createProvider') ?? constructed('TryLockProvider');
-    default:
-      return named('createProvider');
+    return { entry: this.entry(explanation.chosen), index: explanation.cluster?.index ?? 0, explanation };
   }
 }

@@ -1,14 +1,14 @@
 import type { Capabilities, CapabilityProfile, Durability, LockScope } from '@lock/core';
 
-/** The kinds of backend a configuration can name. */
-export type BackendKind = 'mutex' | 'shared-mutex' | 'trylock' | 'redis' | 'redlock' | 'etcd' | 'zk';
+/** The name of a kind of backend, as a configuration's `kind` field gives it (`redis`, `etcd`, ...). */
+export type BackendKindName = string;
 
 /**
  * What a caller declares it needs from the locks of one name or name pattern. Every field is optional; an
  * omitted field asks nothing, so `{}` accepts the lightest backend there is.
  */
 export interface LockNeeds {
-  /** Who must be excluded: tasks of one process, the worker threads of one process, or many machines. Default `process`. */
+  /** Who must be excluded: tasks of one process, its worker threads, or many machines. Default `process`. */
   scope?: LockScope | undefined;
   /**
    * The weakest durability acceptable, i.e. whether a server failure may lose the lock: `memory` (only the
@@ -55,44 +55,35 @@ export interface PolicyConfig extends LockNeeds {
 }
 
 /**
- * Connection settings of one cluster (one independent server or server group). Which fields apply depends
- * on the backend's kind; the backend package validates them again with its own `createProvider(config)`.
+ * The settings of one cluster of a backend: whatever the kind's own settings schema accepts (a Redis `url`,
+ * etcd `endpoints`, ...). The selector does not know them; the kind's package validates them.
  */
-export interface ClusterSettings {
-  /** Stable id of the cluster for rendezvous hashing; defaults to its address (url, endpoints, connection string). */
+export interface ClusterConfig {
+  /** Stable id of the cluster for rendezvous hashing; defaults to its address (the kind says what that is). */
   id?: string | undefined;
-  /** redis: `redis://host:port` (or `rediss://`). */
-  url?: string | undefined;
-  /** etcd: client URLs of the members. redlock: the independent Redis instances' URLs. */
-  endpoints?: string[] | undefined;
-  /** zk: `host:port,host:port`. */
-  connectionString?: string | undefined;
-  /** redis, etcd: key prefix. */
-  prefix?: string | undefined;
-  /** zk: root node of the lock nodes. */
-  root?: string | undefined;
-  /** redis, redlock, etcd: default lease length in ms. */
-  ttlMs?: number | undefined;
-  /** redis: replicas that must acknowledge a grant (`WAIT`), which makes the lock survive a failover more often. */
-  waitReplicas?: number | undefined;
-  /** zk: requested session timeout in ms. */
-  sessionTimeoutMs?: number | undefined;
-  /** Extra backend-specific settings, passed to `createProvider` as they are. */
-  options?: Record<string, unknown> | undefined;
+  /** The kind's own settings. */
+  [setting: string]: unknown;
 }
 
-/** One backend entry of the configuration. */
-export interface BackendConfig extends ClusterSettings {
-  /** Which backend. */
-  kind: BackendKind;
+/** One backend entry of the configuration: the kind, the selector's own fields, and the kind's settings. */
+export interface BackendConfig {
+  /** Which kind of backend. */
+  kind: BackendKindName;
+  /**
+   * The module that describes the kind (exports `kinds`), for a kind this selector does not know by name: a
+   * package name, or a path relative to the configuration file. Default: the catalog's package for the kind.
+   */
+  package?: string | undefined;
+  /** Stable id of the cluster for rendezvous hashing (without `clusters`). */
+  id?: string | undefined;
   /** Speed figures to select by instead of the kind's defaults (from a benchmark or your own measurement). */
   profile?: DeclaredProfile | undefined;
   /**
    * Several independent clusters of this kind: lock names are spread over them by rendezvous hashing, so a
-   * name always maps to one cluster and adding a cluster moves about 1/N of the names. Each entry's settings
-   * override the entry's own.
+   * name always maps to one cluster and adding a cluster moves about 1/N of the names. Each cluster's
+   * settings override the entry's own (which all clusters share).
    */
-  clusters?: ClusterSettings[] | undefined;
+  clusters?: ClusterConfig[] | undefined;
   /**
    * Only with `clusters`: lets this entry serve policies that need `fencing`. Fencing tokens are counted per
    * cluster, so tokens of different clusters are not comparable, and a name that a cluster-list change
@@ -101,6 +92,8 @@ export interface BackendConfig extends ClusterSettings {
    * fencing policy refuses a sharded entry, with that reason.
    */
   stableShards?: boolean | undefined;
+  /** The kind's own settings (shared by every cluster when `clusters` is given). */
+  [setting: string]: unknown;
 }
 
 /** Profile figures a configuration may declare. */
@@ -139,18 +132,18 @@ export interface SelectorConfig {
    */
   policies?: Record<string, PolicyConfig> | undefined;
   /**
-   * The in-process backends that need no server and no configuration (`mutex`, `shared-mutex`, `trylock`)
-   * are candidates unless listed here as `false`, or all of them when this is `false`.
+   * The embedded kinds that need no server and no configuration (see `EMBEDDED_KINDS`: in-process,
+   * shared-memory) are candidates unless listed here as `false`, or none of them when this is `false`.
    */
-  builtins?: boolean | Partial<Record<'mutex' | 'shared-mutex' | 'trylock', boolean>> | undefined;
+  builtins?: boolean | Partial<Record<string, boolean>> | undefined;
 }
 
 /** One candidate as the selector sees it: a backend entry with its capabilities and profile. */
 export interface CandidateBackend {
-  /** Entry name in the configuration (`mutex`, `shared-mutex`, `trylock` for built-ins). */
+  /** Entry name in the configuration (the kind's name for a built-in). */
   readonly name: string;
   /** The entry's kind. */
-  readonly kind: BackendKind;
+  readonly kind: BackendKindName;
   /** True for a built-in in-process backend that the configuration does not list. */
   readonly builtin: boolean;
   /** What the backend guarantees, as declared for its kind and settings (replaced by the provider's own once it exists). */
@@ -170,7 +163,7 @@ export interface CandidateReport {
   /** The backend entry's name. */
   readonly backend: string;
   /** The entry's kind. */
-  readonly kind: BackendKind;
+  readonly kind: BackendKindName;
   /** Whether it meets every need. */
   readonly qualifies: boolean;
   /** Whether it is the one chosen (the first qualifying candidate in rank order). */

@@ -1,10 +1,10 @@
-// `lock demo`: the chapter's experiments on the embedded locks, run for real on worker threads, no server.
+// `lock demo`: the classic lock experiments on the embedded locks, run for real on worker threads, no server.
 import { type DemoSettings, type ExperimentResult, runExperiments } from '../demo/experiments.js';
 import { renderTable } from '../demo/render.js';
 
 const HELP = `Usage: lock demo [options]
 
-Runs the chapter's experiments on the embedded locks (no server, no configuration):
+Runs the classic lock experiments on the embedded locks (no server, no configuration):
   - concurrent increments of one counter without a lock (a wrong total, and by how much),
     then with Mutex (async tasks on one thread) and SharedMutex (worker threads): exact
   - TryLock rounds: every worker tries at once; one executes, the others report "lock failed"
@@ -82,7 +82,7 @@ export async function run(args: string[]): Promise<number> {
       `${JSON.stringify({ ok: failed.length === 0, settings: parsed.settings, results }, null, 2)}\n`,
     );
   } else {
-    process.stdout.write(`lock demo: the chapter's experiments on the embedded locks (no server)\n\n`);
+    process.stdout.write(`lock demo: the classic lock experiments on the embedded locks (no server)\n\n`);
     process.stdout.write(`${renderTable(results)}\n\n`);
     process.stdout.write(
       failed.length === 0

@@ -55,7 +55,7 @@ export async function run(args: string[]): Promise<number> {
     const rounds = parseInteger('rounds', values.rounds, 1) ?? 100;
     if (values.rounds !== undefined && !values.calibrate) throw new UsageError('--rounds needs --calibrate');
     // Explain this name even if another policy of the file cannot be met.
-    const { selector, source } = await openSelector(values.config as string | undefined, false);
+    const { selector, source } = await openSelector(values.config as string | undefined, { check: false });
     try {
       const calibration = values.calibrate ? await selector.calibrate({ rounds, apply: true }) : undefined;
       const explanation = selector.explain(name);

@@ -6,7 +6,7 @@ export interface CommandEntry {
 
 export const commands: Record<string, CommandEntry> = {
   demo: {
-    summary: "run the chapter's experiments on the embedded locks (no server)",
+    summary: 'run the classic lock experiments on the embedded locks (no server)',
     load: () => import('./demo.js'),
   },
   run: { summary: 'run a command while holding a lock', load: () => import('./run.js') },
@@ -15,6 +15,10 @@ export const commands: Record<string, CommandEntry> = {
     load: () => import('./explain.js'),
   },
   status: { summary: 'print holder, token and waiters of a lock', load: () => import('./status.js') },
+  schema: {
+    summary: 'print the JSON Schema of lock.config.json for the kinds installed here',
+    load: () => import('./schema.js'),
+  },
 };
 
 export function printHelp(): void {

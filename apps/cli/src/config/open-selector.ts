@@ -1,11 +1,4 @@
-import {
-  type BackendKind,
-  createSelector,
-  type LockNeeds,
-  loadConfigFile,
-  type Selector,
-  type SelectorConfig,
-} from '@lock/selector';
+import { createSelector, type LockNeeds, type Selector } from '@lock/selector';
 import { type ConfigSource, findConfig } from './find-config.js';
 
 /**
@@ -20,42 +13,27 @@ export interface OpenedSelector {
   readonly source: ConfigSource;
 }
 
-/**
- * Kinds whose lease length belongs to the provider, not to each acquire: every lock of an etcd provider
- * shares its one session lease, so `lock run --ttl` must set the session TTL in the backend's settings.
- */
-export const SESSION_TTL_KINDS: ReadonlySet<BackendKind> = new Set<BackendKind>(['etcd']);
-
-/** The configuration with `ttlMs` set on every entry (and cluster) of a {@link SESSION_TTL_KINDS} kind. */
-function withSessionTtl(config: SelectorConfig, ttlMs: number): SelectorConfig {
-  const backends = Object.fromEntries(
-    Object.entries(config.backends ?? {}).map(([name, entry]) => {
-      if (!SESSION_TTL_KINDS.has(entry.kind)) return [name, entry];
-      const clusters = entry.clusters?.map((cluster) => ({ ...cluster, ttlMs }));
-      return [name, { ...entry, ttlMs, ...(clusters === undefined ? {} : { clusters }) }];
-    }),
-  );
-  return { ...config, backends };
+/** How a subcommand wants its selector. */
+export interface OpenSelectorOptions {
+  /** `false`: do not check every policy at startup (explain one name even if another is unsatisfiable). */
+  readonly check?: boolean | undefined;
+  /** `lock run --ttl`: the lease length of every backend whose grants expire (each kind knows its setting). */
+  readonly ttlMs?: number | undefined;
 }
 
 /**
- * Finds the configuration (see `findConfig`) and builds the selector. Backend packages are imported from
- * the CLI's own location, where all of them are installed. `sessionTtlMs` (`lock run --ttl`) becomes the
- * `ttlMs` of the backends whose lease length is per provider ({@link SESSION_TTL_KINDS}).
+ * Finds the configuration (see `findConfig`) and builds the selector from it, parsing and validating the file
+ * once. Backend packages are imported from the CLI's own location, where all of them are installed.
  */
 export async function openSelector(
   configFlag: string | undefined,
-  check = true,
-  sessionTtlMs?: number,
+  options: OpenSelectorOptions = {},
 ): Promise<OpenedSelector> {
   const source = findConfig(configFlag);
-  const config =
-    sessionTtlMs === undefined || source.path === undefined
-      ? source.path
-      : withSessionTtl(await loadConfigFile(source.path), sessionTtlMs);
-  const selector = await createSelector(config, {
+  const selector = await createSelector(source.path, {
     loadModule: (packageName) => import(packageName),
-    check,
+    check: options.check,
+    ttlMs: options.ttlMs,
   });
   return { selector, source };
 }

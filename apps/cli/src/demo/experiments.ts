@@ -1,4 +1,4 @@
-// The chapter's experiments, run for real: async tasks on one thread and worker threads, no server.
+// The classic lock experiments, run for real: async tasks on one thread and worker threads, no server.
 import { Worker } from 'node:worker_threads';
 import { Mutex, SharedMutexProvider } from '@lock/mutex';
 import { TryLock } from '@lock/trylock';

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { InvalidArgumentError, type Lease, LockLostError, LockTimeoutError } from '@lock/core';
-import { CLI_NEEDS, openSelector, SESSION_TTL_KINDS } from '../config/open-selector.js';
+import type { Explanation } from '@lock/selector';
+import { CLI_NEEDS, openSelector } from '../config/open-selector.js';
 import { EXIT } from '../shared/exit-codes.js';
 import { UsageError } from '../shared/usage-error.js';
 import { within } from '../shared/within.js';
@@ -73,27 +74,26 @@ export async function runLocked(options: RunLockedOptions): Promise<number> {
     process.on(signal, handler);
     return [signal, handler] as const;
   });
-  const { selector } = await openSelector(options.configFlag, true, options.ttlMs).catch((error: unknown) => {
+  const { selector } = await openSelector(options.configFlag, { ttlMs: options.ttlMs }).catch((error: unknown) => {
     for (const [signal, handler] of handlers) process.off(signal, handler);
+    // A lease length the chosen kind cannot grant (etcd: whole seconds from 2 s) is a bad --ttl.
+    if (InvalidArgumentError.isInstance(error) && error.parameter === 'options.ttlMs') {
+      throw new UsageError(`--ttl ${options.ttlMs}: ${error.message}`);
+    }
     throw error;
   });
   let lease: Lease | undefined;
   try {
-    const explanation = selector.explain(options.name, CLI_NEEDS);
-    const kind = explanation.candidates.find((candidate) => candidate.chosen)?.kind;
-    // A session backend got --ttl in its settings (openSelector); its locks take no other TTL.
-    const ttlMs = kind !== undefined && SESSION_TTL_KINDS.has(kind) ? undefined : options.ttlMs;
+    let explanation: Explanation;
     try {
-      const lock = await selector.open(options.name, undefined, CLI_NEEDS);
+      // One routing for the choice and the lock; --ttl is already in the backend's settings.
+      const resolved = await selector.resolve(options.name, undefined, CLI_NEEDS);
+      explanation = resolved.explanation;
       if (explanation.needs.blocking || options.timeoutMs !== undefined) {
-        lease = await lock.acquire({
-          timeoutMs: options.timeoutMs,
-          ttlMs,
-          signal: waiting.signal,
-        });
+        lease = await resolved.lock.acquire({ timeoutMs: options.timeoutMs, signal: waiting.signal });
       } else {
-        // The policy preempts (blocking: false): one try, like the chapter's order grab.
-        const taken = await lock.tryAcquire({ ttlMs, signal: waiting.signal });
+        // The policy preempts (blocking: false): one try, as an order grab does.
+        const taken = await resolved.lock.tryAcquire({ signal: waiting.signal });
         if (taken === null) {
           log(
             `lock ${JSON.stringify(options.name)} is held and its policy preempts (blocking: false): not waiting`,
@@ -107,11 +107,6 @@ export async function runLocked(options: RunLockedOptions): Promise<number> {
       if (LockTimeoutError.isInstance(error)) {
         log(error.message);
         return EXIT.TIMEOUT;
-      }
-      // The backend's own limits on the lease length are checked when its provider is created (etcd: whole
-      // seconds) or at acquire.
-      if (InvalidArgumentError.isInstance(error) && error.parameter.endsWith('ttlMs')) {
-        throw new UsageError(`--ttl ${options.ttlMs}: ${error.message}`);
       }
       throw error;
     }

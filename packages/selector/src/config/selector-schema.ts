@@ -1,0 +1,88 @@
+import * as v from 'valibot';
+import { DURABILITY_RANK, SCOPE_RANK } from '../capability-ranks.js';
+import { EMBEDDED_KINDS } from '../kinds/catalog.js';
+
+const positiveMs = v.pipe(
+  v.number('a positive number of milliseconds'),
+  v.finite('a positive number of milliseconds'),
+  v.gtValue(0, 'a positive number of milliseconds'),
+);
+const positiveRate = v.pipe(
+  v.number('a positive number of operations per second'),
+  v.finite('a positive number of operations per second'),
+  v.gtValue(0, 'a positive number of operations per second'),
+);
+const nonEmpty = (what: string) => v.pipe(v.string(what), v.trim(), v.nonEmpty(what));
+const oneOf = (choices: readonly string[]) =>
+  v.picklist(
+    choices as [string, ...string[]],
+    `one of ${choices.map((choice) => JSON.stringify(choice)).join(', ')}`,
+  );
+
+/** The needs of a policy (every one optional) and the entry it may pin. */
+export const policySchema = v.strictObject({
+  scope: v.optional(oneOf(Object.keys(SCOPE_RANK))),
+  durability: v.optional(oneOf(Object.keys(DURABILITY_RANK))),
+  fencing: v.optional(v.boolean('true or false')),
+  blocking: v.optional(v.boolean('true or false')),
+  maxLatencyMs: v.optional(positiveMs),
+  minOpsPerSec: v.optional(positiveRate),
+  backend: v.optional(nonEmpty('the name of a configured backend')),
+});
+
+/** Speed figures a configuration declares for an entry. */
+export const profileSchema = v.strictObject({
+  acquireReleaseP50Ms: positiveMs,
+  opsPerSec: positiveRate,
+  source: v.optional(oneOf(['benchmark', 'declared'])),
+});
+
+/** The fields the selector reads from a backend entry; every other key is a setting of the entry's kind. */
+export const entryFields = {
+  kind: nonEmpty('the name of a kind of backend'),
+  package: v.optional(nonEmpty('a package name or a path to a module that exports `kinds`')),
+  id: v.optional(nonEmpty('a non-empty cluster id')),
+  profile: v.optional(profileSchema),
+  clusters: v.optional(
+    v.pipe(
+      v.array(
+        v.looseObject(
+          { id: v.optional(nonEmpty('a non-empty cluster id')) },
+          'an object with the cluster’s connection settings',
+        ),
+        'a non-empty array of cluster settings',
+      ),
+      v.minLength(1, 'a non-empty array of cluster settings'),
+    ),
+  ),
+  stableShards: v.optional(v.boolean('true or false')),
+};
+
+/** The names of the selector's own entry fields. */
+export const ENTRY_FIELD_NAMES: readonly string[] = Object.keys(entryFields);
+
+/** One backend entry, before its kind's settings are checked. */
+export const entrySchema = v.looseObject(entryFields, 'a backend object with a "kind"');
+
+/** The configuration's shape; each entry's settings are checked by its kind afterwards. */
+export const configSchema = v.strictObject(
+  {
+    $schema: v.optional(v.string('a JSON Schema URL or path')),
+    backends: v.optional(v.record(v.string(), entrySchema, 'an object of backend entries by name')),
+    policies: v.optional(v.record(v.string(), policySchema, 'an object of needs by lock-name pattern')),
+    builtins: v.optional(
+      v.union(
+        [
+          v.boolean(),
+          v.strictObject(
+            Object.fromEntries(EMBEDDED_KINDS.map((kind) => [kind, v.optional(v.boolean('true or false'))])),
+          ),
+        ],
+        `true, false, or an object of embedded kinds (${EMBEDDED_KINDS.join(', ')}) to true or false`,
+      ),
+    ),
+  },
+  'a configuration object { backends, policies }',
+);
+
+export type ParsedConfig = v.InferOutput<typeof configSchema>;
