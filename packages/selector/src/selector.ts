@@ -1,3 +1,4 @@
+import { isMainThread } from 'node:worker_threads';
 import {
   type CandidateVerdict,
   type Capabilities,
@@ -122,6 +123,9 @@ interface Policy {
   readonly needs: ResolvedNeeds;
 }
 
+/** In-process kinds whose providers share one table per process between threads (see `Selector.create`). */
+const PROCESS_TABLE_KINDS: ReadonlySet<BackendKind> = new Set<BackendKind>(['shared-mutex', 'trylock']);
+
 /** The lock name `calibrate()` times unless told otherwise: fixed, so that runs leave no new keys behind. */
 const CALIBRATION_LOCK_NAME = 'lock-calibration';
 const defaultLoader: ModuleLoader = (packageName) => import(packageName);
@@ -193,6 +197,14 @@ export class Selector {
     const entries = buildEntries(validated);
     await Promise.all(entries.map((entry) => loadEntry(entry, loadModule)));
     const selector = new Selector(validated, entries);
+    // These kinds keep one shared-memory table per process, which a worker finds only if the main thread
+    // made it before the worker started: make it now, so "create the selector, then start workers" works.
+    if (isMainThread) {
+      for (const entry of entries) {
+        if (!PROCESS_TABLE_KINDS.has(entry.info.kind) || entry.factory === undefined) continue;
+        for (let index = 0; index < entry.clusters.length; index++) selector.provider(entry, index);
+      }
+    }
     selector.checking = options.check !== false;
     if (options.calibrate) {
       await selector.calibrate(options.calibrate === true ? {} : options.calibrate);
