@@ -21,6 +21,8 @@ export const Phase = Object.freeze({
   WAIT_FLAGGED: 7,
   /** A slot held to give it to a new name has an odd generation: its name is being replaced. */
   RENAMING: 8,
+  /** The renamed slot's new key is written; it is not yet checked against other slots or confirmed. */
+  RENAME_WRITTEN: 9,
 });
 
 /** Called at each {@link Phase} when set; undefined in production (one load and branch per point). @internal */

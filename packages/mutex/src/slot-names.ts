@@ -16,6 +16,11 @@ export interface SlotPlace {
  */
 export const VACANT_KEY = -(2n ** 63n);
 
+/** How many times a name is looked up and placed again when other threads place it at the same moment. */
+const RENAME_ATTEMPTS = 16;
+/** How long (in loads) a renamer waits for another renamer of the same name in a higher slot to decide. */
+const TWIN_WAIT_SPINS = 200_000;
+
 /**
  * Finds the slot of the name whose 64-bit hash is `key`. With `claim`, a name not in the table gets a slot:
  * a never-used one (one compareExchange on its key), or, once every slot has been used, an idle one taken
@@ -34,9 +39,24 @@ export function findSlot(
   claim: boolean,
   lockName?: string,
 ): SlotPlace | undefined {
+  for (let attempt = 0; attempt < RENAME_ATTEMPTS; attempt++) {
+    const found = probe(table, key, claim);
+    if (found !== undefined || !claim) return found;
+    const renamed = renameIdleSlot(table, key, lockName);
+    if (renamed !== undefined) return renamed;
+    // Another thread was placing the same name at the same time: look again (it is probably there now).
+  }
+  throw new LockBackendError('shared-mutex', 'lock', {
+    lockName,
+    detail: `no slot of the shared table could be given to this name in ${RENAME_ATTEMPTS} attempts (other threads kept placing it at the same time); try again`,
+  });
+}
+
+/** The slot of `key` in its probe sequence, claiming a never-used slot when `claim`; undefined if none. */
+function probe(table: SharedTable, key: bigint, claim: boolean): SlotPlace | undefined {
   const start = Number(BigInt.asUintN(64, key) % BigInt(table.capacity));
-  for (let probe = 0; probe < table.capacity; probe++) {
-    const slot = (start + probe) % table.capacity;
+  for (let offset = 0; offset < table.capacity; offset++) {
+    const slot = (start + offset) % table.capacity;
     const seen = readName(table, slot);
     if (seen === undefined) continue; // being renamed: not ours as far as anyone can tell yet
     if (seen.key === key) return { slot, generation: seen.generation };
@@ -45,10 +65,11 @@ export function findSlot(
     // past the first never-used slot of its probe sequence: this is where it goes.
     if (!claim) return undefined;
     const won = Atomics.compareExchange(table.wide, table.keyIndex(slot), 0n, key);
-    if (won === 0n || won === key)
+    if (won === 0n || won === key) {
       return { slot, generation: Atomics.load(table.words, genIndex(table, slot)) };
+    }
   }
-  return claim ? renameIdleSlot(table, key, lockName) : undefined;
+  return undefined;
 }
 
 /** The name key and generation of `slot`, read consistently; undefined while it is being renamed. */
@@ -75,17 +96,20 @@ function genIndex(table: SharedTable, slot: number): number {
  *
  * The renamer takes the slot's lock itself first (a free ticket), so no holder of the old name is inside,
  * and anyone who queued meanwhile sees the new generation when served and looks for its name again. With
- * the slot held it makes the generation odd, writes the new key, makes the generation even, and only then
- * looks for the same key elsewhere: two threads that gave two slots to one name at once see at least one
- * of the other's slots (each writes before it reads), and one that sees another slot with the name empties
- * its own (VACANT_KEY) and uses that one. No lock is held across the table, so no thread ever waits here.
+ * the slot held it makes the generation odd, writes the new key, looks for the same key in any other slot
+ * ({@link mustGiveWay}), and only then makes the generation even; one that must give way empties its slot
+ * (VACANT_KEY) and returns undefined, so the caller looks again. No lock is held across the table.
  *
  * Tokens stay monotonic per name: before a slot's generation turns odd, the table's record of retired
  * tokens (RETIRED_FENCE) is raised to the slot's counter, and a renamed slot's counter starts from that
  * record. A name that is absent from the table was renamed away (its tokens are in the record) or never
  * placed, so wherever it comes back its tokens continue above every token it was ever given.
  */
-function renameIdleSlot(table: SharedTable, key: bigint, lockName: string | undefined): SlotPlace {
+function renameIdleSlot(
+  table: SharedTable,
+  key: bigint,
+  lockName: string | undefined,
+): SlotPlace | undefined {
   const words = table.words;
   const cursor = Atomics.load(words, RECLAIM_CURSOR);
   for (let offset = 0; offset < table.capacity; offset++) {
@@ -104,15 +128,23 @@ function renameIdleSlot(table: SharedTable, key: bigint, lockName: string | unde
     Atomics.store(words, RECLAIM_CURSOR, (slot + 1) % table.capacity);
     const fence = table.fenceIndex(base);
     const retired = raiseRetired(table, Atomics.load(table.wide, fence));
-    const generation = rename(table, slot, key, () => Atomics.store(table.wide, fence, retired));
-    const twin = findTwin(table, key, slot);
-    if (twin === undefined) {
-      queue.pass(ticket);
-      return { slot, generation };
-    }
-    rename(table, slot, VACANT_KEY);
+    const index = base + GEN;
+    const generation = Atomics.load(words, index);
+    // Odd from here until the name is confirmed: lookups skip the slot, and the recovery of a thread that
+    // dies in between empties it.
+    Atomics.store(words, index, (generation + 1) | 0);
+    if (phaseHook !== undefined) phaseHook(Phase.RENAMING);
+    Atomics.store(table.wide, fence, retired);
+    Atomics.store(table.wide, table.keyIndex(slot), key);
+    if (phaseHook !== undefined) phaseHook(Phase.RENAME_WRITTEN);
+    const twin = mustGiveWay(table, key, slot);
+    if (twin >= 0) Atomics.store(table.wide, table.keyIndex(slot), VACANT_KEY);
+    Atomics.store(words, index, (generation + 2) | 0);
     queue.pass(ticket);
-    return twin;
+    if (twin < 0) return { slot, generation: (generation + 2) | 0 };
+    // Let the other renamer finish before looking again, or we would only get in its way once more.
+    awaitDecision(table, key, twin);
+    return undefined;
   }
   throw new LockBackendError('shared-mutex', 'lock', {
     lockName,
@@ -120,26 +152,34 @@ function renameIdleSlot(table: SharedTable, key: bigint, lockName: string | unde
   });
 }
 
-/** Gives the held `slot` the name `key` (odd generation while it changes); returns the new generation. */
-function rename(table: SharedTable, slot: number, key: bigint, beforeKey?: () => void): number {
-  const index = genIndex(table, slot);
-  const generation = Atomics.load(table.words, index);
-  Atomics.store(table.words, index, (generation + 1) | 0);
-  if (phaseHook !== undefined) phaseHook(Phase.RENAMING);
-  beforeKey?.();
-  Atomics.store(table.wide, table.keyIndex(slot), key);
-  Atomics.store(table.words, index, (generation + 2) | 0);
-  return (generation + 2) | 0;
+/**
+ * The slot the renamer of `slot` (key written, generation still odd) must give way to, because `key` is, or
+ * may become, confirmed there; -1 if none. Two renamers of one name each write the key before they look, so at
+ * least one sees the other. The rule: give way to a confirmed twin (even generation) and to an unconfirmed
+ * twin in a lower slot; for an unconfirmed twin in a higher slot, wait until it gives way (its key changes)
+ * or is confirmed (then give way). The higher one never waits for the lower one, so one of them always
+ * proceeds; the wait is bounded (a renamer that stalls or dies there costs a retry, never a stuck thread).
+ */
+function mustGiveWay(table: SharedTable, key: bigint, slot: number): number {
+  for (let other = 0; other < table.capacity; other++) {
+    if (other === slot) continue;
+    for (let spins = 0; ; spins++) {
+      if (Atomics.load(table.wide, table.keyIndex(other)) !== key) break;
+      if (!isRenaming(table, other) || other < slot || spins >= TWIN_WAIT_SPINS) return other;
+    }
+  }
+  return -1;
 }
 
-/** Another slot that serves `key` now, if any. */
-function findTwin(table: SharedTable, key: bigint, except: number): SlotPlace | undefined {
-  for (let slot = 0; slot < table.capacity; slot++) {
-    if (slot === except) continue;
-    const seen = readName(table, slot);
-    if (seen !== undefined && seen.key === key) return { slot, generation: seen.generation };
+/** Waits (bounded) until `slot` no longer has `key` half-written: it is confirmed there, or given up. */
+function awaitDecision(table: SharedTable, key: bigint, slot: number): void {
+  for (let spins = 0; spins < TWIN_WAIT_SPINS; spins++) {
+    if (Atomics.load(table.wide, table.keyIndex(slot)) !== key || !isRenaming(table, slot)) return;
   }
-  return undefined;
+}
+
+function isRenaming(table: SharedTable, slot: number): boolean {
+  return (Atomics.load(table.words, genIndex(table, slot)) & 1) !== 0;
 }
 
 /** Raises RETIRED_FENCE to at least `token` (compareExchange loop); returns the record. */

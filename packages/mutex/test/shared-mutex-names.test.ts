@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SharedMutex, SharedMutexProvider } from '../src/index.js';
 
 const script = new URL('./workers/names-worker.mjs', import.meta.url);
+const sameName = new URL('./workers/same-name-worker.mjs', import.meta.url);
 
 async function churn(names: number, options: { forgetFences?: boolean } = {}) {
   const provider = new SharedMutexProvider({ capacity: 256 });
@@ -48,6 +49,33 @@ async function churn(names: number, options: { forgetFences?: boolean } = {}) {
   };
 }
 
+async function sameNameRounds(rounds: number, ownTable: boolean) {
+  const provider = new SharedMutexProvider({ capacity: 8 });
+  for (let index = 0; index < 8; index++) provider.lock(`filler:${index}`); // every slot used: names rename
+  const stats = new Int32Array(new SharedArrayBuffer(12));
+  const barrier = new SharedArrayBuffer(8);
+  const workers = Array.from({ length: 4 }, () => {
+    const worker = new Worker(sameName, {
+      workerData: {
+        handle: provider.handle,
+        rounds,
+        workers: 4,
+        barrier,
+        stats: stats.buffer,
+        widen: true,
+        ownTable,
+      },
+    });
+    return new Promise<number>((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('exit', resolve);
+    });
+  });
+  const codes = await Promise.all(workers);
+  await provider.close();
+  return { codes, overlaps: Atomics.load(stats, 0), grants: Atomics.load(stats, 1) };
+}
+
 describe('SharedMutex: a table reuses the slots of idle names', () => {
   it('10,000 distinct names, twice over, from 4 threads in a 256-slot table: held names stay, tokens rise', {
     timeout: 300_000,
@@ -67,6 +95,17 @@ describe('SharedMutex: a table reuses the slots of idle names', () => {
     const result = await churn(2_000, { forgetFences: true });
     expect(result.overlaps).toBe(0);
     expect(result.tokenErrors).toBeGreaterThan(0);
+  });
+
+  it('4 threads placing the same new name in a full table at the same moment, 1,000 times: one slot, one holder', {
+    timeout: 300_000,
+  }, async () => {
+    const placed = await sameNameRounds(1_000, false);
+    expect(placed.codes).toEqual([0, 0, 0, 0]);
+    expect(placed.grants).toBe(4_000);
+    expect(placed.overlaps).toBe(0);
+    // The mutant: a table per worker, as a name placed in two slots would be; the same check sees overlaps.
+    expect((await sameNameRounds(300, true)).overlaps).toBeGreaterThan(0);
   });
 
   it('in one thread: a handle follows its name to another slot; a held name keeps its slot', async () => {
