@@ -61,4 +61,10 @@ export interface BackendKind<Settings extends object = Record<string, unknown>> 
    * such as `lock run --ttl` sets this setting instead of a per-lock `ttlMs`.
    */
   readonly leaseSetting?: (keyof Settings & string) | undefined;
+  /**
+   * True for kinds whose provider must exist in the main thread before workers start: shared memory for the
+   * `threads` scope, which workers receive when they start (`processSharedBuffer`). The selector makes such
+   * providers at startup, in the main thread.
+   */
+  readonly prepareInMainThread?: boolean | undefined;
 }

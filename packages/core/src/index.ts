@@ -26,6 +26,7 @@ export {
   type SettingsSchema,
   schemaKeys,
 } from './settings/parse-settings.js';
+export { processSharedBuffer } from './threads/process-shared-buffer.js';
 export { isPromise } from './timing/is-promise.js';
 export { type LinkedSignal, linkSignals } from './timing/link-signals.js';
 export { noop } from './timing/noop.js';

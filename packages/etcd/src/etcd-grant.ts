@@ -21,3 +21,14 @@ export interface EtcdGrant extends Grant {
   /** The key removal, once started (release, or clean-up after a loss). */
   removal: Promise<boolean | undefined> | undefined;
 }
+
+/** The grant for `key`, proved ours by a request sent at `startedAt`. @internal */
+export function etcdGrant(
+  session: EtcdSession,
+  slot: LocalSlot,
+  key: string,
+  token: bigint,
+  startedAt: number,
+): EtcdGrant {
+  return { token, ttlMs: session.ttlMs, startedAt, key, session, slot, releasing: false, removal: undefined };
+}

@@ -1,34 +1,52 @@
-import { BaseProvider, type Capabilities, type LockOptions, ProviderClosedError } from '@lock/core';
+import {
+  BaseProvider,
+  type Capabilities,
+  LockBackendError,
+  LockError,
+  type LockOptions,
+  ProviderClosedError,
+} from '@lock/core';
 import { Etcd3 } from 'etcd3';
 import { etcdClientOptions } from './client-options.js';
+import { etcdCapabilities } from './etcd-capabilities.js';
 import type { EtcdClient } from './etcd-client.js';
-import {
-  ETCD_CAPABILITIES,
-  EtcdLock,
-  type EtcdLockBackend,
-  type EtcdLockStats,
-  sessionTtlMismatch,
-} from './etcd-lock.js';
+import { EtcdLock } from './etcd-lock.js';
+import type { EtcdLockBackend, EtcdLockStats } from './etcd-lock-backend.js';
 import { EtcdSession } from './etcd-session.js';
-import { ttlSeconds, validateSettings } from './etcd-settings.js';
+import { validateSettings } from './etcd-settings.js';
+import { hedged } from './hedge.js';
 import { LocalSlot } from './local-slot.js';
 import { prefixRangeEnd } from './lock-key.js';
+import { type RequestTiming, requestTiming } from './request-timing.js';
+import { type EtcdServerInfo, serverInfo, warnLeaseRevocation } from './server-version.js';
+import { WatchStream } from './watch-stream.js';
 
 /** Options of an {@link EtcdLockProvider}. */
 export interface EtcdLockProviderOptions {
   /** etcd client URLs (`http://127.0.0.1:2379`); the provider creates and closes its own client. */
   endpoints?: readonly string[] | undefined;
-  /** A client you built (`new Etcd3({ hosts })`); used as is and never closed by the provider. */
+  /**
+   * A client you built (`new Etcd3(etcdClientOptions(endpoints, requestTimeoutMs, ttlMs))`); used as is and
+   * never closed by the provider.
+   */
   client?: EtcdClient | undefined;
   /**
-   * Session lease TTL in ms, whole seconds, at least 1000. Default 10,000 (etcdctl's). It bounds how long a
-   * crashed holder blocks others. etcd raises TTLs below its minimum (2 s) silently: read `sessionTtlMs`.
+   * Session lease TTL in ms, whole seconds, at least 2000. Default 10,000 (etcdctl's). It bounds how long a
+   * crashed holder blocks others.
    */
   ttlMs?: number | undefined;
   /** Prepended to every lock's key prefix; a `/` is appended when missing. Default `''` (etcdctl's keys). */
   prefix?: string | undefined;
-  /** Bound on one etcd request, in ms. Default 5,000. */
+  /** Bound on one attempt of one etcd request, in ms (a third of `ttlMs` at most). Default 5,000. */
   requestTimeoutMs?: number | undefined;
+  /**
+   * Opt-in mitigation of etcd issue 15247 (etcd before 3.4.28 / 3.5.11; see `server`): a waiter whose
+   * predecessor's key vanishes together with its lease (revoked or expired, not deleted by its owner) waits
+   * out that holder's TTL plus drift before it takes the lock. Costs a lease read per watched key (off the
+   * handoff path), and a TTL of waiting after every holder that crashed or closed its session right after
+   * releasing. Protects only when every contender uses it. Default false.
+   */
+  waitOutRevokedHolders?: boolean | undefined;
 }
 
 /** One entry in a lock's etcd queue. */
@@ -53,17 +71,19 @@ export interface EtcdLockStatus {
   waiters: EtcdLockEntry[];
   /** The etcd revision the answer was read at. */
   revision: bigint;
+  /** The server's version and known defects, or `null` when it could not be read. */
+  server: EtcdServerInfo | null;
 }
 
 /**
- * Makes {@link EtcdLock}s that share one session lease per TTL (as Go's `concurrency.Session`), kept alive
- * through core's `LeaseKeeper`. When the session ends (expiry, revocation, or no confirmed keepalive before
- * the safe deadline), every lease of that session aborts its signal and later acquisitions open a new one.
+ * Makes {@link EtcdLock}s that share one session lease (as Go's `concurrency.Session`), kept alive through
+ * core's `LeaseKeeper`. When the session ends (expiry, revocation, or no confirmed keepalive before the safe
+ * deadline), every lease of that session aborts its signal and later acquisitions open a new one.
  */
 export class EtcdLockProvider extends BaseProvider<EtcdLock> {
-  /** {@link ETCD_CAPABILITIES}: cluster scope, consensus durability, pushed FIFO waiting, fencing, leases. */
-  readonly capabilities: Capabilities = ETCD_CAPABILITIES;
-  /** The session TTL asked for, in ms. */
+  /** Cluster scope, consensus durability, pushed FIFO waiting, fencing, leases whose length is the session's. */
+  readonly capabilities: Capabilities;
+  /** The session TTL, in ms. */
   readonly ttlMs: number;
   /** Prefix of every key this provider writes (`''` or ending with `/`). */
   readonly keyPrefix: string;
@@ -74,16 +94,22 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
     fallbackWakeups: 0,
     sessionsOpened: 0,
     sessionsLost: 0,
+    revokedHolderWaits: 0,
   };
+  /** True when waiters wait out predecessors that vanished with their lease (`waitOutRevokedHolders`). */
+  readonly waitOutRevokedHolders: boolean;
   private readonly client: EtcdClient;
   private readonly ownsClient: boolean;
   private readonly requestTimeoutMs: number;
+  private readonly timing: RequestTiming;
   private readonly closeController = new AbortController();
-  private readonly sessions = new Map<number, Promise<EtcdSession>>();
   private readonly slots = new Map<string, LocalSlot>();
-  private readonly grantedTtlMs = new Map<number, number>();
+  private readonly watches: WatchStream;
   private readonly backend: EtcdLockBackend;
-  private idleWatcher: { cancel(): Promise<void> } | undefined;
+  private pendingSession: Promise<EtcdSession> | undefined;
+  private openedSession: EtcdSession | undefined;
+  private serverRead: Promise<EtcdServerInfo> | undefined;
+  private serverFacts: EtcdServerInfo | undefined;
 
   /** Checks the options before any I/O (`InvalidArgumentError` naming the field). Connects lazily. */
   constructor(options: EtcdLockProviderOptions) {
@@ -92,54 +118,109 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
     this.ttlMs = settings.ttlMs;
     this.keyPrefix = settings.prefix;
     this.requestTimeoutMs = settings.requestTimeoutMs;
+    this.waitOutRevokedHolders = settings.waitOutRevokedHolders;
+    this.capabilities = etcdCapabilities(this.ttlMs);
+    this.timing = requestTiming(this.ttlMs, this.requestTimeoutMs);
     this.ownsClient = settings.client === undefined;
     this.client =
       settings.client ??
-      new Etcd3(etcdClientOptions(settings.endpoints as string[], settings.requestTimeoutMs));
+      new Etcd3(etcdClientOptions(settings.endpoints as string[], settings.requestTimeoutMs, this.ttlMs));
+    this.watches = new WatchStream(this.client, this.timing.slowAfterMs);
     this.backend = {
       client: this.client,
       keyPrefix: this.keyPrefix,
+      capabilities: this.capabilities,
       ttlMs: this.ttlMs,
-      requestTimeoutMs: this.requestTimeoutMs,
+      waitOutRevokedHolders: this.waitOutRevokedHolders,
       stats: this.stats,
       closeSignal: this.closeController.signal,
-      session: (seconds, name) => this.session(seconds, name),
-      slot: (seconds, name) => this.slot(seconds, name),
-      keepWatchStream: () => this.keepWatchStream(),
-      callOptions: () => this.callOptions(),
+      watches: this.watches,
+      session: (name) => this.session(name),
+      slot: (name) => this.slot(name),
+      call: (send) => hedged(() => send(this.callOptions()), this.timing.slowAfterMs),
     };
   }
 
-  /**
-   * The TTL etcd granted to the provider's default session, in ms (at least 2,000 on etcd 3.4 even when
-   * less was asked); `undefined` before the first acquisition opened it.
-   */
+  /** The TTL etcd granted to the open session, in ms (always `ttlMs`); `undefined` before the first one. */
   get sessionTtlMs(): number | undefined {
-    return this.grantedTtlMs.get(this.ttlMs / 1000);
+    return this.openedSession?.ttlMs;
   }
 
-  /** The lease id of the default session, or `undefined` when none is open. */
+  /**
+   * The etcd server's version and known defects, once read: the provider reads them (maintenance status)
+   * when it opens its first session, and `serverInfo()` reads them on demand. `undefined` before that, or
+   * when the client has no maintenance service.
+   */
+  get server(): EtcdServerInfo | undefined {
+    return this.serverFacts;
+  }
+
+  /**
+   * Reads the server's version (once; later calls reuse the answer). For a version affected by etcd issue
+   * 15247 it emits, once per provider and only without `waitOutRevokedHolders`, a `process` warning with the
+   * code `LOCK_ETCD_LEASE_REVOCATION`. Rejects with `LockBackendError` when etcd does not answer.
+   */
+  serverInfo(): Promise<EtcdServerInfo> {
+    if (this.serverRead !== undefined) return this.serverRead;
+    const maintenance = this.client.maintenance;
+    if (maintenance === undefined) {
+      return Promise.reject(
+        new LockBackendError('etcd', 'server version', {
+          detail: 'the etcd client has no maintenance service to ask (pass an Etcd3 client)',
+        }),
+      );
+    }
+    const read: Promise<EtcdServerInfo> = this.backend
+      .call((options) => maintenance.status(options))
+      .then(
+        (status) => {
+          const info = serverInfo(status.version);
+          this.serverFacts = info;
+          if (info.leaseRevocationBug && !this.waitOutRevokedHolders) warnLeaseRevocation(info);
+          return info;
+        },
+        (error: unknown) => {
+          // A failed read is tried again by the next caller.
+          if (this.serverRead === read) this.serverRead = undefined;
+          throw this.backendError('server version', error);
+        },
+      );
+    this.serverRead = read;
+    return read;
+  }
+
+  /** The lease id of the open session, or `undefined` when none is open. */
   async sessionLeaseId(): Promise<bigint | undefined> {
-    const pending = this.sessions.get(this.ttlMs / 1000);
-    if (pending === undefined) return undefined;
-    const session = await pending.catch(() => undefined);
+    const session = await this.pendingSession?.catch(() => undefined);
     return session === undefined || session.lost ? undefined : session.leaseId;
   }
 
-  /** Reads `name`'s queue from etcd: owner (lowest create revision) and waiters in grant order. */
+  /**
+   * Reads `name`'s queue from etcd: owner (lowest create revision) and waiters in grant order, with the
+   * server's version. Rejects with `LockBackendError` (the gRPC error as `cause`) when etcd fails.
+   */
   async status(name: string): Promise<EtcdLockStatus> {
     const lock = this.lock(name);
     const prefix = Buffer.from(lock.keyPrefix);
-    const reply = await this.client.kv.range(
-      {
-        key: prefix,
-        range_end: prefixRangeEnd(prefix),
-        sort_target: 'Create',
-        sort_order: 'Ascend',
-        keys_only: true,
-      },
-      this.callOptions(),
-    );
+    const [reply, server] = await Promise.all([
+      this.backend
+        .call((options) =>
+          this.client.kv.range(
+            {
+              key: prefix,
+              range_end: prefixRangeEnd(prefix),
+              sort_target: 'Create',
+              sort_order: 'Ascend',
+              keys_only: true,
+            },
+            options,
+          ),
+        )
+        .catch((error: unknown) => {
+          throw this.backendError('status', error, name);
+        }),
+      this.serverInfo().catch(() => null),
+    ]);
     const entries = reply.kvs.map((kv) => ({
       key: kv.key.toString(),
       token: BigInt(kv.create_revision),
@@ -151,122 +232,96 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
       owner: entries[0] ?? null,
       waiters: entries.slice(1),
       revision: BigInt(reply.header.revision),
+      server,
     };
   }
 
   protected createLock(name: string, options: LockOptions | undefined): EtcdLock {
-    if (options?.ttlMs !== undefined) {
-      ttlSeconds(options.ttlMs, 'options.ttlMs', name);
-      if (options.ttlMs !== this.ttlMs) throw sessionTtlMismatch(options.ttlMs, this.ttlMs, name);
-    }
+    // Core has checked options.ttlMs against capabilities.ttl: it is the session's, or absent.
     return new EtcdLock(name, this.backend, { ...options, defaultTtlMs: this.ttlMs, owner: this });
   }
 
   protected async closeBackend(): Promise<void> {
     // Waiters listen to this signal and reject with an error naming their lock (see waitSignal).
     this.closeController.abort(new ProviderClosedError('etcd', 'acquire'));
-    if (this.idleWatcher !== undefined) await this.bounded(this.idleWatcher.cancel());
+    this.watches.close();
     for (const slot of this.slots.values())
       slot.rejectAll(new ProviderClosedError('etcd', 'acquire', slot.name));
-    const pending = [...this.sessions.values()];
-    this.sessions.clear();
-    await Promise.all(pending.map((session) => session.then((open) => open.close(), noop)));
+    const pending = this.pendingSession;
+    this.pendingSession = undefined;
+    await pending?.then(
+      (session) => session.close(),
+      () => undefined,
+    );
     if (this.ownsClient) this.client.close();
   }
 
-  /**
-   * Waits for `work` at most one request timeout. etcd3's `watcher.cancel()` never settles for a watch etcd
-   * refused (a user without read permission on the idle-watch key), and close() must not hang on it.
-   */
-  private async bounded(work: Promise<unknown>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      work.catch(noop),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, this.requestTimeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+  private backendError(operation: string, error: unknown, lockName?: string): unknown {
+    if (LockError.isInstance(error)) return error;
+    return new LockBackendError('etcd', operation, { lockName, cause: error });
   }
 
   /**
    * Per-call options: none for our own client (its default gives each attempt a fresh deadline), a deadline for
-   * a caller's client.
+   * a caller's client (gRPC takes wall-clock deadlines).
    */
   private callOptions(): { deadline: number } | undefined {
     return this.ownsClient ? undefined : { deadline: Date.now() + this.requestTimeoutMs };
   }
 
-  /** The open session for `seconds`, opening one if there is none or the last one ended. */
-  private async session(seconds: number, name: string): Promise<EtcdSession> {
+  /** The open session, opening one if there is none or the last one ended. */
+  private async session(name: string): Promise<EtcdSession> {
     for (;;) {
       if (this.closed) throw new ProviderClosedError('etcd', 'acquire', name);
-      let pending = this.sessions.get(seconds);
-      if (pending === undefined) {
-        pending = this.openSession(seconds);
-        this.sessions.set(seconds, pending);
-      }
+      this.pendingSession ??= this.openSession();
+      const pending = this.pendingSession;
       const session = await pending;
       if (!session.lost) return session;
-      if (this.sessions.get(seconds) === pending) this.sessions.delete(seconds);
+      if (this.pendingSession === pending) this.pendingSession = undefined;
     }
   }
 
-  private openSession(seconds: number): Promise<EtcdSession> {
-    const pending: Promise<EtcdSession> = EtcdSession.open(this.client, seconds, this.requestTimeoutMs, () =>
-      this.callOptions(),
+  private openSession(): Promise<EtcdSession> {
+    // The server's version is read beside the first session, off the acquisition's path.
+    if (this.serverRead === undefined && this.client.maintenance !== undefined) {
+      this.serverInfo().catch(() => undefined);
+    }
+    const pending: Promise<EtcdSession> = EtcdSession.open(
+      this.client,
+      this.ttlMs,
+      this.timing.attemptTimeoutMs,
+      () => this.callOptions(),
     ).then(
       (session) => {
         this.stats.sessionsOpened += 1;
-        this.grantedTtlMs.set(seconds, session.ttlMs);
+        this.openedSession = session;
         session.onLost((reason) => {
-          if (this.sessions.get(seconds) === pending) this.sessions.delete(seconds);
+          if (this.pendingSession === pending) this.pendingSession = undefined;
           if (reason === 'closed') return;
           this.stats.sessionsLost += 1;
           // An unconfirmed lease may still live on the server: revoke it so its keys stop blocking others.
           void session.revoke();
         });
-        if (this.closed) {
-          void session.close();
-        }
+        if (this.closed) void session.close();
         return session;
       },
       (error: unknown) => {
-        if (this.sessions.get(seconds) === pending) this.sessions.delete(seconds);
+        if (this.pendingSession === pending) this.pendingSession = undefined;
         throw error;
       },
     );
     return pending;
   }
 
-  /**
-   * etcd3 tears its watch stream down whenever its last watcher is cancelled (a waiter woke up), and the next
-   * waiter's watch must then wait for a new stream, behind a reconnect backoff that grows with each teardown.
-   * One idle watcher on a key nobody writes keeps the stream open while the provider lives; it is created by the
-   * first waiter, so an uncontended provider never opens a watch stream.
-   */
-  private keepWatchStream(): void {
-    if (this.idleWatcher !== undefined || this.closed) return;
-    const watcher = this.client.watch().key(IDLE_WATCH_KEY).watcher();
-    watcher.on('error', noop);
-    this.idleWatcher = watcher;
-  }
-
-  private slot(seconds: number, name: string): LocalSlot {
-    const id = `${seconds}\0${name}`;
-    let slot = this.slots.get(id);
+  private slot(name: string): LocalSlot {
+    let slot = this.slots.get(name);
     if (slot === undefined) {
       const created = new LocalSlot(name, () => {
-        if (this.slots.get(id) === created) this.slots.delete(id);
+        if (this.slots.get(name) === created) this.slots.delete(name);
       });
       slot = created;
-      this.slots.set(id, slot);
+      this.slots.set(name, slot);
     }
     return slot;
   }
 }
-
-/** A key no lock ever writes (it starts with a NUL byte, which lock names cannot contain). */
-const IDLE_WATCH_KEY = Buffer.from('\u0000@lock/etcd idle watch', 'utf8');
-
-function noop(): void {}

@@ -1,5 +1,13 @@
-import { LeaseKeeper, LockBackendError, type LockLostReason, monotonicNow } from '@lock/core';
+import {
+  InvalidArgumentError,
+  LeaseKeeper,
+  LockBackendError,
+  type LockLostReason,
+  monotonicNow,
+} from '@lock/core';
+import { reportUnresponsive } from './endpoint-breaker.js';
 import type { EtcdClient } from './etcd-client.js';
+import { noop } from './sleep.js';
 
 /** Called once when a session ends: the lease expired, was revoked, or could not be confirmed in time. */
 export type SessionLossListener = (reason: LockLostReason, cause?: unknown) => void;
@@ -22,10 +30,12 @@ export class EtcdSession {
   /** The TTL the server granted, in ms (etcd raises TTLs below its minimum without saying so). */
   readonly ttlMs: number;
   private readonly client: EtcdClient;
-  private readonly requestTimeoutMs: number;
+  private readonly attemptTimeoutMs: number;
   private readonly callOptions: () => { deadline: number } | undefined;
   private readonly keeper: LeaseKeeper;
   private readonly listeners = new Set<SessionLossListener>();
+  /** Ends each keepalive still waiting for its answer (the session ended: nothing may outlive it). */
+  private readonly keepalivesInFlight = new Set<() => void>();
   private lostReason: LockLostReason | undefined;
   private lostCause: unknown;
 
@@ -34,7 +44,7 @@ export class EtcdSession {
     leaseId: bigint,
     ttlMs: number,
     sentAt: number,
-    requestTimeoutMs: number,
+    attemptTimeoutMs: number,
     callOptions: () => { deadline: number } | undefined,
   ) {
     this.client = client;
@@ -42,7 +52,7 @@ export class EtcdSession {
     this.leaseId = leaseId;
     this.leaseHex = leaseId.toString(16);
     this.ttlMs = ttlMs;
-    this.requestTimeoutMs = requestTimeoutMs;
+    this.attemptTimeoutMs = attemptTimeoutMs;
     this.keeper = new LeaseKeeper({
       ttlMs,
       confirmedAt: sentAt,
@@ -51,30 +61,37 @@ export class EtcdSession {
     });
   }
 
-  /** Grants a lease of `ttlSeconds` and starts keeping it alive. */
+  /**
+   * Grants a lease of `ttlMs` (whole seconds) and starts keeping it alive. A keepalive attempt that gets no
+   * answer within `attemptTimeoutMs` is abandoned and its endpoint reported, so the next goes elsewhere.
+   */
   static async open(
     client: EtcdClient,
-    ttlSeconds: number,
-    requestTimeoutMs: number,
+    ttlMs: number,
+    attemptTimeoutMs: number,
     callOptions: () => { deadline: number } | undefined,
   ): Promise<EtcdSession> {
     // Validity is measured from the send time: the server started the lease no earlier than this.
     const sentAt = monotonicNow();
-    const reply = await client.leaseClient.leaseGrant({ TTL: ttlSeconds }, callOptions());
+    const reply = await client.leaseClient.leaseGrant({ TTL: ttlMs / 1000 }, callOptions());
     if (reply.error) {
       throw new LockBackendError('etcd', 'session lease grant', {
         cause: reply.error,
-        detail: `etcd refused a ${ttlSeconds} s lease: ${reply.error}`,
+        detail: `etcd refused a ${ttlMs / 1000} s lease: ${reply.error}`,
       });
     }
-    return new EtcdSession(
-      client,
-      BigInt(reply.ID),
-      Number(reply.TTL) * 1000,
-      sentAt,
-      requestTimeoutMs,
-      callOptions,
-    );
+    const grantedMs = Number(reply.TTL) * 1000;
+    if (grantedMs !== ttlMs) {
+      // A server whose minimum TTL (1.5 election timeouts) is longer raises it without saying so. A crashed
+      // holder would block others for longer than configured: refuse rather than grant something else.
+      await client.leaseClient.leaseRevoke({ ID: reply.ID }, callOptions()).catch(noop);
+      throw new InvalidArgumentError(
+        'ttlMs',
+        ttlMs,
+        `a TTL this etcd grants as asked: it granted ${grantedMs} ms for the session lease (its minimum is 1.5 election timeouts, in whole seconds)`,
+      );
+    }
+    return new EtcdSession(client, BigInt(reply.ID), grantedMs, sentAt, attemptTimeoutMs, callOptions);
   }
 
   /** True once the session ended; its locks are lost and a new session is needed. */
@@ -136,6 +153,7 @@ export class EtcdSession {
     this.lostReason = reason;
     this.lostCause = cause;
     this.keeper.stop();
+    for (const abandon of [...this.keepalivesInFlight]) abandon();
     const listeners = [...this.listeners];
     this.listeners.clear();
     for (const listener of listeners) listener(reason, cause);
@@ -147,14 +165,17 @@ export class EtcdSession {
    * endpoint instead of waiting forever on a half-open connection.
    */
   private async keepAliveOnce(): Promise<boolean> {
-    const timeoutMs = Math.max(100, Math.min(this.requestTimeoutMs, Math.floor(this.ttlMs / 3)));
+    const timeoutMs = this.attemptTimeoutMs;
     return new Promise<boolean>((resolve, reject) => {
       let settled = false;
       let stream: Awaited<ReturnType<EtcdClient['leaseClient']['leaseKeepAlive']>> | undefined;
+      const abandon = () => finish(() => reject(new Error('the session ended')));
+      this.keepalivesInFlight.add(abandon);
       const finish = (outcome: () => void) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        this.keepalivesInFlight.delete(abandon);
         if (stream !== undefined) {
           // Half-close, never cancel: etcd3 counts a cancelled stream as a host failure, and three of them
           // open its circuit breaker for that endpoint. Errors after the answer must not become unhandled.
@@ -163,17 +184,17 @@ export class EtcdSession {
         }
         outcome();
       };
-      const timer = setTimeout(
-        () =>
-          finish(() =>
-            reject(
-              new LockBackendError('etcd', 'keepalive', {
-                detail: `no answer within ${timeoutMs} ms for lease ${this.leaseHex}`,
-              }),
-            ),
+      const timer = setTimeout(() => {
+        // The member serving this stream stopped answering: steer the next keepalive elsewhere.
+        if (stream !== undefined) reportUnresponsive(stream);
+        finish(() =>
+          reject(
+            new LockBackendError('etcd', 'keepalive', {
+              detail: `no answer within ${timeoutMs} ms for lease ${this.leaseHex}`,
+            }),
           ),
-        timeoutMs,
-      );
+        );
+      }, timeoutMs);
       this.client.leaseClient.leaseKeepAlive().then(
         (opened) => {
           stream = opened;
@@ -200,5 +221,3 @@ export class EtcdSession {
     });
   }
 }
-
-function noop(): void {}

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, MAX_TIMER_MS } from '@lock/core';
+import { ETCD_MIN_TTL_MS, ETCD_TTL_STEP_MS } from './etcd-capabilities.js';
 import type { EtcdClient } from './etcd-client.js';
 
 /** Default session TTL in ms: etcdctl's default for `etcdctl lock`. */
@@ -18,9 +19,18 @@ export interface EtcdSettings {
   prefix: string;
   /** Bound on one etcd request, in ms. */
   requestTimeoutMs: number;
+  /** Waiters wait out a predecessor that vanished with its lease (see the provider option). */
+  waitOutRevokedHolders: boolean;
 }
 
-const KNOWN_FIELDS = new Set(['endpoints', 'client', 'ttlMs', 'prefix', 'requestTimeoutMs']);
+const KNOWN_FIELDS = new Set([
+  'endpoints',
+  'client',
+  'ttlMs',
+  'prefix',
+  'requestTimeoutMs',
+  'waitOutRevokedHolders',
+]);
 const ENDPOINT = /^https?:\/\/[^\s/:]+(:[0-9]{1,5})?\/?$/;
 
 /**
@@ -45,7 +55,12 @@ export function validateSettings(
   }
   const client = record.client as EtcdClient | undefined;
   if (client !== undefined) {
-    const shaped = typeof client === 'object' && client !== null && 'kv' in client && 'leaseClient' in client;
+    const shaped =
+      typeof client === 'object' &&
+      client !== null &&
+      'kv' in client &&
+      'leaseClient' in client &&
+      'watchClient' in client;
     if (!shaped)
       throw new InvalidArgumentError(`${root}.client`, client, 'an etcd3 client (new Etcd3({ hosts }))');
   }
@@ -63,14 +78,14 @@ export function validateSettings(
   if (
     typeof ttlMs !== 'number' ||
     !Number.isInteger(ttlMs) ||
-    ttlMs < 1000 ||
-    ttlMs % 1000 !== 0 ||
+    ttlMs < ETCD_MIN_TTL_MS ||
+    ttlMs % ETCD_TTL_STEP_MS !== 0 ||
     ttlMs > MAX_TIMER_MS
   ) {
     throw new InvalidArgumentError(
       `${root}.ttlMs`,
       ttlMs,
-      'a whole number of seconds in ms, at least 1000 (etcd lease TTLs are integer seconds)',
+      `a whole number of seconds in ms, at least ${ETCD_MIN_TTL_MS} (etcd lease TTLs are whole seconds, and etcd raises shorter ones without saying so)`,
     );
   }
   const prefix = record.prefix ?? '';
@@ -90,22 +105,13 @@ export function validateSettings(
       'a positive integer number of milliseconds',
     );
   }
+  const waitOutRevokedHolders = record.waitOutRevokedHolders ?? false;
+  if (typeof waitOutRevokedHolders !== 'boolean') {
+    throw new InvalidArgumentError(`${root}.waitOutRevokedHolders`, waitOutRevokedHolders, 'true or false');
+  }
   // A prefix always ends with '/', so two prefixes (or a prefix and a name) can never run into each other.
   const separated = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
-  return { endpoints, client, ttlMs, prefix: separated, requestTimeoutMs };
-}
-
-/** Checks a TTL given per lock or per acquisition: whole seconds, because etcd would truncate 1.5 s. @internal */
-export function ttlSeconds(ttlMs: number, parameter: string, lockName: string): number {
-  if (ttlMs < 1000 || ttlMs % 1000 !== 0) {
-    throw new InvalidArgumentError(
-      parameter,
-      ttlMs,
-      'a whole number of seconds in ms, at least 1000 (etcd lease TTLs are integer seconds)',
-      lockName,
-    );
-  }
-  return ttlMs / 1000;
+  return { endpoints, client, ttlMs, prefix: separated, requestTimeoutMs, waitOutRevokedHolders };
 }
 
 function validateEndpoints(value: unknown, parameter: string): string[] | undefined {
@@ -118,12 +124,23 @@ function validateEndpoints(value: unknown, parameter: string): string[] | undefi
     );
   }
   const seen = new Set<string>();
+  let scheme: string | undefined;
   return value.map((endpoint: unknown, index) => {
     if (typeof endpoint !== 'string' || !ENDPOINT.test(endpoint)) {
       throw new InvalidArgumentError(
         `${parameter}[${index}]`,
         endpoint,
         'a URL such as "http://127.0.0.1:2379"',
+      );
+    }
+    // etcd3 uses one transport (TLS or not) for every endpoint of a client.
+    const own = endpoint.slice(0, endpoint.indexOf(':')).toLowerCase();
+    scheme ??= own;
+    if (own !== scheme) {
+      throw new InvalidArgumentError(
+        `${parameter}[${index}]`,
+        endpoint,
+        `a ${scheme}:// URL like ${parameter}[0]: one client speaks either TLS (https) or plain HTTP/2 (http) to every endpoint`,
       );
     }
     const port = Number(endpoint.replace(/\/$/, '').split(':')[2] ?? '80');

@@ -1,4 +1,5 @@
 import { ProviderClosedError } from '@lock/core';
+import { noop } from './sleep.js';
 
 /** One wait's signal: the caller's signal or the provider's close, whichever aborts first. @internal */
 export interface WaitSignal {
@@ -46,5 +47,3 @@ export function waitSignal(
   callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
   return { signal: controller.signal, unlink };
 }
-
-function noop(): void {}

@@ -50,6 +50,12 @@ describe('configuration', () => {
       [{ endpoints: ['http://127.0.0.1:99999'] }, 'config.endpoints[0]'],
       [{ endpoints: ['http://127.0.0.1:2379'], ttlMs: 1500 }, 'config.ttlMs'],
       [{ endpoints: ['http://127.0.0.1:2379'], ttlMs: 500 }, 'config.ttlMs'],
+      // etcd would raise a 1 s lease to 2 s without saying so.
+      [{ endpoints: ['http://127.0.0.1:2379'], ttlMs: 1000 }, 'config.ttlMs'],
+      [
+        { endpoints: ['http://127.0.0.1:2379'], waitOutRevokedHolders: 'yes' },
+        'config.waitOutRevokedHolders',
+      ],
       [{ endpoints: ['http://127.0.0.1:2379'], ttlMs: '10000' }, 'config.ttlMs'],
       [{ endpoints: ['http://127.0.0.1:2379'], ttlMs: Number.NaN }, 'config.ttlMs'],
       [{ endpoints: ['http://127.0.0.1:2379'], prefix: 7 }, 'config.prefix'],
@@ -86,21 +92,26 @@ describe('configuration', () => {
     expect(InvalidArgumentError.isInstance(lockError.error)).toBe(true);
     expect((lockError.error as InvalidArgumentError).parameter).toBe('options.ttlMs');
     expect((lockError.error as InvalidArgumentError).value).toBe(5_000);
-    expect((lockError.error as Error).message).toContain('session TTL (10000 ms)');
+    expect((lockError.error as Error).message).toContain("session's TTL (10000 ms)");
     const acquireError = await settle(created.lock(uniqueName('ttl')).acquire({ ttlMs: 20_000 }));
     expect((acquireError.error as InvalidArgumentError).parameter).toBe('options.ttlMs');
-    expect((acquireError.error as Error).message).toContain('session TTL (10000 ms)');
+    expect((acquireError.error as Error).message).toContain("session's TTL (10000 ms)");
     // The provider's own TTL, said again, is accepted; and only one session lease was ever opened.
     const lease = await created.lock(uniqueName('ttl'), { ttlMs: 10_000 }).acquire({ ttlMs: 10_000 });
     await lease.release();
     expect(created.stats.sessionsOpened).toBe(1);
   });
 
-  it('reports the TTL etcd granted, not the one asked for', async () => {
-    const created = provider({ ttlMs: 1_000 });
+  it('grants the session TTL asked for, and reports it', async () => {
+    const created = provider({ ttlMs: 2_000 });
     expect(created.sessionTtlMs).toBeUndefined();
+    expect(created.capabilities.ttl).toEqual({
+      setBy: 'session',
+      minMs: 2_000,
+      stepMs: 1_000,
+      sessionTtlMs: 2_000,
+    });
     const lease = await created.lock(uniqueName('granted')).acquire();
-    // etcd 3.4 raises TTLs below its minimum (2 s) without saying so.
     expect(created.sessionTtlMs).toBe(2_000);
     expect(lease.ttlMs).toBe(2_000);
     await lease.release();

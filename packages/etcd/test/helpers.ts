@@ -22,7 +22,8 @@ export class Child {
   constructor(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
     this.process = spawn(command, args, {
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin is a pipe a fixture may read (an unread pipe keeps no child alive).
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     const pid = this.process.pid;
     if (pid === undefined) throw new Error(`${command} failed to spawn`);

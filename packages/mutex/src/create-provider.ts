@@ -1,6 +1,8 @@
 import { InvalidArgumentError } from '@lock/core';
 import { MutexProvider } from './mutex-provider.js';
+import { processTable } from './process-table.js';
 import { SharedMutexProvider } from './shared-mutex-provider.js';
+import { DEFAULT_CAPACITY, DEFAULT_MAX_THREADS, SharedTable } from './shared-table.js';
 
 /** JSON-friendly configuration of {@link createProvider}. */
 export interface MutexConfig {
@@ -12,7 +14,12 @@ export interface MutexConfig {
   maxThreads?: number;
 }
 
-/** Builds a provider from a config object, as the selector and the `lock` CLI do. */
+/**
+ * Builds a provider from a config object, as the selector and the `lock` CLI do. `'shared-mutex'` gives a
+ * provider on the process's table for that capacity and maxThreads: the same table in every thread. The
+ * main thread creates it on first use; a worker finds it if it was started after that, and otherwise
+ * refuses with `UnsupportedCapabilityError` saying how to share it (never a lock that excludes nothing).
+ */
 export function createProvider(config: MutexConfig & { backend: 'shared-mutex' }): SharedMutexProvider;
 export function createProvider(config?: MutexConfig): MutexProvider | SharedMutexProvider;
 export function createProvider(config: MutexConfig = {}): MutexProvider | SharedMutexProvider {
@@ -39,5 +46,8 @@ export function createProvider(config: MutexConfig = {}): MutexProvider | Shared
     }
   }
   if (backend === 'mutex') return new MutexProvider();
-  return new SharedMutexProvider({ capacity: config.capacity, maxThreads: config.maxThreads });
+  const capacity = config.capacity ?? DEFAULT_CAPACITY;
+  const maxThreads = config.maxThreads ?? DEFAULT_MAX_THREADS;
+  SharedTable.validate(capacity, maxThreads); // bad values are named before a table is looked for
+  return new SharedMutexProvider(processTable(capacity, maxThreads));
 }

@@ -7,26 +7,32 @@ import {
   type SharedMutexHandle,
   SharedTable,
 } from './shared-table.js';
+import { hash64 } from './slot-names.js';
 import { SlotRuntime } from './slot-runtime.js';
 
 /** Options of a {@link SharedMutexProvider}. */
 export interface SharedMutexProviderOptions {
-  /** Named slots in the table; a name claims one for the table's lifetime. Default 256. */
+  /**
+   * Named slots in the table: how many names can be held or waited for at once. A name takes a slot when
+   * first locked and keeps it while idle until a new name needs one and no never-used slot is left. Default 256.
+   */
   capacity?: number | undefined;
   /** Most threads that may queue for one lock at once; a power of two. Default 64. */
   maxThreads?: number | undefined;
 }
 
 /**
- * Named shared mutexes for every worker thread of a process: one SharedArrayBuffer holds a table of slots,
- * and a name claims a slot (by a 64-bit hash, with one compareExchange) the first time any thread locks it.
- * Post {@link SharedMutexProvider.handle} to workers and reopen it there with
+ * Named shared mutexes for every worker thread that opens the same table: one SharedArrayBuffer holds a
+ * table of slots, and a name claims a slot (by a 64-bit hash, with one compareExchange) the first time any
+ * thread locks it; once every slot has been used, a new name takes the slot of a name nobody holds or waits
+ * for. Post {@link SharedMutexProvider.handle} to workers and reopen it there with
  * {@link SharedMutexProvider.open}; `provider.lock(name)` then means the same lock in every thread.
+ * `new SharedMutexProvider()` makes a table of its own; `createProvider({ backend: 'shared-mutex' })` uses
+ * the table of the process, which workers started afterwards find by themselves.
  */
 export class SharedMutexProvider extends BaseProvider<SharedMutex> {
-  private readonly table: SharedTable;
-  private readonly slots = new Map<string, number>();
-  private readonly touched = new Set<SlotRuntime>();
+  /** @internal */
+  readonly table: SharedTable;
 
   constructor(options: SharedMutexProviderOptions | SharedTable = {}) {
     super();
@@ -65,20 +71,15 @@ export class SharedMutexProvider extends BaseProvider<SharedMutex> {
 
   override close(): Promise<void> {
     // End this provider's waiters before BaseProvider releases live leases, so none is handed a grant.
-    for (const runtime of this.touched) {
+    for (const runtime of SlotRuntime.ofTable(this.table)) {
       runtime.rejectTagged(this, SHARED_MUTEX_CAPABILITIES.backend);
     }
     return super.close();
   }
 
   protected createLock(name: string, options: LockOptions | undefined): SharedMutex {
-    let slot = this.slots.get(name);
-    if (slot === undefined) this.slots.set(name, (slot = this.table.slotFor(name)));
-    this.touched.add(SlotRuntime.of(this.table, slot));
-    return new SharedMutex(name, options, { table: this.table, slot, owner: this });
+    return new SharedMutex(name, options, { table: this.table, key: hash64(name), slot: 0, owner: this });
   }
 
-  protected async closeBackend(): Promise<void> {
-    this.touched.clear();
-  }
+  protected async closeBackend(): Promise<void> {}
 }

@@ -13,8 +13,12 @@ import {
   type LockOwner,
   ManagedLease,
 } from '@lock/core';
+import { LocalWaiter } from './local-waiter.js';
+import { recoverThread } from './recover-thread.js';
+import { MOVED, type SharedGrant } from './shared-grant.js';
 import { DEFAULT_MAX_THREADS, type SharedMutexHandle, SharedTable } from './shared-table.js';
-import { recoverThread, type SharedGrant, SlotRuntime } from './slot-runtime.js';
+import { findSlot, type SlotPlace, slotKey } from './slot-names.js';
+import { SlotRuntime } from './slot-runtime.js';
 
 /** What a shared mutex guarantees. */
 export const SHARED_MUTEX_CAPABILITIES: Capabilities = Object.freeze({
@@ -42,25 +46,37 @@ export interface SharedMutexOptions extends LockOptions {
   maxThreads?: number | undefined;
 }
 
-/** Where a {@link SharedMutex} lives: a table and a slot in it. @internal */
+/** Where a {@link SharedMutex} lives: a table, and the name key (or the fixed slot) that finds its slot. @internal */
 export interface SharedSlot {
   readonly table: SharedTable;
+  /** The name's 64-bit hash; 0n for a mutex fixed to `slot` (a standalone one). */
+  readonly key: bigint;
+  /** Where to look first (the fixed slot when `key` is 0n). */
   readonly slot: number;
   readonly owner: LockOwner | undefined;
 }
 
 /** The handle of one shared mutex: post it to a worker and call `SharedMutex.open(handle)` there. */
 export interface SharedMutexSlotHandle extends SharedMutexHandle {
+  /** The slot the mutex was in when the handle was made. */
   readonly slot: number;
+  /**
+   * For a mutex of a provider's table: its name's key, so the opened mutex follows its name if the slot
+   * is later given to another name. Omitted for a standalone mutex.
+   */
+  readonly key?: bigint | undefined;
 }
+
+/** How many times a sync attempt looks its name up again after finding its slot renamed. */
+const MAX_RELOCATIONS = 16;
 
 /**
  * A mutex shared by all worker threads of a process. Its state (ticket counters, owner thread id, fencing
  * counter) lives in a SharedArrayBuffer; waiting uses `Atomics.waitAsync`, so no thread, not even the main
  * one, ever blocks its event loop. Fair: threads are served in ticket order, and a thread that releases
- * queues again behind the others. A thread that dies holding the lock is recovered when its `exit` event
- * reaches the thread that called {@link SharedMutex.watch} on its Worker; the next lease then says
- * `previousOwnerDied`.
+ * queues again behind the others. A thread that dies holding the lock, waiting for it, or anywhere in
+ * between is recovered when its `exit` event reaches the thread that called {@link SharedMutex.watch} on
+ * its Worker; the next lease then says `previousOwnerDied` if it died inside its critical section.
  *
  * @example
  * ```ts
@@ -72,24 +88,41 @@ export interface SharedMutexSlotHandle extends SharedMutexHandle {
  */
 export class SharedMutex extends BaseLock<SharedGrant> {
   private readonly place: SharedSlot;
-  private readonly runtime: SlotRuntime;
+  private slot: number;
+  private generation: number;
+  private runtime: SlotRuntime;
+  private readonly relocateWaiter: (waiter: LocalWaiter) => void;
   private syncGrant: SharedGrant | undefined;
   private lastGrant: SharedGrant | undefined;
 
   /**
    * @param name - Used in errors and `lease.name`; default `'shared-mutex'`.
    * @param options - `maxThreads` (power of two, default 64); `maxHoldMs` aborts `lease.signal` after that long.
-   * @param place - Internal: a slot of a provider's table, or of a table reopened from a handle.
+   * @param place - Internal: a name in a provider's table, or a table reopened from a handle.
    */
   constructor(name = 'shared-mutex', options?: SharedMutexOptions, /** @internal */ place?: SharedSlot) {
     const { maxThreads, ...lockOptions } = options ?? {};
     super(name, { ...lockOptions, owner: place?.owner });
     this.place = place ?? {
       table: SharedTable.create(1, maxThreads ?? DEFAULT_MAX_THREADS),
+      key: 0n,
       slot: 0,
       owner: undefined,
     };
-    this.runtime = SlotRuntime.of(this.place.table, this.place.slot);
+    const found = this.find(this.place.slot);
+    this.slot = found.slot;
+    this.generation = found.generation;
+    this.runtime = SlotRuntime.of(this.place.table, found.slot);
+    this.relocateWaiter = (waiter) => {
+      try {
+        this.relocate();
+      } catch (error) {
+        waiter.reject(error);
+        return;
+      }
+      waiter.generation = this.generation;
+      this.runtime.enqueue(waiter, waiter.signal);
+    };
   }
 
   /** Reopens, in another thread, the mutex whose {@link SharedMutex.handle} was posted there. */
@@ -99,7 +132,11 @@ export class SharedMutex extends BaseLock<SharedGrant> {
     if (!Number.isInteger(slot) || slot < 0 || slot >= table.capacity) {
       throw new InvalidArgumentError('handle.slot', slot, `an integer from 0 to ${table.capacity - 1}`, name);
     }
-    return new SharedMutex(name, options, { table, slot, owner: undefined });
+    const key = handle.key ?? slotKey(table, slot);
+    if (typeof key !== 'bigint') {
+      throw new InvalidArgumentError('handle.key', key, 'a bigint (the key from .handle) or undefined', name);
+    }
+    return new SharedMutex(name, options, { table, key, slot, owner: undefined });
   }
 
   get capabilities(): Capabilities {
@@ -108,12 +145,18 @@ export class SharedMutex extends BaseLock<SharedGrant> {
 
   /** Structured-cloneable handle: `postMessage` it and call {@link SharedMutex.open} in the worker. */
   get handle(): SharedMutexSlotHandle {
-    return { buffer: this.place.table.buffer, slot: this.place.slot };
+    const { table, key } = this.place;
+    return key === 0n
+      ? { buffer: table.buffer, slot: this.slot }
+      : { buffer: table.buffer, slot: this.slot, key };
   }
 
   /** True while any thread holds the lock (a snapshot). */
   get isLocked(): boolean {
-    return this.runtime.locked;
+    if (this.runtime.generation === this.generation) return this.runtime.locked;
+    // Renamed since: look without claiming a slot; a name in no slot is not held.
+    const found = findSlot(this.place.table, this.place.key, false);
+    return found !== undefined && SlotRuntime.of(this.place.table, found.slot).locked;
   }
 
   /** Acquisitions of this thread waiting for the lock. */
@@ -132,9 +175,9 @@ export class SharedMutex extends BaseLock<SharedGrant> {
   }
 
   /**
-   * Recovers the lock if `worker` terminates, throws or exits while holding it (or while queued). Call it
-   * in the thread that created the worker; recovery runs when that thread receives the worker's `exit`
-   * event, i.e. within one turn of its event loop after the worker stopped.
+   * Recovers the lock if `worker` terminates, throws or exits while holding it, waiting for it, or anywhere
+   * in between. Call it in the thread that created the worker; recovery runs when that thread receives the
+   * worker's `exit` event, i.e. within one turn of its event loop after the worker stopped.
    */
   watch(worker: Worker): this {
     watchWorker(this.place.table, worker);
@@ -144,7 +187,7 @@ export class SharedMutex extends BaseLock<SharedGrant> {
   /** Takes the lock synchronously if nobody holds or waits for it; never waits. Release with `unlock()`. */
   tryLock(): boolean {
     if (this.syncGrant !== undefined) return false;
-    const grant = this.runtime.tryGrant();
+    const grant = this.tryGrant();
     if (grant === null) return false;
     this.syncGrant = grant;
     this.lastGrant = grant;
@@ -156,7 +199,7 @@ export class SharedMutex extends BaseLock<SharedGrant> {
     const grant = this.syncGrant;
     if (grant === undefined) throw new LockNotHeldError(this.name, 'unlock');
     this.syncGrant = undefined;
-    this.runtime.release(grant);
+    grant.runtime.release(grant);
   }
 
   // Type-only narrowing: createLease below makes every lease a SharedMutexLease.
@@ -177,12 +220,51 @@ export class SharedMutex extends BaseLock<SharedGrant> {
   }
 
   protected acquireGrant(request: AcquireRequest): SharedGrant | null | Promise<SharedGrant> {
-    if (!request.wait) return this.runtime.tryGrant();
-    return this.runtime.grant(request.signal, this.place.owner, this.name);
+    const grant = this.tryGrant();
+    if (grant !== null || !request.wait) return grant;
+    return new Promise<SharedGrant>((resolve, reject) => {
+      const waiter = new LocalWaiter(
+        resolve,
+        reject,
+        this.place.owner,
+        this.name,
+        this.generation,
+        this.relocateWaiter,
+      );
+      this.runtime.enqueue(waiter, request.signal);
+    });
   }
 
   protected releaseGrant(grant: SharedGrant): boolean {
-    return this.runtime.release(grant);
+    return grant.runtime.release(grant);
+  }
+
+  private tryGrant(): SharedGrant | null {
+    // The slot's generation is checked by the grant itself; a stale handle only costs a retry here.
+    for (let attempt = 0; attempt < MAX_RELOCATIONS; attempt++) {
+      const grant = this.runtime.tryGrant(this.generation);
+      if (grant !== MOVED) {
+        // Not free: queue where the name lives now, not behind another name's holders.
+        if (grant === null && this.runtime.generation !== this.generation) this.relocate();
+        return grant;
+      }
+      this.relocate();
+    }
+    return null; // renamed under us again and again: as good as busy
+  }
+
+  /** Finds the slot of this mutex's name: the fixed slot, or where the name lives now (claiming one). */
+  private find(hint: number): SlotPlace {
+    const { table, key } = this.place;
+    if (key === 0n) return { slot: hint, generation: SlotRuntime.of(table, hint).generation };
+    return findSlot(table, key, true, this.name);
+  }
+
+  private relocate(): void {
+    const found = this.find(this.slot);
+    this.slot = found.slot;
+    this.generation = found.generation;
+    this.runtime = SlotRuntime.of(this.place.table, found.slot);
   }
 }
 

@@ -34,8 +34,15 @@ const NOW = `local function now_ms() local t = redis.call('TIME') return t[1] * 
 `;
 
 /**
- * Mints the next fencing token and returns it as text: Lua numbers are doubles, exact only to 2^53, so the
- * counter's value is read back with GET rather than taken from INCR's reply. A counter that did not exist (a
+ * 2^53: below it a Lua number (a double) holds an integer exactly, and a double below it was rounded from an
+ * integer below it, so INCR's reply is the exact value; at or above it the text is read back with GET.
+ */
+const EXACT_IN_LUA = '9007199254740992';
+
+/**
+ * Mints the next fencing token. Returns it as a number below 2^53 (answered as an exact integer reply) and as
+ * text from 2^53 on: Lua numbers are doubles, so the counter's value is then read back with GET rather than
+ * taken from INCR's reply. `fence_text` gives the text for a list (never a Lua number's own formatting). A counter that did not exist (a
  * first grant, a restart without persistence, an expired counter) starts at the server time in ms x 1024
  * (FENCE_EPOCH_SCALE), so it starts above any token an earlier counter of the name could have minted, as long
  * as that one minted fewer than 1024 tokens per ms on average and the server clock did not go back by more
@@ -43,13 +50,19 @@ const NOW = `local function now_ms() local t = redis.call('TIME') return t[1] * 
  * expires that many ms after the end of the grant's TTL, and is refreshed by every grant and renewal.
  */
 const MINT = `local function mint(ttl, retain)
-  if redis.call('INCR', KEYS[2]) == 1 then
+  local fence = redis.call('INCR', KEYS[2])
+  if fence == 1 then
     local t = redis.call('TIME')
-    local epoch = (tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) * ${FENCE_EPOCH_SCALE}
-    redis.call('SET', KEYS[2], string.format('%.0f', epoch))
+    fence = (tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) * ${FENCE_EPOCH_SCALE}
+    redis.call('SET', KEYS[2], string.format('%.0f', fence))
   end
   if retain > 0 then redis.call('PEXPIRE', KEYS[2], tonumber(ttl) + retain) end
+  if fence < ${EXACT_IN_LUA} then return fence end
   return redis.call('GET', KEYS[2])
+end
+local function fence_text(fence)
+  if type(fence) == 'number' then return string.format('%.0f', fence) end
+  return fence
 end
 `;
 
@@ -71,8 +84,7 @@ const HANDOFF = `local function handoff(skip, retain)
     local deadline, ttl = string.match(info or '', '^(%d+):(%d+)$')
     if deadline and tonumber(deadline) >= now then
       redis.call('SET', KEYS[1], head, 'PX', ttl)
-      local fence = mint(ttl, retain)
-      redis.call('RPUSH', wkey, fence)
+      redis.call('RPUSH', wkey, fence_text(mint(ttl, retain)))
       redis.call('PEXPIRE', wkey, ttl)
       return head
     end
@@ -102,7 +114,7 @@ export const MODE_RECHECK = '2';
  * ARGV: owner, ttlMs, mode ('0' try, '1' try then queue, '2' re-check from the blocking connection: the
  * result goes to the waiter's own list, which the BLPOP pipelined behind it pops), waiterLifeMs,
  * fenceRetentionMs (0: the counter is kept forever).
- * Returns the token as text when granted, 0 when not. Idempotent for ioredis resends: when the key already
+ * Returns the token when granted (see MINT), 0 when not. Idempotent for ioredis resends: when the key already
  * holds this owner, the grant is ours (its TTL is renewed from now, so the caller may count validity from this
  * call's send time) and the same fence is returned. A queued waiter is queued once; a re-check only refreshes
  * its deadline.
@@ -112,7 +124,7 @@ local owner, ttl, mode, retain = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[5]) or
 local wkey = KEYS[1] .. ':w:' .. owner
 local function granted(fence)
   if mode == '2' and redis.call('LLEN', wkey) == 0 then
-    redis.call('RPUSH', wkey, fence)
+    redis.call('RPUSH', wkey, fence_text(fence))
     redis.call('PEXPIRE', wkey, ttl)
   end
   return fence

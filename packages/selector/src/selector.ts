@@ -1,3 +1,4 @@
+import { isMainThread } from 'node:worker_threads';
 import {
   type BackendKind,
   InvalidArgumentError,
@@ -150,6 +151,14 @@ export class Selector {
       );
     }
     const selector = new Selector(checked.config, entries, options.check !== false);
+    // Kinds that keep one shared-memory table per process: a worker finds it only if the main thread made it
+    // before the worker started, so make it now and "create the selector, then start workers" just works.
+    if (isMainThread) {
+      for (const entry of entries) {
+        if (entry.kind?.prepareInMainThread !== true) continue;
+        for (let index = 0; index < entry.clusters.length; index += 1) entry.provider(index, false);
+      }
+    }
     if (options.calibrate) await selector.calibrate(options.calibrate === true ? {} : options.calibrate);
     if (selector.checking) selector.check();
     return selector;

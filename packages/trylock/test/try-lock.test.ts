@@ -223,6 +223,32 @@ describe('TryLockAdapter', () => {
     expect(separate.overlaps).toBeGreaterThan(0);
   });
 
+  it('createProvider() is the process table in every thread; a worker that cannot see it refuses', async () => {
+    const hammer = (capacity: number, counter: SharedArrayBuffer) =>
+      new Promise<{ wins?: number; overlaps?: number; error?: { name: string; message: string } }>(
+        (resolve, reject) => {
+          const worker = new Worker(new URL('./workers/provider-hammer.mjs', import.meta.url), {
+            workerData: { shared: 'process', capacity, counter, attempts: 20_000 },
+          });
+          worker.once('message', resolve);
+          worker.once('error', reject);
+        },
+      );
+    // Capacity 37 is used by no other test: no table of that shape exists in this process yet.
+    const early = await hammer(37, new SharedArrayBuffer(8));
+    expect(early.error?.name).toBe('UnsupportedCapabilityError');
+    expect(early.error?.message).toContain('in the main thread before starting workers');
+    expect(early.error?.message).toContain('TryLockProvider.open(handle)');
+    const main = createProvider({ capacity: 37 });
+    expect(createProvider({ capacity: 37 }).handle.buffer).toBe(main.handle.buffer);
+    const counter = new SharedArrayBuffer(8);
+    const results = await Promise.all(Array.from({ length: 4 }, () => hammer(37, counter)));
+    const wins = results.reduce((total, result) => total + result.wins!, 0);
+    expect(results.reduce((total, result) => total + result.overlaps!, 0)).toBe(0);
+    expect(new Int32Array(counter)[0]).toBe(wins);
+    await main.close();
+  });
+
   it('a provider reopened from its handle shares names, tokens and held state; bad handles are named', async () => {
     const provider = new TryLockProvider({ capacity: 4 });
     const reopened = TryLockProvider.open(provider.handle);

@@ -1,0 +1,101 @@
+import { type AcquireRequest, monotonicNow } from '@lock/core';
+import { EtcdLeaseInvalidError, type IRangeRequest, type ITxnRequest } from 'etcd3';
+import { type EtcdGrant, etcdGrant } from './etcd-grant.js';
+import type { LockContext } from './etcd-lock-backend.js';
+import type { EtcdSession } from './etcd-session.js';
+import type { LocalSlot } from './local-slot.js';
+import { removeKey } from './remove-key.js';
+import { waitForTurn } from './wait-for-turn.js';
+import { waitSignal } from './wait-signal.js';
+
+/**
+ * etcd's lock algorithm proper, run while holding the provider's local turn for the name: put our key under
+ * the session lease (or find it from a resent request), and own the lock if nothing was created before it;
+ * otherwise wait for our turn, or, for `tryAcquire`, take the key back out. From here on the turn is freed
+ * by `removeKey` or kept by the grant.
+ * @internal
+ */
+export async function contend(
+  context: LockContext,
+  session: EtcdSession,
+  slot: LocalSlot,
+  request: AcquireRequest,
+  retried = false,
+): Promise<EtcdGrant | null> {
+  const { backend } = context;
+  const key = `${context.keyPrefix}${session.leaseHex}`;
+  const keyBuffer = Buffer.from(key);
+  const sentAt = monotonicNow();
+  let reply: Awaited<ReturnType<LockContext['backend']['client']['kv']['txn']>>;
+  try {
+    reply = await backend.call((options) =>
+      backend.client.kv.txn(enqueueTxn(context, keyBuffer, session), options),
+    );
+  } catch (error) {
+    if (error instanceof EtcdLeaseInvalidError && !retried) {
+      // The lease was revoked or expired before our keepalive noticed; the txn wrote nothing. End the session
+      // (its other grants are lost too) and queue again under a new one.
+      session.invalidate(error);
+      let fresh: EtcdSession;
+      try {
+        fresh = await backend.session(context.name);
+      } catch (sessionError) {
+        slot.leave();
+        throw sessionError;
+      }
+      return contend(context, fresh, slot, request, true);
+    }
+    // Unknown outcome: the key may exist. It is ours alone (our lease id), so delete it unconditionally.
+    await removeKey(context, session, key, undefined, slot);
+    throw error;
+  }
+  // Our put is the txn's only write, so its create revision is the txn's revision.
+  const existing = reply.succeeded ? undefined : reply.responses[0]?.response_range.kvs[0];
+  const myRevision = BigInt(existing?.create_revision ?? reply.header.revision);
+  const owner = reply.responses[1]?.response_range.kvs[0];
+  if (owner === undefined || BigInt(owner.create_revision) === myRevision) {
+    return etcdGrant(session, slot, key, myRevision, sentAt);
+  }
+  if (!request.wait) {
+    // tryAcquire never waits: take our key back out of the queue.
+    await removeKey(context, session, key, myRevision, slot);
+    return null;
+  }
+  // etcd answered that the lock is held: from now on the caller's timeout applies.
+  request.queued();
+  const wait = waitSignal(request.signal, backend.closeSignal, context.name);
+  try {
+    const checkedAt = await waitForTurn(context, session, keyBuffer, myRevision, wait.signal);
+    return etcdGrant(session, slot, key, myRevision, checkedAt);
+  } catch (error) {
+    await removeKey(context, session, key, myRevision, slot);
+    throw error;
+  } finally {
+    wait.unlink();
+  }
+}
+
+/**
+ * One round trip: if our key does not exist, put it under the session lease; either way read our key and
+ * the current owner (lowest create revision under the prefix), so the uncontended path ends here. Safe to
+ * apply twice (a resent or hedged copy finds the key and reads it).
+ */
+function enqueueTxn(context: LockContext, keyBuffer: Buffer, session: EtcdSession): ITxnRequest {
+  const owner: IRangeRequest = {
+    key: context.prefix,
+    range_end: context.prefixEnd,
+    sort_target: 'Create',
+    sort_order: 'Ascend',
+    limit: 1,
+    keys_only: true,
+  };
+  return {
+    compare: [{ key: keyBuffer, target: 'Create', result: 'Equal', create_revision: 0 }],
+    success: [
+      { request_put: { key: keyBuffer, value: Buffer.alloc(0), lease: session.leaseId.toString() } },
+      { request_range: owner },
+    ],
+    // The key exists: a resent request that was applied the first time. Reuse it, as Go's mutex does.
+    failure: [{ request_range: { key: keyBuffer, keys_only: true } }, { request_range: owner }],
+  };
+}

@@ -1,0 +1,86 @@
+import { LockBackendError, monotonicNow } from '@lock/core';
+import type { IRangeRequest, ITxnRequest } from 'etcd3';
+import type { LockContext } from './etcd-lock-backend.js';
+import type { EtcdSession } from './etcd-session.js';
+import { isRetryableError } from './retryable-error.js';
+import { sleep } from './sleep.js';
+import { waitForDelete } from './wait-for-delete.js';
+import { checkLeaseGone, type WatchedHolder, waitOutIfRevoked, watchedHolder } from './wait-out-revoked.js';
+import { waiterLost } from './waiter-lost.js';
+
+/** Pause before a waiter reads again after a failed read. */
+const CHECK_RETRY_MS = 100;
+
+/**
+ * Go's `waitDeletes` followed by its session check: until no key with a lower create revision is left, watch
+ * the last one and wait for its deletion. After each wake-up one read answers both questions (is anything
+ * still before us, does our own key still exist), so a handoff costs one round trip after the event.
+ * Resolves with the send time of the read that proved ownership.
+ *
+ * With `waitOutRevokedHolders`, a waiter that finds nothing left before it after the key it watched vanished
+ * together with its lease waits out that holder's TTL first (see `waitOutIfRevoked`).
+ * @internal
+ */
+export async function waitForTurn(
+  context: LockContext,
+  session: EtcdSession,
+  keyBuffer: Buffer,
+  myRevision: bigint,
+  signal: AbortSignal,
+): Promise<number> {
+  const { backend, name } = context;
+  const predecessorRange: IRangeRequest = {
+    key: context.prefix,
+    range_end: context.prefixEnd,
+    sort_target: 'Create',
+    sort_order: 'Descend',
+    limit: 1,
+    keys_only: true,
+    max_create_revision: (myRevision - 1n).toString(),
+  };
+  const check: ITxnRequest = {
+    compare: [],
+    success: [{ request_range: predecessorRange }, { request_range: { key: keyBuffer, keys_only: true } }],
+    failure: [],
+  };
+  let watched: WatchedHolder | undefined;
+  for (;;) {
+    if (signal.aborted) throw signal.reason;
+    if (session.lost) throw waiterLost(name, session);
+    const checkedAt = monotonicNow();
+    let reply: Awaited<ReturnType<LockContext['backend']['client']['kv']['txn']>>;
+    try {
+      reply = await backend.call((options) => backend.client.kv.txn(check, options));
+    } catch (error) {
+      // Our key lives under the session lease: once the session ended (by its own deadline while etcd is
+      // unreachable, say) the key is gone or doomed, so this waiter can never be granted.
+      if (session.lost) throw waiterLost(name, session, error);
+      // Refused (permission denied, invalid argument, ...): the same read would be refused forever.
+      if (!isRetryableError(error))
+        throw new LockBackendError('etcd', 'acquire', { lockName: name, cause: error });
+      // etcd unreachable or electing: keep waiting; the session's deadline, the caller's timeout and
+      // signal bound this.
+      await sleep(CHECK_RETRY_MS, signal);
+      continue;
+    }
+    const predecessor = reply.responses[0]?.response_range.kvs[0];
+    const mine = reply.responses[1]?.response_range.kvs[0];
+    // Like Go's mutex: our key must still exist. If our lease expired or was revoked while we were queued
+    // (etcd #11456, #19597), it is gone and we must never believe we hold the lock.
+    if (mine === undefined || BigInt(mine.create_revision) !== myRevision || session.lost) {
+      throw waiterLost(name, session);
+    }
+    if (predecessor === undefined) {
+      if (watched === undefined) return checkedAt;
+      const waited = await waitOutIfRevoked(context, session, watched, signal);
+      watched = undefined;
+      // Nothing waited: the read above proved ownership. Otherwise look again before taking the lock.
+      if (!waited) return checkedAt;
+      continue;
+    }
+    watched = backend.waitOutRevokedHolders ? watchedHolder(context, predecessor) : undefined;
+    await waitForDelete(context, session, predecessor.key, predecessor.create_revision, signal);
+    // Beside the read that follows, so telling a release from a revocation adds no round trip.
+    if (watched !== undefined) checkLeaseGone(context, watched);
+  }
+}

@@ -1,0 +1,77 @@
+import type { Lease } from '@lock/core';
+import { type EtcdCluster, settle, sleep, startEtcd, uniqueName } from '@lock/testkit';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { EtcdLockProvider } from '../src/index.js';
+
+let cluster: EtcdCluster;
+
+beforeAll(async () => {
+  cluster = await startEtcd({
+    members: 3,
+    args: ['--heartbeat-interval', '100', '--election-timeout', '1000'],
+  });
+});
+afterAll(async () => {
+  for (const member of cluster?.members ?? []) if (member.paused) member.resume();
+  await cluster?.close();
+});
+
+it('with one of 3 members paused, grants go on during the pause and no waiter loses its session', {
+  timeout: 90_000,
+}, async () => {
+  const name = uniqueName('minority-pause');
+  // A 2 s TTL: before, every request routed to the paused member waited out the 5 s request timeout, the
+  // queue stood still for the whole pause (0 grants in 5 s), and waiters' sessions ran out.
+  const providers = Array.from(
+    { length: 5 },
+    () => new EtcdLockProvider({ endpoints: cluster.endpoints, ttlMs: 2_000 }),
+  );
+  const grantedAt: number[] = [];
+  const holders = new Set<Lease>();
+  let overlaps = 0;
+  let failures = 0;
+  let stop = false;
+  const contender = async (provider: EtcdLockProvider) => {
+    while (!stop) {
+      const attempt = await settle(provider.lock(name).acquire({ timeoutMs: 10_000 }));
+      if (attempt.value === undefined) {
+        failures += 1;
+        await sleep(50);
+        continue;
+      }
+      const lease = attempt.value;
+      for (const other of holders) if (other.held) overlaps += 1;
+      holders.add(lease);
+      grantedAt.push(performance.now());
+      await sleep(5);
+      holders.delete(lease);
+      await settle(lease.release());
+    }
+  };
+  try {
+    const running = providers.map(contender);
+    await sleep(1_500);
+    const leader = await cluster.leader();
+    const follower = cluster.members.find((member) => member !== leader)!;
+    const pausedAt = performance.now();
+    follower.pause();
+    await sleep(5_000);
+    const resumedAt = performance.now();
+    follower.resume();
+    await sleep(1_500);
+    stop = true;
+    await Promise.all(running);
+    const duringPause = grantedAt.filter((at) => at > pausedAt && at < resumedAt).length;
+    const report = JSON.stringify({ duringPause, total: grantedAt.length, failures, overlaps });
+    expect(duringPause, report).toBeGreaterThan(20);
+    expect(
+      providers.map((provider) => provider.stats.sessionsLost),
+      report,
+    ).toEqual([0, 0, 0, 0, 0]);
+    expect(failures, report).toBe(0);
+    expect(overlaps, report).toBe(0);
+  } finally {
+    stop = true;
+    await Promise.allSettled(providers.map((provider) => provider.close()));
+  }
+});
