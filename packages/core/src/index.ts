@@ -45,8 +45,8 @@ export type {
   LockOptions,
   LockParticipant,
   LockProvider,
-  LockStatus,
   LockScope,
+  LockStatus,
   WaitingStrategy,
 } from './types.js';
 export {

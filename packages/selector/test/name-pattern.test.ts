@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NamePattern } from '../src/index.js';
+import { NamePattern } from '../src/internal.js';
 
 describe('NamePattern', () => {
   it.each([

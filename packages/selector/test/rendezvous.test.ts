@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fnv1a64, mix64, rendezvousIndex } from '../src/index.js';
+import { fnv1a64, mix64, rendezvousIndex } from '../src/internal.js';
 
 const NAMES = Array.from({ length: 10_000 }, (_, index) => `orders:${index}`);
 const THREE = ['redis://10.0.0.1:6379', 'redis://10.0.0.2:6379', 'redis://10.0.0.3:6379'];

@@ -19,7 +19,7 @@ backends cannot be asked from another process.
 Options:
   --config file   configuration file (default: $LOCK_CONFIG, else ./lock.config.json, else embedded)
   --timeout ms    give up when the backend has not answered after this long (default 10000)
-  --json          print { backend, kind, cluster, name, holders, waiters, waiterCount, lastToken, details }
+  --json          print { backend, kind, cluster, held, name, holders, waiters, waiterCount, lastToken, details }
                   as JSON (tokens as decimal strings)
   -h, --help      this help
 
@@ -60,7 +60,7 @@ export async function run(args: string[]): Promise<number> {
       const chosen = explanation.candidates.find((candidate) => candidate.chosen)!;
       if (values.json) {
         process.stdout.write(
-          `${toJson({ backend: chosen.backend, kind: chosen.kind, cluster: explanation.cluster, ...status })}\n`,
+          `${toJson({ backend: chosen.backend, kind: chosen.kind, cluster: explanation.cluster, held: status.holders.length > 0, ...status })}\n`,
         );
         return EXIT.OK;
       }

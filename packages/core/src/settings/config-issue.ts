@@ -12,7 +12,7 @@ export interface ConfigIssue {
 
 /** `path: expected ..., received ...`, the line every configuration error is reported with. */
 export function formatIssue(issue: ConfigIssue): string {
-  return `${issue.path}: expected ${issue.expected}, received ${issue.received}`;
+  return `${issue.path === '' ? 'the configuration' : issue.path}: expected ${issue.expected}, received ${issue.received}`;
 }
 
 /** Appends a key to a JSON path: `a.b`, `a["odd key"]`, `a[0]`. */

@@ -63,6 +63,11 @@ interface SchemaNode {
 function toConfigIssue(root: unknown, issue: AnyIssue, base: string): ConfigIssue {
   const keys = (issue.path ?? []).map((item) => item.key as string | number);
   const path = keys.reduce<string>((joined, key) => joinPath(joined, key), base);
+  if (isObjectIssue(issue) && keys.length > 0 && issue.expected !== 'never' && issue.input === undefined) {
+    // A required key that is missing: say what its own schema expects, not what the object as a whole is.
+    const own = messageOf(schemaAt(root, keys));
+    return { path, expected: own ?? expectedOf(issue), received: 'undefined', value: undefined };
+  }
   if (issue.type === 'strict_object' && keys.length > 0) {
     const parent = schemaAt(root, keys.slice(0, -1));
     const unknown = String(keys[keys.length - 1]);
@@ -74,6 +79,22 @@ function toConfigIssue(root: unknown, issue: AnyIssue, base: string): ConfigIssu
     };
   }
   return { path, expected: expectedOf(issue), received: describeValue(issue.input), value: issue.input };
+}
+
+function isObjectIssue(issue: AnyIssue): boolean {
+  return issue.type === 'object' || issue.type === 'strict_object' || issue.type === 'loose_object';
+}
+
+/** The message a schema was given (this project words them as what is expected), through its wrappers. */
+function messageOf(schema: unknown): string | undefined {
+  let node = schema as (SchemaNode & { message?: unknown }) | undefined;
+  for (let depth = 0; node !== undefined && depth < 16; depth += 1) {
+    if (typeof node.message === 'string') return node.message;
+    if (node.wrapped !== undefined) node = node.wrapped as SchemaNode;
+    else if (node.pipe !== undefined && node.pipe[0] !== node) node = node.pipe[0] as SchemaNode;
+    else return undefined;
+  }
+  return undefined;
 }
 
 /**
@@ -106,15 +127,34 @@ function expectedOf(issue: AnyIssue): string {
   }
 }
 
+/**
+ * The structural schema inside wrappers: optional/nullable (`wrapped`) and pipes, whose structural element may
+ * follow a guard (`v.pipe(v.custom(isPlainObject), v.strictObject(...))`).
+ */
 function unwrap(schema: unknown): SchemaNode | undefined {
   let node = schema as SchemaNode | undefined;
   for (let depth = 0; node !== undefined && depth < 16; depth += 1) {
-    if (node.entries !== undefined) return node;
+    if (node.entries !== undefined || node.item !== undefined || node.value !== undefined) return node;
     if (node.wrapped !== undefined) node = node.wrapped as SchemaNode;
-    else if (node.pipe !== undefined && node.pipe[0] !== node) node = node.pipe[0] as SchemaNode;
-    else return node;
+    else if (node.pipe !== undefined) {
+      const inner = node.pipe.find((element) => element !== node && isStructural(element));
+      if (inner === undefined) return node;
+      node = inner as SchemaNode;
+    } else return node;
   }
   return node;
+}
+
+function isStructural(element: unknown): boolean {
+  const node = element as SchemaNode & { kind?: string };
+  return (
+    node.kind === 'schema' &&
+    (node.entries !== undefined ||
+      node.item !== undefined ||
+      node.value !== undefined ||
+      node.wrapped !== undefined ||
+      node.pipe !== undefined)
+  );
 }
 
 function schemaAt(schema: unknown, keys: readonly (string | number)[]): unknown {

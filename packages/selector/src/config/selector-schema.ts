@@ -19,23 +19,48 @@ const oneOf = (choices: readonly string[]) =>
     `one of ${choices.map((choice) => JSON.stringify(choice)).join(', ')}`,
   );
 
+/** `schema`, refusing arrays first: Valibot's object and record schemas take an array for an empty object. */
+function objectOnly<S extends v.GenericSchema<unknown, object>>(schema: S, what: string) {
+  return v.pipe(
+    v.custom<unknown>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), what),
+    schema,
+  );
+}
+
 /** The needs of a policy (every one optional) and the entry it may pin. */
-export const policySchema = v.strictObject({
-  scope: v.optional(oneOf(Object.keys(SCOPE_RANK))),
-  durability: v.optional(oneOf(Object.keys(DURABILITY_RANK))),
-  fencing: v.optional(v.boolean('true or false')),
-  blocking: v.optional(v.boolean('true or false')),
-  maxLatencyMs: v.optional(positiveMs),
-  minOpsPerSec: v.optional(positiveRate),
-  backend: v.optional(nonEmpty('the name of a configured backend')),
-});
+export const policySchema = objectOnly(
+  v.strictObject(
+    {
+      scope: v.optional(oneOf(Object.keys(SCOPE_RANK))),
+      durability: v.optional(oneOf(Object.keys(DURABILITY_RANK))),
+      fencing: v.optional(v.boolean('true or false')),
+      blocking: v.optional(v.boolean('true or false')),
+      maxLatencyMs: v.optional(positiveMs),
+      minOpsPerSec: v.optional(positiveRate),
+      backend: v.optional(nonEmpty('the name of a configured backend')),
+    },
+    'an object of needs',
+  ),
+  'an object of needs',
+);
 
 /** Speed figures a configuration declares for an entry. */
-export const profileSchema = v.strictObject({
-  acquireReleaseP50Ms: positiveMs,
-  opsPerSec: positiveRate,
-  source: v.optional(oneOf(['benchmark', 'declared'])),
-});
+export const profileSchema = v.strictObject(
+  {
+    acquireReleaseP50Ms: positiveMs,
+    opsPerSec: positiveRate,
+    source: v.optional(oneOf(['benchmark', 'declared'])),
+  },
+  'an object { acquireReleaseP50Ms, opsPerSec }',
+);
+
+const clusterSchema = objectOnly(
+  v.looseObject(
+    { id: v.optional(nonEmpty('a non-empty cluster id')) },
+    'an object with the cluster’s connection settings',
+  ),
+  'an object with the cluster’s connection settings',
+);
 
 /** The fields the selector reads from a backend entry; every other key is a setting of the entry's kind. */
 export const entryFields = {
@@ -45,13 +70,7 @@ export const entryFields = {
   profile: v.optional(profileSchema),
   clusters: v.optional(
     v.pipe(
-      v.array(
-        v.looseObject(
-          { id: v.optional(nonEmpty('a non-empty cluster id')) },
-          'an object with the cluster’s connection settings',
-        ),
-        'a non-empty array of cluster settings',
-      ),
+      v.array(clusterSchema, 'a non-empty array of cluster settings'),
       v.minLength(1, 'a non-empty array of cluster settings'),
     ),
   ),
@@ -62,26 +81,45 @@ export const entryFields = {
 export const ENTRY_FIELD_NAMES: readonly string[] = Object.keys(entryFields);
 
 /** One backend entry, before its kind's settings are checked. */
-export const entrySchema = v.looseObject(entryFields, 'a backend object with a "kind"');
+export const entrySchema = objectOnly(
+  v.looseObject(entryFields, 'a backend object with a "kind"'),
+  'a backend object with a "kind"',
+);
+
+const builtinsSchema = v.union(
+  [
+    v.boolean(),
+    objectOnly(
+      v.strictObject(
+        Object.fromEntries(EMBEDDED_KINDS.map((kind) => [kind, v.optional(v.boolean('true or false'))])),
+      ),
+      'an object',
+    ),
+  ],
+  `true, false, or an object of embedded kinds (${EMBEDDED_KINDS.join(', ')}) to true or false`,
+);
 
 /** The configuration's shape; each entry's settings are checked by its kind afterwards. */
-export const configSchema = v.strictObject(
-  {
-    $schema: v.optional(v.string('a JSON Schema URL or path')),
-    backends: v.optional(v.record(v.string(), entrySchema, 'an object of backend entries by name')),
-    policies: v.optional(v.record(v.string(), policySchema, 'an object of needs by lock-name pattern')),
-    builtins: v.optional(
-      v.union(
-        [
-          v.boolean(),
-          v.strictObject(
-            Object.fromEntries(EMBEDDED_KINDS.map((kind) => [kind, v.optional(v.boolean('true or false'))])),
-          ),
-        ],
-        `true, false, or an object of embedded kinds (${EMBEDDED_KINDS.join(', ')}) to true or false`,
+export const configSchema = objectOnly(
+  v.strictObject(
+    {
+      $schema: v.optional(v.string('a JSON Schema URL or path')),
+      backends: v.optional(
+        objectOnly(
+          v.record(v.string(), entrySchema, 'an object of backend entries by name'),
+          'an object of backend entries by name',
+        ),
       ),
-    ),
-  },
+      policies: v.optional(
+        objectOnly(
+          v.record(v.string(), policySchema, 'an object of needs by lock-name pattern'),
+          'an object of needs by lock-name pattern',
+        ),
+      ),
+      builtins: v.optional(builtinsSchema),
+    },
+    'a configuration object { backends, policies }',
+  ),
   'a configuration object { backends, policies }',
 );
 

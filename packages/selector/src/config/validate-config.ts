@@ -85,7 +85,10 @@ export async function checkConfig(input: unknown, options: CheckConfigOptions): 
       const leased = withLease(entry, lookup.kind, options.leaseTtlMs);
       const checked = checkEntrySettings(path, leased, lookup.kind);
       const leasePath = joinPath(path, lookup.kind.leaseSetting ?? '');
-      const refused = options.leaseTtlMs === undefined ? undefined : checked.issues.find((issue) => issue.path === leasePath);
+      const refused =
+        options.leaseTtlMs === undefined
+          ? undefined
+          : checked.issues.find((issue) => issue.path === leasePath);
       if (refused !== undefined) {
         // The lease length came from the caller, not from the file: say so, naming the caller's parameter.
         leaseErrors.push(
@@ -127,6 +130,17 @@ function checkEntrySettings(
       received: describeValue(entry.stableShards),
       value: entry.stableShards,
     });
+  }
+  for (const key of Object.keys(shared)) {
+    // A shared setting every cluster overrides is never used: a mistake, not a default.
+    if (entry.clusters?.every((cluster) => key in cluster)) {
+      issues.push({
+        path: joinPath(path, key),
+        expected: `a setting some cluster inherits (every cluster sets its own "${key}"; drop it here or there)`,
+        received: describeValue(shared[key]),
+        value: shared[key],
+      });
+    }
   }
   const clusterList: (ClusterConfig | undefined)[] = entry.clusters ?? [undefined];
   const clusters: Record<string, unknown>[] = [];
@@ -213,7 +227,9 @@ export function embeddedEnabled(config: Pick<SelectorConfig, 'builtins' | 'backe
 /** The kind's settings of an entry or cluster: every key that is not one of the selector's own fields. */
 function settingsOf(raw: Record<string, unknown>): Record<string, unknown> {
   const own: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) if (!ENTRY_FIELD_NAMES.includes(key)) own[key] = value;
+  for (const [key, value] of Object.entries(raw)) {
+    if (value !== undefined && !ENTRY_FIELD_NAMES.includes(key)) own[key] = value;
+  }
   return own;
 }
 
