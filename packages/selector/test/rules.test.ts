@@ -1,40 +1,31 @@
+import { type BackendKind, parseSettings } from '@lock/core';
 import { describe, expect, it } from 'vitest';
-import {
-  BACKEND_KINDS,
-  type BackendKind,
-  type CandidateBackend,
-  combineNeeds,
-  type LockNeeds,
-  rankCandidates,
-  resolveNeeds,
-} from '../src/index.js';
+import { type CandidateBackend, KIND_CATALOG, type LockNeeds } from '../src/index.js';
+import { combineNeeds, rankCandidates, resolveNeeds } from '../src/internal.js';
 
-/** A candidate as the selector builds it from a config entry of this kind (declared capabilities and profile). */
+// The real kinds, from their own packages: the rule table below judges what each kind declares.
+const kinds = new Map<string, BackendKind>();
+for (const [kind, { packageName }] of Object.entries(KIND_CATALOG)) {
+  const module = (await import(packageName)) as { kinds: BackendKind[] };
+  kinds.set(kind, module.kinds.find((candidate) => candidate.kind === kind)!);
+}
+
+/** A candidate as the selector builds it from a config entry of this kind and these settings. */
 function candidate(
   name: string,
-  kind: BackendKind,
-  extra: {
-    waitReplicas?: number;
-    connectionString?: string;
-    p50?: number;
-    ops?: number;
-    clusters?: number;
-    stableShards?: boolean;
-    unavailable?: string;
-  } = {},
+  kindName: string,
+  settings: Record<string, unknown> = {},
+  extra: { p50?: number; ops?: number; clusters?: number; stableShards?: boolean; unavailable?: string } = {},
 ): CandidateBackend {
-  const info = BACKEND_KINDS[kind];
+  const kind = kinds.get(kindName)!;
   return {
     name,
-    kind,
-    builtin: info.builtin,
-    capabilities: info.capabilities({
-      waitReplicas: extra.waitReplicas,
-      connectionString: extra.connectionString,
-    }),
+    kind: kindName,
+    builtin: kindName === name,
+    capabilities: kind.capabilities(parseSettings(kind.settings, settings, name) as never),
     profile:
       extra.p50 === undefined
-        ? info.defaultProfile
+        ? kind.defaultProfile
         : { acquireReleaseP50Ms: extra.p50, opsPerSec: extra.ops ?? 1000, source: 'declared' },
     clusters: extra.clusters ?? 1,
     stableShards: extra.stableShards,
@@ -47,10 +38,14 @@ const builtins = [
   candidate('shared-mutex', 'shared-mutex'),
   candidate('trylock', 'trylock'),
 ];
-const redis = candidate('cache', 'redis');
-const redisReplicated = candidate('cache-ha', 'redis', { waitReplicas: 1 });
-const redlock = candidate('quorum', 'redlock');
-const etcd = candidate('coord', 'etcd');
+const redisSettings = { url: 'redis://127.0.0.1:6379' };
+const etcdSettings = { endpoints: ['http://127.0.0.1:2379'] };
+const redis = candidate('cache', 'redis', redisSettings);
+const redisReplicated = candidate('cache-ha', 'redis', { url: 'redis://127.0.0.1:6380', waitReplicas: 1 });
+const redlock = candidate('quorum', 'redlock', {
+  endpoints: ['redis://127.0.0.1:7001', 'redis://127.0.0.1:7002', 'redis://127.0.0.1:7003'],
+});
+const etcd = candidate('coord', 'etcd', etcdSettings);
 const zk = candidate('zoo', 'zk', { connectionString: '127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183' });
 const zkStandalone = candidate('zoo1', 'zk', { connectionString: '127.0.0.1:2181' });
 
@@ -63,7 +58,7 @@ interface Case {
   refusal?: [string, string];
 }
 
-// The chapter's advice as a table: needs x configured backends -> choice or refusal.
+// The advice on choosing a lock, as a table: needs x configured backends -> choice or refusal.
 const cases: Case[] = [
   {
     title: 'one process: the in-process mutex',
@@ -209,13 +204,13 @@ const cases: Case[] = [
   {
     title: 'throughput: three etcd clusters sharded are',
     needs: { scope: 'cluster', durability: 'consensus', minOpsPerSec: 500 },
-    backends: [etcd, candidate('coord3', 'etcd', { clusters: 3 })],
+    backends: [etcd, candidate('coord3', 'etcd', etcdSettings, { clusters: 3 })],
     chosen: 'coord3',
   },
   {
     title: 'fencing: sharded etcd is refused, its clusters count tokens apart (no opt-in)',
     needs: { scope: 'cluster', durability: 'consensus', fencing: true },
-    backends: [candidate('coord3', 'etcd', { clusters: 3 })],
+    backends: [candidate('coord3', 'etcd', etcdSettings, { clusters: 3 })],
     unmet: ['fencing'],
     refusal: [
       'coord3',
@@ -225,31 +220,31 @@ const cases: Case[] = [
   {
     title: 'fencing: an unsharded etcd is chosen over a sharded one without the opt-in',
     needs: { scope: 'cluster', durability: 'consensus', fencing: true },
-    backends: [candidate('coord3', 'etcd', { clusters: 3 }), etcd],
+    backends: [candidate('coord3', 'etcd', etcdSettings, { clusters: 3 }), etcd],
     chosen: 'coord',
   },
   {
     title: 'fencing: a sharded entry with stableShards qualifies',
     needs: { scope: 'cluster', durability: 'consensus', fencing: true },
-    backends: [candidate('coord3', 'etcd', { clusters: 3, stableShards: true })],
+    backends: [candidate('coord3', 'etcd', etcdSettings, { clusters: 3, stableShards: true })],
     chosen: 'coord3',
   },
   {
     title: 'no fencing need: a sharded entry qualifies without the opt-in',
     needs: { scope: 'cluster', durability: 'consensus' },
-    backends: [candidate('coord3', 'etcd', { clusters: 3 })],
+    backends: [candidate('coord3', 'etcd', etcdSettings, { clusters: 3 })],
     chosen: 'coord3',
   },
   {
     title: 'declared profile overrides the kind default',
     needs: { scope: 'cluster', maxLatencyMs: 0.5 },
-    backends: [candidate('far', 'redis', { p50: 2 }), candidate('near', 'redis', { p50: 0.3 })],
+    backends: [candidate('far', 'redis', redisSettings, { p50: 2 }), candidate('near', 'redis', redisSettings, { p50: 0.3 })],
     chosen: 'near',
   },
   {
     title: 'equal candidates keep configuration order',
     needs: { scope: 'cluster' },
-    backends: [candidate('a', 'redis', { p50: 1 }), candidate('b', 'redis', { p50: 1 })],
+    backends: [candidate('a', 'redis', redisSettings, { p50: 1 }), candidate('b', 'redis', redisSettings, { p50: 1 })],
     chosen: 'a',
   },
   {
@@ -262,7 +257,7 @@ const cases: Case[] = [
     title: 'an uninstalled candidate is refused with the install command',
     needs: {},
     backends: [
-      candidate('mutex', 'mutex', { unavailable: 'not installed (npm install @lock/mutex)' }),
+      candidate('mutex', 'mutex', {}, { unavailable: 'not installed (npm install @lock/mutex)' }),
       redis,
     ],
     chosen: 'cache',
