@@ -43,7 +43,9 @@ export type {
   LeaseTtlRule,
   Lock,
   LockOptions,
+  LockParticipant,
   LockProvider,
+  LockStatus,
   LockScope,
   WaitingStrategy,
 } from './types.js';

@@ -102,12 +102,41 @@ export interface LockOptions {
   maxHoldMs?: number | undefined;
 }
 
+/** One holder or waiter of a lock, as its backend identifies it. */
+export interface LockParticipant {
+  /** The backend's id of this grant or queue entry (an owner id, an etcd key, a znode name). */
+  readonly id: string;
+  /** The fencing token it holds, or will hold once granted, when the backend knows it already. */
+  readonly token: bigint | null;
+}
+
+/** Who holds a lock and who waits for it, as the backend sees it right now (`LockProvider.status`). */
+export interface LockStatus {
+  /** The lock's name. */
+  readonly name: string;
+  /** The holders: none when the lock is free, one for an exclusive grant. */
+  readonly holders: readonly LockParticipant[];
+  /** The waiters in the order they will be granted, as far as the backend lists them. */
+  readonly waiters: readonly LockParticipant[];
+  /** How many wait; more than `waiters.length` when the backend counts waiters it cannot list. */
+  readonly waiterCount: number;
+  /** The latest fencing token issued for the name (also when it is free), when the backend keeps it. */
+  readonly lastToken: bigint | null;
+  /** What else the backend reports, in its own terms (keys, paths, sessions). */
+  readonly details?: Readonly<Record<string, unknown>> | undefined;
+}
+
 /** A backend: makes locks by name and owns the connections it created. */
 export interface LockProvider {
   /** What every lock of this provider guarantees. */
   readonly capabilities: Capabilities;
   /** A lock handle for `name`. Cheap; no I/O. Throws `InvalidArgumentError` for a bad name or options. */
   lock(name: string, options?: LockOptions): Lock;
+  /**
+   * Who holds `name` and who waits, asked of the backend now (server backends; in-process locks cannot be
+   * asked from another process and may leave it out). Rejects with `LockBackendError` when the backend fails.
+   */
+  status?(name: string): Promise<LockStatus>;
   /**
    * Releases what the provider holds and closes connections it created (not ones the caller passed in).
    * Held leases abort their signal with `LockLostError` (reason `closed`). Idempotent.
