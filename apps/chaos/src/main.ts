@@ -1,15 +1,15 @@
 // Fault-injection runs over real servers that print the safety figures (see the README).
 //
 //   node dist/main.js [--backend redis,etcd,zk] [--fault F0,F2,F3,F8,F9,F10] [--clients 5]
-//                     [--operations N] [--ttl 2000] [--seed N] [--no-mutants] [--mutant-attempts 3]
+//                     [--operations N] [--ttl 2000] [--seed N] [--no-mutants] [--attempts 3]
 //                     [--json] [--keep DIR]
 //
 // Every cell runs clients in child processes against a guarded resource that enforces fencing; each
 // cell is also run as a mutant (no lock for SAFE cells, fencing off for FENCED ones), which must turn red
-// (within --mutant-attempts runs). Exit code 1 if any cell does not show what it must.
+// (within --attempts runs). Exit code 1 if any cell does not show what it must.
 import { parseArgs } from 'node:util';
 import { expectationFor, FAULTS, type Fault, mutantFor } from './faults.js';
-import { type CellResult, runCell } from './run-cell.js';
+import { type CellResult, rerunReason, runCell } from './run-cell.js';
 import { BACKENDS, type Backend, startTopology } from './topology.js';
 
 const { values } = parseArgs({
@@ -21,7 +21,7 @@ const { values } = parseArgs({
     ttl: { type: 'string', default: '2000' },
     seed: { type: 'string' },
     'no-mutants': { type: 'boolean', default: false },
-    'mutant-attempts': { type: 'string', default: '3' },
+    attempts: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
     keep: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -62,7 +62,7 @@ async function main(): Promise<number> {
       ? DEFAULT_OPERATIONS[backend]
       : integer('operations', values.operations, 1);
   const ttlMs = integer('ttl', values.ttl, 2000);
-  const mutantAttempts = integer('mutant-attempts', values['mutant-attempts'], 1);
+  const attempts = integer('attempts', values.attempts, 1);
   const seed =
     values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : integer('seed', values.seed, 0);
   const results: CellResult[] = [];
@@ -76,9 +76,8 @@ async function main(): Promise<number> {
         const mutants = values['no-mutants'] ? (['none'] as const) : (['none', mutantFor(expect)] as const);
         for (const mutant of mutants) {
           // A fault that bites by chance (a leader pause catching a holder inside its section) may leave a
-          // mutant run with nothing to show; it is run again with the next seed, up to the bound, and every
+          // run with nothing to show; it is run again with the next seed, up to the bound, and every
           // attempt is printed.
-          const attempts = mutant === 'none' ? 1 : mutantAttempts;
           for (let attempt = 1; attempt <= attempts; attempt++) {
             const result = await runCell({
               topology,
@@ -93,9 +92,10 @@ async function main(): Promise<number> {
               attempt,
               keepHistory: values.keep,
             });
-            const last = result.passed || attempt === attempts;
+            const reason = attempt < attempts ? rerunReason(result) : undefined;
+            const last = reason === undefined;
             if (!values.json)
-              print(result, last ? undefined : `not red: run again with seed ${seed + attempt}`);
+              print(result, last ? undefined : `${reason}: run again with seed ${seed + attempt}`);
             if (last) {
               results.push(result);
               break;
@@ -159,7 +159,7 @@ function readFileHeader(): string {
     '  --ttl 2000                   lease / session TTL in ms (etcd grants at least 2 s)',
     '  --seed N                     seed of the fault schedule and timings (printed in every verdict)',
     '  --no-mutants                 skip the broken runs (no lock / fencing off) that must turn red',
-    '  --mutant-attempts 3          runs of a mutant (next seed each) before a mutant that stays green fails',
+    '  --attempts 3                 runs (next seed each) of a mutant that stays green or a FENCED run the fault did not bite',
     '  --keep DIR                   keep the NDJSON histories in DIR',
     '  --json                       print the results as JSON',
   ].join('\n');

@@ -98,6 +98,21 @@ export async function runCell(options: CellOptions): Promise<CellResult> {
   }
 }
 
+/**
+ * Why a run is worth repeating with the next seed, if it is: a mutant that stayed green, or a FENCED run
+ * in which the fault never gave two clients the lock at once (it passed without testing the fence). A run
+ * that found a violation is never repeated: that is a finding.
+ */
+export function rerunReason(
+  result: Pick<CellResult, 'mutant' | 'expect' | 'passed' | 'report'>,
+): string | undefined {
+  if (result.mutant !== 'none') return result.passed ? undefined : 'not red';
+  if (result.expect === 'FENCED' && result.passed && result.report.overlaps.count === 0) {
+    return 'the fault did not bite (no believed overlap)';
+  }
+  return undefined;
+}
+
 /** Whether a report shows what its class must show (see {@link Expectation}). */
 export function meets(expect: Expectation, report: SafetyReport): boolean {
   const unsafe = report.lostUpdates.lost + report.stale.staleAccepted;

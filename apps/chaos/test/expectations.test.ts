@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { revokesLiveLeasesAfterLeaderPause } from '../src/etcd-server-version.js';
 import { expectationFor, mutantFor } from '../src/faults.js';
+import { type CellResult, rerunReason } from '../src/run-cell.js';
 
 describe('what a cell expects from the server that runs it', () => {
   it('knows which etcd versions revoke live leases after a leader pause', () => {
@@ -29,5 +30,26 @@ describe('what a cell expects from the server that runs it', () => {
     expect(expectationFor('F2', 'etcd', '3.4.23')).toEqual({ expect: 'FENCED' });
     expect(expectationFor('F10', 'zk', '3.4.23')).toEqual({ expect: 'SAFE' });
     expect(() => expectationFor('F8', 'etcd', '3.4.23')).toThrow(/does not apply/);
+  });
+
+  it('runs again a mutant that stayed green and a FENCED run the fault did not bite, never a finding', () => {
+    const run = (
+      mutant: CellResult['mutant'],
+      expect: CellResult['expect'],
+      passed: boolean,
+      overlaps: number,
+    ) =>
+      rerunReason({
+        mutant,
+        expect,
+        passed,
+        report: { overlaps: { count: overlaps } } as CellResult['report'],
+      });
+    expect(run('fencing-off', 'RED', false, 3)).toBe('not red');
+    expect(run('fencing-off', 'RED', true, 3)).toBeUndefined();
+    expect(run('none', 'FENCED', true, 0)).toMatch(/did not bite/);
+    expect(run('none', 'FENCED', true, 2)).toBeUndefined();
+    expect(run('none', 'FENCED', false, 0)).toBeUndefined();
+    expect(run('none', 'SAFE', true, 0)).toBeUndefined();
   });
 });
