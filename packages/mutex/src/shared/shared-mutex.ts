@@ -12,16 +12,18 @@ import {
   type LockOptions,
   type LockOwner,
   ManagedLease,
+  validateLockOptions,
+  validateOptionsObject,
 } from '@lock/core';
 import { LocalWaiter } from './local-waiter.js';
 import { recoverThread } from './recover-thread.js';
 import { MOVED, type SharedGrant } from './shared-grant.js';
-import { DEFAULT_MAX_THREADS, type SharedMutexHandle, SharedTable } from './shared-table.js';
+import { DEFAULT_MAX_THREADS } from './shared-mutex-settings.js';
+import { type SharedMutexHandle, SharedTable } from './shared-table.js';
 import { findSlot, type SlotPlace, slotKey } from './slot-names.js';
 import { SlotRuntime } from './slot-runtime.js';
 
-/** What a shared mutex guarantees. */
-export const SHARED_MUTEX_CAPABILITIES: Capabilities = Object.freeze({
+const CAPABILITIES: Capabilities = Object.freeze({
   backend: 'shared-mutex',
   scope: 'threads',
   durability: 'memory',
@@ -30,6 +32,14 @@ export const SHARED_MUTEX_CAPABILITIES: Capabilities = Object.freeze({
   fencing: true,
   leases: false,
 });
+
+/**
+ * What every shared mutex guarantees, whatever the shape of its table: the `shared-mutex` kind's
+ * capabilities, which its locks and provider declare. One frozen object, so a read allocates nothing.
+ */
+export function sharedMutexCapabilities(): Capabilities {
+  return CAPABILITIES;
+}
 
 /** A lease of a {@link SharedMutex}. */
 export interface SharedMutexLease extends Lease {
@@ -56,12 +66,12 @@ export interface SharedSlot {
   readonly owner: LockOwner | undefined;
 }
 
-/** The handle of one shared mutex: post it to a worker and call `SharedMutex.open(handle)` there. */
+/** The handle of one shared mutex: post it to a worker and call `SharedMutex.attach(handle)` there. */
 export interface SharedMutexSlotHandle extends SharedMutexHandle {
   /** The slot the mutex was in when the handle was made. */
   readonly slot: number;
   /**
-   * For a mutex of a provider's table: its name's key, so the opened mutex follows its name if the slot
+   * For a mutex of a provider's table: its name's key, so the attached mutex follows its name if the slot
    * is later given to another name. Omitted for a standalone mutex.
    */
   readonly key?: bigint | undefined;
@@ -81,7 +91,7 @@ const MAX_RELOCATIONS = 16;
  * @example
  * ```ts
  * const mutex = new SharedMutex('counter');
- * const worker = new Worker('./worker.js', { workerData: mutex.handle }); // there: SharedMutex.open(workerData)
+ * const worker = new Worker('./worker.js', { workerData: mutex.handle }); // there: SharedMutex.attach(workerData)
  * mutex.watch(worker);                          // recover the lock if the worker dies holding it
  * await mutex.withLock(() => { shared[0]++; });
  * ```
@@ -98,10 +108,15 @@ export class SharedMutex extends BaseLock<SharedGrant> {
   /**
    * @param name - Used in errors and `lease.name`; default `'shared-mutex'`.
    * @param options - `maxThreads` (power of two, default 64); `maxHoldMs` aborts `lease.signal` after that long.
-   * @param place - Internal: a name in a provider's table, or a table reopened from a handle.
+   * @param place - Internal: a name in a provider's table, or a table attached from a handle.
    */
   constructor(name = 'shared-mutex', options?: SharedMutexOptions, /** @internal */ place?: SharedSlot) {
     const { maxThreads, ...lockOptions } = options ?? {};
+    // A provider's lock() has checked its options already; a standalone or attached mutex checks them here.
+    if (place?.owner === undefined) {
+      validateOptionsObject('options', options, name);
+      validateLockOptions(lockOptions, name);
+    }
     super(name, { ...lockOptions, owner: place?.owner });
     this.place = place ?? {
       table: SharedTable.create(1, maxThreads ?? DEFAULT_MAX_THREADS),
@@ -125,9 +140,9 @@ export class SharedMutex extends BaseLock<SharedGrant> {
     };
   }
 
-  /** Reopens, in another thread, the mutex whose {@link SharedMutex.handle} was posted there. */
-  static open(handle: SharedMutexSlotHandle, name?: string, options?: LockOptions): SharedMutex {
-    const table = SharedTable.open(handle);
+  /** Attaches, in another thread, the mutex whose {@link SharedMutex.handle} was posted there. */
+  static attach(handle: SharedMutexSlotHandle, name?: string, options?: LockOptions): SharedMutex {
+    const table = SharedTable.attach(handle);
     const slot = handle.slot;
     if (!Number.isInteger(slot) || slot < 0 || slot >= table.capacity) {
       throw new InvalidArgumentError('handle.slot', slot, `an integer from 0 to ${table.capacity - 1}`, name);
@@ -140,10 +155,10 @@ export class SharedMutex extends BaseLock<SharedGrant> {
   }
 
   get capabilities(): Capabilities {
-    return SHARED_MUTEX_CAPABILITIES;
+    return sharedMutexCapabilities();
   }
 
-  /** Structured-cloneable handle: `postMessage` it and call {@link SharedMutex.open} in the worker. */
+  /** Structured-cloneable handle: `postMessage` it and call {@link SharedMutex.attach} in the worker. */
   get handle(): SharedMutexSlotHandle {
     const { table, key } = this.place;
     return key === 0n

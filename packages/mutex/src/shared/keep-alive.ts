@@ -1,3 +1,5 @@
+import { noop } from '@lock/core';
+
 const KEEP_ALIVE_MS = 2 ** 30;
 
 // One interval per thread, ref'd only while some runtime of this thread has waiters: toggling ref() is a
@@ -16,5 +18,3 @@ export function keepThreadAlive(delta: 1 | -1): void {
   if (keepAliveCount === 1 && delta === 1) keepAliveTimer.ref();
   else if (keepAliveCount === 0) keepAliveTimer.unref();
 }
-
-function noop(): void {}

@@ -1,5 +1,5 @@
 import { BaseProvider, type Capabilities, type LockOptions } from '@lock/core';
-import { MUTEX_CAPABILITIES, Mutex, type MutexTable, rejectWaiters } from './mutex.js';
+import { Mutex, type MutexTable, mutexCapabilities, rejectWaiters } from './mutex.js';
 import type { MutexState, TokenCounter } from './mutex-state.js';
 
 /**
@@ -18,7 +18,7 @@ export class MutexProvider extends BaseProvider<Mutex> {
   };
 
   get capabilities(): Capabilities {
-    return MUTEX_CAPABILITIES;
+    return mutexCapabilities();
   }
 
   /** Number of names that currently have a holder or waiters (the rest take no memory). */
@@ -30,7 +30,7 @@ export class MutexProvider extends BaseProvider<Mutex> {
   pending(name: string): number {
     const state = this.states.get(name);
     if (state === undefined) return 0;
-    return (state.holder === undefined ? 0 : 1) + state.waiting;
+    return (state.holder === undefined ? 0 : 1) + state.size;
   }
 
   protected createLock(name: string, options: LockOptions | undefined): Mutex {
@@ -38,7 +38,7 @@ export class MutexProvider extends BaseProvider<Mutex> {
   }
 
   protected async closeBackend(): Promise<void> {
-    for (const [name, state] of this.states) rejectWaiters(state, MUTEX_CAPABILITIES.backend, name);
+    for (const [name, state] of this.states) rejectWaiters(state, mutexCapabilities().backend, name);
     this.states.clear();
   }
 }

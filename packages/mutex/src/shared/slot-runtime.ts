@@ -1,4 +1,5 @@
 import { LockBackendError, ProviderClosedError, UnsupportedCapabilityError } from '@lock/core';
+import { WaiterList } from '../waiter-list.js';
 import { keepThreadAlive } from './keep-alive.js';
 import type { LocalWaiter } from './local-waiter.js';
 import { Phase, phaseHook } from './phase-hook.js';
@@ -39,9 +40,8 @@ export class SlotRuntime {
   /** Our waiting ticket in the global queue, if any. */
   private ticket: number | undefined = undefined;
   private holder: SharedGrant | undefined = undefined;
-  private head: LocalWaiter | undefined = undefined;
-  private tail: LocalWaiter | undefined = undefined;
-  private waitingCount = 0;
+  /** This thread's waiters, in the order they are served when this thread's ticket comes up. */
+  private readonly waiters = new WaiterList<LocalWaiter>();
   private looping = false;
   private keepAlive = false;
 
@@ -73,17 +73,17 @@ export class SlotRuntime {
     return runtime;
   }
 
-  /** Every live runtime of `table` in this thread. */
+  /** Every live runtime of `table` in this thread (whichever attachment of its buffer made them). */
   static *ofTable(table: SharedTable): Generator<SlotRuntime> {
     for (const reference of runtimes.values()) {
       const runtime = reference.deref();
-      if (runtime?.table === table) yield runtime;
+      if (runtime?.table.id === table.id) yield runtime;
     }
   }
 
   /** Local waiters of this thread. */
   get waiting(): number {
-    return this.waitingCount;
+    return this.waiters.size;
   }
 
   /** True when any thread holds the lock (a snapshot). */
@@ -101,7 +101,7 @@ export class SlotRuntime {
    * longer serves the name found at `generation`.
    */
   tryGrant(generation: number): SharedGrant | null | typeof MOVED {
-    if (this.holder !== undefined || this.head !== undefined) return null;
+    if (this.holder !== undefined || this.waiters.head !== undefined) return null;
     let ticket = this.ticket;
     if (ticket !== undefined) {
       // Our parked ticket (its waiters gave up) may be the one being served: use it.
@@ -125,18 +125,14 @@ export class SlotRuntime {
       waiter.reject(signal.reason);
       return;
     }
-    this.push(waiter);
-    if (signal !== undefined) {
-      waiter.signal = signal;
-      waiter.onAbort = () => {
-        this.unlink(waiter);
-        waiter.signal = undefined;
-        waiter.onAbort = undefined;
+    if (signal === undefined) this.waiters.push(waiter);
+    else {
+      this.waiters.push(waiter, signal, () => {
+        this.waiters.unlink(waiter);
         // The ticket stays ours (parked) and is passed on as soon as it is served: no ghost holder.
-        if (this.head === undefined) this.stopKeepingAlive();
+        if (this.waiters.head === undefined) this.stopKeepingAlive();
         waiter.reject(signal.reason);
-      };
-      signal.addEventListener('abort', waiter.onAbort, { once: true });
+      });
     }
     this.startKeepingAlive();
     if (this.holder === undefined && this.ticket === undefined) this.takeTicket();
@@ -150,7 +146,7 @@ export class SlotRuntime {
     Atomics.store(this.words, this.base + OWNER, 0);
     if (phaseHook !== undefined) phaseHook(Phase.OWNER_CLEARED);
     // Local waiters queue behind every thread already waiting: fair between threads.
-    if (this.head !== undefined && this.ticket === undefined) this.takeTicket();
+    if (this.waiters.head !== undefined && this.ticket === undefined) this.takeTicket();
     this.queue.pass(grant.ticket);
     this.serveIfOurTurn();
     return true;
@@ -158,23 +154,23 @@ export class SlotRuntime {
 
   /** Rejects the local waiters queued with `tag` (a closing provider), naming each one's lock. */
   rejectTagged(tag: object, backend: string): void {
-    for (let waiter = this.head; waiter !== undefined; ) {
+    for (let waiter = this.waiters.head; waiter !== undefined; ) {
       const next = waiter.next;
       if (waiter.tag === tag) {
-        this.detach(waiter);
+        this.waiters.detach(waiter);
         waiter.reject(new ProviderClosedError(backend, 'acquire', waiter.name));
       }
       waiter = next;
     }
-    if (this.head === undefined) this.stopKeepingAlive();
+    if (this.waiters.head === undefined) this.stopKeepingAlive();
   }
 
   private takeTicket(): void {
     const ticket = this.queue.take();
     if (ticket === undefined) {
       const detail = `more than ${this.table.ring} threads queued for one lock (raise maxThreads)`;
-      for (let waiter = this.head; waiter !== undefined; waiter = this.head) {
-        this.detach(waiter);
+      for (let waiter = this.waiters.head; waiter !== undefined; waiter = this.waiters.head) {
+        this.waiters.detach(waiter);
         waiter.reject(new LockBackendError('shared-mutex', 'acquire', { lockName: waiter.name, detail }));
       }
       this.stopKeepingAlive();
@@ -211,23 +207,23 @@ export class SlotRuntime {
   private served(ticket: number): void {
     this.ticket = undefined;
     const generation = this.generation;
-    let waiter = this.head;
+    let waiter = this.waiters.head;
     // Waiters whose handle found its name before the slot was renamed look for it again, once this
     // ticket is dealt with (their new place may be this very slot).
     let moved: LocalWaiter[] | undefined;
     while (waiter !== undefined && waiter.generation !== generation) {
-      this.detach(waiter);
+      this.waiters.detach(waiter);
       (moved ??= []).push(waiter);
-      waiter = this.head;
+      waiter = this.waiters.head;
     }
     if (waiter === undefined) {
       // Everyone who wanted this ticket gave up (or moved): pass it on at once.
       this.queue.pass(ticket);
-      if (this.head === undefined) this.stopKeepingAlive();
+      if (this.waiters.head === undefined) this.stopKeepingAlive();
     } else {
-      this.detach(waiter);
+      this.waiters.detach(waiter);
       const grant = this.becomeHolder(ticket);
-      if (this.head === undefined) this.stopKeepingAlive();
+      if (this.waiters.head === undefined) this.stopKeepingAlive();
       waiter.resolve(grant);
     }
     if (moved !== undefined) for (const each of moved) relocate(each);
@@ -269,38 +265,11 @@ export class SlotRuntime {
   }
 
   private failWaiters(detail: string): void {
-    for (let waiter = this.head; waiter !== undefined; waiter = this.head) {
-      this.detach(waiter);
+    for (let waiter = this.waiters.head; waiter !== undefined; waiter = this.waiters.head) {
+      this.waiters.detach(waiter);
       waiter.reject(new LockBackendError('shared-mutex', 'acquire', { lockName: waiter.name, detail }));
     }
     this.stopKeepingAlive();
-  }
-
-  private push(waiter: LocalWaiter): void {
-    waiter.prev = this.tail;
-    if (this.tail === undefined) this.head = waiter;
-    else this.tail.next = waiter;
-    this.tail = waiter;
-    this.waitingCount++;
-  }
-
-  private unlink(waiter: LocalWaiter): void {
-    if (waiter.prev === undefined) this.head = waiter.next;
-    else waiter.prev.next = waiter.next;
-    if (waiter.next === undefined) this.tail = waiter.prev;
-    else waiter.next.prev = waiter.prev;
-    waiter.prev = undefined;
-    waiter.next = undefined;
-    this.waitingCount--;
-  }
-
-  private detach(waiter: LocalWaiter): void {
-    this.unlink(waiter);
-    // The signal stays on the waiter: a waiter that moves to another slot listens to it there.
-    if (waiter.onAbort !== undefined) {
-      waiter.signal!.removeEventListener('abort', waiter.onAbort);
-      waiter.onAbort = undefined;
-    }
   }
 
   // A pending Atomics.waitAsync does not keep a Node thread alive; a ref'd timer does, while someone waits.

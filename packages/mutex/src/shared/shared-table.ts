@@ -1,5 +1,6 @@
 import { threadId } from 'node:worker_threads';
-import { InvalidArgumentError } from '@lock/core';
+import { InvalidArgumentError, processSharedBuffer, UnsupportedCapabilityError } from '@lock/core';
+import { validateTableShape } from './shared-mutex-settings.js';
 import { INITIAL_CELL } from './ticket-cell.js';
 
 /**
@@ -44,12 +45,10 @@ const FENCE_WORD = 6;
 /** @internal */
 export const RING_START = 8;
 
-/** Default number of named slots in a provider's table. */
-export const DEFAULT_CAPACITY = 256;
-/** Default most threads that may queue for one lock at once (a power of two). */
-export const DEFAULT_MAX_THREADS = 64;
+/** Environment-data key of the process's table of one shape; versioned with the table layout. */
+const PROCESS_TABLE_KEY = '@lock/mutex:process-table:v2';
 
-/** What a worker needs to reopen a shared mutex or provider; post it with `postMessage`. */
+/** What a worker needs to attach a shared mutex or provider; post it with `postMessage`. */
 export interface SharedMutexHandle {
   readonly buffer: SharedArrayBuffer;
 }
@@ -85,28 +84,9 @@ export class SharedTable {
     this.slotsStart = HEADER_WORDS + this.capacity * 2;
   }
 
-  /** Throws `InvalidArgumentError` for a capacity or ring size no table can have. */
-  static validate(capacity: number, maxThreads: number): void {
-    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) {
-      throw new InvalidArgumentError(
-        'options.capacity',
-        capacity,
-        'an integer number of slots from 1 to 1048576',
-      );
-    }
-    if (
-      !Number.isInteger(maxThreads) ||
-      maxThreads < 2 ||
-      maxThreads > 4096 ||
-      (maxThreads & (maxThreads - 1)) !== 0
-    ) {
-      throw new InvalidArgumentError('options.maxThreads', maxThreads, 'a power of two from 2 to 4096');
-    }
-  }
-
   /** Allocates a new table. */
   static create(capacity: number, maxThreads: number): SharedTable {
-    SharedTable.validate(capacity, maxThreads);
+    validateTableShape(capacity, maxThreads);
     const words = HEADER_WORDS + capacity * 2 + capacity * (RING_START + maxThreads);
     const buffer = new SharedArrayBuffer(words * 4);
     const view = new Int32Array(buffer);
@@ -125,8 +105,29 @@ export class SharedTable {
     return table;
   }
 
-  /** Reopens a table from a handle posted by another thread; validates it first. */
-  static open(handle: SharedMutexHandle): SharedTable {
+  /**
+   * The table of the process for one shape: the same memory in every thread. The main thread creates it on
+   * first use; a worker finds it if it was started after that, and otherwise refuses with
+   * `UnsupportedCapabilityError` saying how to share it (a table of its own would exclude nothing outside).
+   */
+  static ofProcess(capacity: number, maxThreads: number): SharedTable {
+    const buffer = processSharedBuffer(
+      `${PROCESS_TABLE_KEY}:${capacity}:${maxThreads}`,
+      () => SharedTable.create(capacity, maxThreads).buffer,
+      () =>
+        new UnsupportedCapabilityError(
+          'shared-mutex',
+          'scope "threads" in this worker',
+          `this worker cannot see the process's shared-mutex table (capacity ${capacity}, maxThreads ${maxThreads}), so a lock made here would exclude nothing outside it. ` +
+            `Create the provider (createProvider({ backend: 'shared-mutex' }) or a selector that uses it) in the main thread before starting workers: workers started afterwards find its table. ` +
+            `Or post provider.handle to this worker and attach it there with SharedMutexProvider.attach(handle)`,
+        ),
+    );
+    return SharedTable.attach({ buffer });
+  }
+
+  /** Attaches a table from a handle posted by another thread; validates it first. */
+  static attach(handle: SharedMutexHandle): SharedTable {
     if (typeof handle !== 'object' || handle === null) {
       throw new InvalidArgumentError('handle', handle, 'a SharedMutexHandle { buffer }');
     }

@@ -1,7 +1,8 @@
+import type { ListedWaiter } from '../waiter-list.js';
 import type { SharedGrant } from './shared-grant.js';
 
-/** A local waiter: a node of this thread's FIFO for one slot. @internal */
-export class LocalWaiter {
+/** A local waiter: a node of this thread's FIFO for one slot (its runtime's `WaiterList`). @internal */
+export class LocalWaiter implements ListedWaiter<LocalWaiter> {
   prev: LocalWaiter | undefined = undefined;
   next: LocalWaiter | undefined = undefined;
   signal: AbortSignal | undefined = undefined;

@@ -5,11 +5,12 @@ import {
   type LockOptions,
   type LockOwner,
   ProviderClosedError,
+  validateLockOptions,
 } from '@lock/core';
-import { MutexGrant, MutexState, MutexWaiter, type TokenCounter } from './mutex-state.js';
+import { MutexGrant, MutexState, type TokenCounter } from './mutex-state.js';
+import { MutexWaiter } from './mutex-waiter.js';
 
-/** What every in-process mutex guarantees. */
-export const MUTEX_CAPABILITIES: Capabilities = Object.freeze({
+const CAPABILITIES: Capabilities = Object.freeze({
   backend: 'mutex',
   scope: 'process',
   durability: 'memory',
@@ -18,6 +19,14 @@ export const MUTEX_CAPABILITIES: Capabilities = Object.freeze({
   fencing: true,
   leases: false,
 });
+
+/**
+ * What every in-process mutex guarantees, whatever its settings (it has none): the `mutex` kind's
+ * capabilities, which its locks and provider declare. One frozen object, so a read allocates nothing.
+ */
+export function mutexCapabilities(): Capabilities {
+  return CAPABILITIES;
+}
 
 /** Shared state of the mutexes of one provider. @internal */
 export interface MutexTable {
@@ -50,6 +59,8 @@ export class Mutex extends BaseLock<MutexGrant> {
    * @param table - Internal: the provider's keyed table.
    */
   constructor(name = 'mutex', options?: LockOptions, /** @internal */ table?: MutexTable) {
+    // A provider's lock() has checked its options already; a standalone mutex checks them here.
+    if (table === undefined) validateLockOptions(options, name);
     super(name, { ...options, owner: table?.owner });
     this.table = table;
     this.tokens = table?.tokens ?? { last: 0 };
@@ -57,7 +68,7 @@ export class Mutex extends BaseLock<MutexGrant> {
   }
 
   get capabilities(): Capabilities {
-    return MUTEX_CAPABILITIES;
+    return mutexCapabilities();
   }
 
   /** True while a grant is held; exact right after `release()` (which is synchronous inside). */
@@ -67,7 +78,7 @@ export class Mutex extends BaseLock<MutexGrant> {
 
   /** Number of acquisitions waiting in line. */
   get waiting(): number {
-    return this.peek()?.waiting ?? 0;
+    return this.peek()?.size ?? 0;
   }
 
   protected acquireGrant(request: AcquireRequest): MutexGrant | null | Promise<MutexGrant> {
@@ -81,7 +92,7 @@ export class Mutex extends BaseLock<MutexGrant> {
     const state = grant.state;
     if (state.holder !== grant) return false;
     // A closing provider ends its waiters instead of handing them a grant nobody would end.
-    if (this.table?.owner.closed) rejectWaiters(state, MUTEX_CAPABILITIES.backend, this.name);
+    if (this.table?.owner.closed) rejectWaiters(state, CAPABILITIES.backend, this.name);
     const waiter = state.shift();
     if (waiter === undefined) {
       state.holder = undefined;
@@ -97,18 +108,14 @@ export class Mutex extends BaseLock<MutexGrant> {
 
   private enqueue(state: MutexState, signal: AbortSignal | undefined): Promise<MutexGrant> {
     const waiter = new MutexWaiter();
-    state.push(waiter);
-    if (signal !== undefined) {
-      waiter.signal = signal;
-      waiter.onAbort = () => {
+    if (signal === undefined) state.push(waiter);
+    else {
+      state.push(waiter, signal, () => {
         // Out of the list in O(1); BaseLock has already cleared its timer, so nothing of this waiter remains.
         state.unlink(waiter);
-        waiter.signal = undefined;
-        waiter.onAbort = undefined;
         this.dropIfIdle(state);
         waiter.fail(signal.reason);
-      };
-      signal.addEventListener('abort', waiter.onAbort, { once: true });
+      });
     }
     // A thenable, not a Promise: BaseLock only calls then() on it (see MutexWaiter).
     return waiter as unknown as Promise<MutexGrant>;
