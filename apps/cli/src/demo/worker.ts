@@ -29,7 +29,7 @@ async function count(task: Extract<DemoTask, { kind: 'count' }>): Promise<DemoRe
 }
 
 function tryRounds(task: Extract<DemoTask, { kind: 'trylock' }>): DemoReport {
-  const lock = TryLock.open(task.lock);
+  const lock = TryLock.attach(task.lock);
   const control = new Int32Array(task.control);
   const executed: number[] = [];
   const failed: number[] = [];
