@@ -11,8 +11,8 @@ import {
   startRedis,
 } from '@lock/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisLockProvider } from '../src/index.js';
-import { lockKeys } from '../src/lock-keys.js';
+import { RedisProvider } from '../src/index.js';
+import { lockKeys } from '../src/internal.js';
 
 const fixture = join(import.meta.dirname, 'fixtures', 'redis-client.mjs');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 async function leftovers(name: string): Promise<Record<string, number>> {
-  const provider = new RedisLockProvider({ connection: server.url });
+  const provider = new RedisProvider({ connection: server.url });
   try {
     return { keys: (await provider.leftoverKeys(name)).length };
   } finally {
@@ -140,8 +140,8 @@ describe('server faults', () => {
   it('a restart without persistence loses the lock but not the token order: a late write of the old holder is refused', async () => {
     const own = await startRedis();
     const resource = await startGuardedResource({ fencing: 'on' });
-    const a = new RedisLockProvider({ connection: own.url, ttlMs: 2000 });
-    const b = new RedisLockProvider({ connection: own.url, ttlMs: 2000 });
+    const a = new RedisProvider({ connection: own.url, ttlMs: 2000 });
+    const b = new RedisProvider({ connection: own.url, ttlMs: 2000 });
     try {
       let held = await a.lock('restart').acquire();
       for (let i = 0; i < 4; i += 1) {
@@ -178,7 +178,7 @@ describe('server faults', () => {
 
   it('a blackholed connection makes the holder declare the lock lost by its own deadline, before the server expires it', async () => {
     const proxy = await FaultProxy.start({ targetPort: server.port });
-    const provider = new RedisLockProvider({ connection: `redis://127.0.0.1:${proxy.port}`, ttlMs: 1500 });
+    const provider = new RedisProvider({ connection: `redis://127.0.0.1:${proxy.port}`, ttlMs: 1500 });
     try {
       const lease = await provider.lock('blackhole').acquire();
       const acquiredAt = performance.now();

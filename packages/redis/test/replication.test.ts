@@ -1,20 +1,20 @@
 import { LockLostError } from '@lock/core';
 import { RespClient, startRedisInstances, startRedisReplicaPair } from '@lock/testkit';
 import { describe, expect, it } from 'vitest';
-import { RedisLockProvider, RedlockProvider, RedlockQuorumError, ReplicaAckError } from '../src/index.js';
-import { lockKeys } from '../src/lock-keys.js';
+import { RedisProvider, RedlockProvider, RedlockQuorumError, ReplicaAckError } from '../src/index.js';
+import { lockKeys } from '../src/internal.js';
 
 describe('primary + replica failover (the ENVIRONMENT.md recipe)', () => {
   it('loses the lock without WAIT and refuses the grant with it', async () => {
     const pair = await startRedisReplicaPair();
-    const plain = new RedisLockProvider({ connection: pair.primary.url, ttlMs: 30_000 });
-    const acked = new RedisLockProvider({
+    const plain = new RedisProvider({ connection: pair.primary.url, ttlMs: 30_000 });
+    const acked = new RedisProvider({
       connection: pair.primary.url,
       ttlMs: 30_000,
       waitReplicas: 1,
       waitTimeoutMs: 1000,
     });
-    let promoted: RedisLockProvider | undefined;
+    let promoted: RedisProvider | undefined;
     try {
       expect(acked.capabilities.durability).toBe('replicated-async');
       // Right after the first sync the replica's first acknowledgement can take a while: wait for one.
@@ -54,7 +54,7 @@ describe('primary + replica failover (the ENVIRONMENT.md recipe)', () => {
       } finally {
         admin.close();
       }
-      promoted = new RedisLockProvider({ connection: pair.replica.url, ttlMs: 30_000 });
+      promoted = new RedisProvider({ connection: pair.replica.url, ttlMs: 30_000 });
       // The documented hazard: a second holder while the first still believes it holds the lock.
       const second = await promoted.lock('failover').acquire({ timeoutMs: 5000 });
       expect(first.held).toBe(true);
@@ -75,7 +75,7 @@ describe('primary + replica failover (the ENVIRONMENT.md recipe)', () => {
 describe('replica acknowledgement of a handed-over grant', () => {
   it("WAITs for the grant a release pushed to the waiter, not only for the waiter connection's own writes", async () => {
     const pair = await startRedisReplicaPair();
-    const acked = new RedisLockProvider({
+    const acked = new RedisProvider({
       connection: pair.primary.url,
       ttlMs: 30_000,
       waitReplicas: 1,
@@ -99,7 +99,7 @@ describe('replica acknowledgement of a handed-over grant', () => {
           (lease) => lease,
           (error: unknown) => error,
         );
-      for (let attempt = 0; attempt < 200 && (await acked.status('handoff')).waiters < 1; attempt += 1) {
+      for (let attempt = 0; attempt < 200 && (await acked.status('handoff')).waiterCount < 1; attempt += 1) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       // Let the replica acknowledge everything so far (the waiter's own enqueue included), then stop it

@@ -1,3 +1,5 @@
+// The Lua scripts of a Redis lock (each atomic for the reason its comment gives) and the protocol values they
+// share with their callers: modes, flags and outcomes have names on both sides, never bare '0'/'1'/'2'.
 import { createHash } from 'node:crypto';
 
 /**
@@ -14,6 +16,35 @@ export interface LockScript {
  * per name on average, far above what one Redis server can run (a few hundred scripts per ms at best).
  */
 export const FENCE_EPOCH_SCALE = 1024;
+
+/** Acquire mode (ARGV[3]): one try, never queued (`tryAcquire`, Redlock). */
+export const MODE_TRY = '0';
+/** Acquire mode: try, else queue at the tail (the first request of a waiting acquisition). */
+export const MODE_QUEUE = '1';
+/**
+ * Acquire mode: a queued waiter's re-check, sent from its blocking connection: a grant is pushed to the
+ * waiter's own list (which the `BLPOP` pipelined behind it pops) instead of only being returned.
+ */
+export const MODE_RECHECK = '2';
+/** The acquire script's reply when it did not grant (held, or queued); a grant replies with the token. */
+export const NOT_GRANTED = 0;
+
+/** Release flag (ARGV[2]): a holder's release. */
+export const STAY = '0';
+/** Release flag: a waiter leaving the queue, giving back a grant it was handed meanwhile. */
+export const LEAVE = '1';
+
+/** Release outcome: the key holds another owner (or none): nothing was released. */
+export const NOT_OURS = 0;
+/** Release outcome: released, and no live waiter was queued: the key is deleted. */
+export const FREED = 1;
+/** Release outcome: released and handed to the next live waiter (its fence pushed to its list). */
+export const HANDED_OVER = 2;
+/** Release outcome with LEAVE: the waiter left the queue; it held nothing. */
+export const LEFT_QUEUE = 3;
+
+/** Extend outcome: the grant was still ours and now expires `ttlMs` from now (`PEXPIRE`'s 1). */
+export const EXTENDED = 1;
 
 function script(source: string): LockScript {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
@@ -103,18 +134,12 @@ const ENQUEUE = `local function enqueue(who, life, ttl)
 end
 `;
 
-/** Acquire script modes (ARGV[3]): try once; try, else queue; re-check from the waiter's blocking connection. */
-export const MODE_TRY = '0';
-export const MODE_QUEUE = '1';
-export const MODE_RECHECK = '2';
-
 /**
  * Acquire, atomic because grant (SET NX PX) and fence (INCR) must be one step: a token is minted exactly
  * for the grant it belongs to, and the current holder's token is the counter's value.
- * ARGV: owner, ttlMs, mode ('0' try, '1' try then queue, '2' re-check from the blocking connection: the
- * result goes to the waiter's own list, which the BLPOP pipelined behind it pops), waiterLifeMs,
- * fenceRetentionMs (0: the counter is kept forever).
- * Returns the token when granted (see MINT), 0 when not. Idempotent for ioredis resends: when the key already
+ * ARGV: owner, ttlMs, mode (MODE_TRY, MODE_QUEUE, MODE_RECHECK), waiterLifeMs, fenceRetentionMs (0: the
+ * counter is kept forever).
+ * Returns the token when granted (see MINT), NOT_GRANTED when not. Idempotent for ioredis resends: when the key already
  * holds this owner, the grant is ours (its TTL is renewed from now, so the caller may count validity from this
  * call's send time) and the same fence is returned. A queued waiter is queued once; a re-check only refreshes
  * its deadline.
@@ -123,7 +148,7 @@ export const ACQUIRE = script(`${NOW}${MINT}${HANDOFF}${ENQUEUE}
 local owner, ttl, mode, retain = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[5]) or 0
 local wkey = KEYS[1] .. ':w:' .. owner
 local function granted(fence)
-  if mode == '2' and redis.call('LLEN', wkey) == 0 then
+  if mode == '${MODE_RECHECK}' and redis.call('LLEN', wkey) == 0 then
     redis.call('RPUSH', wkey, fence_text(fence))
     redis.call('PEXPIRE', wkey, ttl)
   end
@@ -150,54 +175,60 @@ if holder == owner then
   if retain > 0 then redis.call('PEXPIRE', KEYS[2], tonumber(ttl) + retain) end
   return granted(redis.call('GET', KEYS[2]))
 end
-if mode == '0' then return 0 end
+if mode == '${MODE_TRY}' then return ${NOT_GRANTED} end
 enqueue(owner, ARGV[4], ttl)
-return 0
+return ${NOT_GRANTED}
 `);
-
-/** Release script ARGV[2]: a holder's release; a waiter leaving the queue (and giving back a grant it was handed). */
-export const STAY = '0';
-export const LEAVE = '1';
 
 /**
  * Release, atomic because the owner check and the delete (or handoff) must be one step: a holder whose
- * grant expired never deletes the next holder's key. ARGV: owner, leave ('1' also removes the owner's queue
- * entry and list: a waiter that gave up, which may have been handed the lock meanwhile), fenceRetentionMs (for
+ * grant expired never deletes the next holder's key. ARGV: owner, STAY or LEAVE (LEAVE also removes the owner's
+ * queue entry and list: a waiter that gave up, which may have been handed the lock meanwhile), fenceRetentionMs (for
  * the token minted by a handoff; 0: kept forever), and optionally a place to keep (ARGV[4] owner id, ARGV[5]
  * waiterLifeMs, ARGV[6] ttl): when the lock is handed on, that new owner id is queued at the tail in the same
  * step, so a releaser that acquires again at once needs only its `BLPOP`.
- * Returns 0 (not ours), 1 (released, no waiter), 2 (handed to the next waiter), 3 (left the queue only).
+ * Returns NOT_OURS, FREED, HANDED_OVER or LEFT_QUEUE (a LEAVE that held nothing).
  */
 export const RELEASE = script(`${NOW}${MINT}${HANDOFF}${ENQUEUE}
 local owner = ARGV[1]
-if ARGV[2] == '1' then
+if ARGV[2] == '${LEAVE}' then
   redis.call('ZREM', KEYS[3], owner)
   redis.call('HDEL', KEYS[4], owner)
   redis.call('DEL', KEYS[1] .. ':w:' .. owner)
 end
-if redis.call('GET', KEYS[1]) ~= owner then return ARGV[2] == '1' and 3 or 0 end
+if redis.call('GET', KEYS[1]) ~= owner then return ARGV[2] == '${LEAVE}' and ${LEFT_QUEUE} or ${NOT_OURS} end
 if handoff(nil, tonumber(ARGV[3]) or 0) then
   if ARGV[4] and ARGV[4] ~= '' then enqueue(ARGV[4], ARGV[5], ARGV[6]) end
-  return 2
+  return ${HANDED_OVER}
 end
 redis.call('DEL', KEYS[1])
-return 1
+return ${FREED}
 `);
 
 /**
  * Extend, atomic compare-and-pexpire: an expired grant is never recreated. KEYS: lock, fence. ARGV: owner,
- * ttlMs, fenceRetentionMs (> 0: the fence counter's expiry is pushed out with the grant's).
+ * ttlMs, fenceRetentionMs (> 0: the fence counter's expiry is pushed out with the grant's). Returns EXTENDED or
+ * NOT_OURS.
  */
 export const EXTEND = script(`if redis.call('GET', KEYS[1]) == ARGV[1] then
   local retain = tonumber(ARGV[3]) or 0
   if retain > 0 then redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[2]) + retain) end
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
-return 0
+return ${NOT_OURS}
 `);
 
-/** One consistent snapshot for `status()`: holder, current fence, PTTL, queued waiters. */
-export const STATUS =
-  script(`return { redis.call('GET', KEYS[1]) or false, redis.call('GET', KEYS[2]) or false,
-  redis.call('PTTL', KEYS[1]), redis.call('ZCARD', KEYS[3]) }
+/**
+ * One consistent snapshot for `status()`, read in one step so holder, token and queue agree. ARGV: how many
+ * waiters to list. Returns holder (or false), fence (or false), PTTL, queue length, server time in ms, the first
+ * waiters in grant order, and each one's "deadline:ttl" (a waiter whose deadline has passed is skipped by the
+ * next handoff).
+ */
+export const STATUS = script(`${NOW}
+local limit = tonumber(ARGV[1])
+local listed = limit > 0 and redis.call('ZRANGE', KEYS[3], 0, limit - 1) or {}
+local deadlines = {}
+for index, who in ipairs(listed) do deadlines[index] = redis.call('HGET', KEYS[4], who) or false end
+return { redis.call('GET', KEYS[1]) or false, redis.call('GET', KEYS[2]) or false, redis.call('PTTL', KEYS[1]),
+  redis.call('ZCARD', KEYS[3]), now_ms(), listed, deadlines }
 `);

@@ -1,4 +1,5 @@
-import type { RedisLockClient } from './redis-client.js';
+import { quietErrors } from '../shared/client-checks.js';
+import type { RedisLockClient } from '../shared/redis-client.js';
 
 /**
  * Connections for blocking waits (`BLPOP` holds its connection until it returns). One per waiting
@@ -27,10 +28,7 @@ export class BlockingPool {
     if (connection === undefined) {
       connection = this.source.duplicate();
       // Failures reach the waiter through its BLPOP; no console noise from the pool's own connections.
-      (connection as unknown as { on?: (event: string, listener: () => void) => void }).on?.(
-        'error',
-        () => {},
-      );
+      quietErrors(connection);
     }
     this.busy.add(connection);
     return connection;

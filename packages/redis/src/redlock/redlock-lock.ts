@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   type AcquireRequest,
   BaseLock,
@@ -7,13 +6,13 @@ import {
   type Grant,
   monotonicNow,
 } from '@lock/core';
-import type { ConnectionWatch } from './connection-watch.js';
-import { grantedToken } from './fence.js';
-import { type LockKeys, lockKeys } from './lock-keys.js';
-import type { RedisLockClient } from './redis-client.js';
+import { grantedToken } from '../shared/fence.js';
+import { type LockKeys, lockKeys } from '../shared/lock-keys.js';
+import { newOwnerId } from '../shared/owner-id.js';
+import { runScript } from '../shared/run-script.js';
+import { ACQUIRE, EXTEND, EXTENDED, FREED, HANDED_OVER, MODE_TRY, RELEASE, STAY } from '../shared/scripts.js';
+import { everyInstance, type RedlockInstances } from './every-instance.js';
 import { RedlockQuorumError, type RedlockVote } from './redlock-quorum-error.js';
-import { runScript } from './run-script.js';
-import { ACQUIRE, EXTEND, MODE_TRY, RELEASE, STAY } from './scripts.js';
 
 /** One Redlock grant: the same owner id on a majority of instances. */
 export interface RedlockGrant extends Grant {
@@ -27,22 +26,16 @@ export interface RedlockGrant extends Grant {
 }
 
 /** What a {@link RedlockLock} shares with its provider. @internal */
-export interface RedlockBackend {
-  readonly clients: readonly RedisLockClient[];
-  /** One per client: what a vote that got no answer says about its connection. */
-  readonly connections: readonly ConnectionWatch[];
-  readonly endpoints: readonly string[];
+export interface RedlockBackend extends RedlockInstances {
   readonly prefix: string;
   readonly capabilities: Capabilities;
   readonly driftFactor: number;
-  readonly instanceTimeoutMs: number;
 }
 
 /**
  * A Redlock lock over N independent Redis instances: granted when a majority set the key within the
  * validity time (TTL minus elapsed time minus clock drift). It never waits in line (`waiting: 'none'`) and
- * does not fence (`fencing: false`): independent counters give no monotonic token. Made by
- * {@link RedlockProvider}.
+ * does not fence (`fencing: false`): independent counters give no monotonic token. Made by `RedlockProvider`.
  */
 export class RedlockLock extends BaseLock<RedlockGrant> {
   readonly capabilities: Capabilities;
@@ -60,10 +53,10 @@ export class RedlockLock extends BaseLock<RedlockGrant> {
   }
 
   protected async acquireGrant(request: AcquireRequest): Promise<RedlockGrant | null> {
-    const owner = randomBytes(12).toString('base64url');
+    const owner = newOwnerId();
     const ttlMs = request.ttlMs;
     const startedAt = monotonicNow();
-    const replies = await this.everyInstance((client) =>
+    const replies = await everyInstance(this.backend, (client) =>
       runScript(client, ACQUIRE, this.keys.all, [owner, ttlMs, MODE_TRY, 0, NO_RETENTION]),
     );
     const votes: RedlockVote[] = [];
@@ -87,7 +80,7 @@ export class RedlockLock extends BaseLock<RedlockGrant> {
       return { token: highest, ttlMs, startedAt, driftMs, owner };
     }
     // Undo partial grants everywhere, also where the answer was lost (the script may have run there).
-    await this.everyInstance((client) =>
+    await everyInstance(this.backend, (client) =>
       runScript(client, RELEASE, this.keys.all, [owner, STAY, NO_RETENTION]),
     );
     if (granted >= this.quorum) {
@@ -105,17 +98,17 @@ export class RedlockLock extends BaseLock<RedlockGrant> {
   }
 
   protected async releaseGrant(grant: RedlockGrant): Promise<boolean> {
-    const replies = await this.everyInstance((client) =>
+    const replies = await everyInstance(this.backend, (client) =>
       runScript(client, RELEASE, this.keys.all, [grant.owner, STAY, NO_RETENTION]),
     );
-    return replies.some((reply) => reply === 1 || reply === 2);
+    return replies.some((reply) => reply === FREED || reply === HANDED_OVER);
   }
 
   protected override async extendGrant(grant: RedlockGrant, ttlMs: number): Promise<boolean> {
-    const replies = await this.everyInstance((client) =>
+    const replies = await everyInstance(this.backend, (client) =>
       runScript(client, EXTEND, this.keys.extend, [grant.owner, ttlMs, NO_RETENTION]),
     );
-    const extended = replies.filter((reply) => reply === 1).length;
+    const extended = replies.filter((reply) => reply === EXTENDED).length;
     const errors = replies.filter((reply) => reply instanceof Error).length;
     if (extended >= this.quorum) return true;
     if (extended + errors < this.quorum) return false;
@@ -125,39 +118,10 @@ export class RedlockLock extends BaseLock<RedlockGrant> {
   private quorumError(operation: string, replies: readonly unknown[]): RedlockQuorumError {
     const votes: RedlockVote[] = replies.map((reply, index) => ({
       endpoint: this.backend.endpoints[index]!,
-      outcome: reply instanceof Error ? 'error' : reply === 1 ? 'granted' : 'held',
+      outcome: reply instanceof Error ? 'error' : reply === EXTENDED ? 'granted' : 'held',
       error: reply instanceof Error ? reply.message : undefined,
     }));
     return new RedlockQuorumError(this.name, operation, votes, this.quorum);
-  }
-
-  /** Runs on every instance at once; each answer is a value or the Error (no answer in time counts as one). */
-  private everyInstance(operation: (client: RedisLockClient) => Promise<unknown>): Promise<unknown[]> {
-    const timeoutMs = this.backend.instanceTimeoutMs;
-    return Promise.all(
-      this.backend.clients.map(
-        (client, index) =>
-          new Promise<unknown>((resolve) => {
-            const noAnswer = () => {
-              const connection = this.backend.connections[index];
-              resolve(
-                new Error(`no answer within ${timeoutMs} ms (${connection?.explain() ?? 'unreachable?'})`),
-              );
-            };
-            const timer = setTimeout(noAnswer, timeoutMs);
-            operation(client).then(
-              (reply) => {
-                clearTimeout(timer);
-                resolve(reply);
-              },
-              (error: unknown) => {
-                clearTimeout(timer);
-                resolve(error instanceof Error ? error : new Error(String(error)));
-              },
-            );
-          }),
-      ),
-    );
   }
 }
 

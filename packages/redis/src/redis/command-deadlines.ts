@@ -1,5 +1,5 @@
+import type { ConnectionWatch } from '../shared/connection-watch.js';
 import { CommandTimeoutError } from './command-timeout-error.js';
-import type { ConnectionWatch } from './connection-watch.js';
 
 interface Pending {
   readonly deadline: number;

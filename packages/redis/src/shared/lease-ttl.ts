@@ -16,3 +16,6 @@ export const REDIS_TTL_RULE: LeaseTtlRule = Object.freeze({
   minMs: MIN_LEASE_TTL_MS,
   stepMs: 1,
 });
+
+/** Lease length when neither the provider nor the lock gives one, in ms. */
+export const DEFAULT_TTL_MS = 30_000;
