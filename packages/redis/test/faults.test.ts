@@ -40,7 +40,7 @@ async function leftovers(name: string): Promise<Record<string, number>> {
   }
 }
 
-describe('the chapter counter with clients in child processes', () => {
+describe('a shared counter with clients in child processes', () => {
   it('stays exact with the lock, and loses increments without it', async () => {
     const args = { url: server.url, ttlMs: 5000, name: 'counter' };
     const locked = await runClients({

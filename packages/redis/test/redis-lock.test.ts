@@ -205,7 +205,7 @@ describe('createProvider and status', () => {
   });
 });
 
-describe('regressions from RELIABILITY.md', () => {
+describe('regressions (see docs/fault-matrix.md)', () => {
   it('unlock after expiry keeps the new holder key', async () => {
     const a = provider();
     const b = provider();
