@@ -1,9 +1,8 @@
-import { LockLostError, ProviderClosedError } from '@lock/core';
+import { LockLostError, ProviderClosedError, sleep } from '@lock/core';
 import { type RedisServer, startRedis } from '@lock/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisProvider } from '../src/index.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Far above the test's run time: anything close() leaves behind would still be there at the end. */
 const LONG_TTL_MS = 60_000;
 /** Generous (the machine is shared): what is tested is that close() does not hang, not its speed. */

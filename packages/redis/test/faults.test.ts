@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LockLostError } from '@lock/core';
+import { LockLostError, sleep } from '@lock/core';
 import {
   FaultProxy,
   formatReport,
@@ -15,7 +15,6 @@ import { RedisProvider } from '../src/index.js';
 import { lockKeys } from '../src/internal.js';
 
 const fixture = join(import.meta.dirname, 'fixtures', 'redis-client.mjs');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let server: RedisServer;
 let dir: string;

@@ -1,11 +1,10 @@
-import { LockLostError } from '@lock/core';
+import { LockLostError, sleep } from '@lock/core';
 import { type RedisServer, startRedis } from '@lock/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisProvider } from '../src/index.js';
 import { ACQUIRE, FENCE_EPOCH_SCALE, lockKeys, MODE_TRY, RELEASE, runScript, STAY } from '../src/internal.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const TWO_TO_53 = 2n ** 53n;
 const CLOCK_SLACK_MS = 5000n;
 

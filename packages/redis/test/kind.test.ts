@@ -188,7 +188,11 @@ describe('redis settings: every rule, with its path, what was expected and what 
   });
 
   it('checks a rule between settings only once both settings are valid themselves', () => {
-    expect(problems(redisKind.settings, { ...redis, ttlMs: 'x', recheckMs: 10_000 })).toEqual([
+    // A TTL below the floor would also make the re-check "above a quarter of ttlMs": only the TTL is wrong.
+    expect(problems(redisKind.settings, { ...redis, ttlMs: 50, recheckMs: 20 })).toEqual([
+      ['backends.c.ttlMs', LEASE, '50'],
+    ]);
+    expect(problems(redisKind.settings, { ...redis, ttlMs: 'x', renewEveryMs: 20_000 })).toEqual([
       ['backends.c.ttlMs', 'a whole number of ms from 100', '"x"'],
     ]);
   });

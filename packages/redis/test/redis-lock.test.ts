@@ -1,4 +1,4 @@
-import { InvalidArgumentError, LockBackendError, LockLostError } from '@lock/core';
+import { InvalidArgumentError, LockBackendError, LockLostError, sleep } from '@lock/core';
 import { FaultProxy, parseInfo, type RedisServer, startRedis } from '@lock/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,8 +26,6 @@ function provider(options: { ttlMs?: number; recheckMs?: number; prefix?: string
   providers.push(made);
   return made;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('bad options are rejected before any I/O', () => {
   const url = 'redis://127.0.0.1:1'; // nothing listens there: a connection attempt would show as an error, not a throw

@@ -1,4 +1,4 @@
-import { LockLostError } from '@lock/core';
+import { LockBackendError, LockLostError } from '@lock/core';
 import { RespClient, startRedisInstances, startRedisReplicaPair } from '@lock/testkit';
 import { describe, expect, it } from 'vitest';
 import { RedisProvider, RedlockProvider, RedlockQuorumError, ReplicaAckError } from '../src/index.js';
@@ -166,6 +166,47 @@ describe('Redlock over five independent instances', () => {
       await instances.close();
     }
   }, 60_000);
+
+  it("status: the owner a majority holds, each instance's view, and a backend error without a majority", async () => {
+    const instances = await startRedisInstances(3);
+    const endpoints = instances.servers.map((server) => `127.0.0.1:${server.port}`);
+    const provider = new RedlockProvider({ endpoints, ttlMs: 3000, instanceTimeoutMs: 300 });
+    const key = lockKeys('lock:', 'seen').lock;
+    try {
+      expect(await provider.status('seen')).toMatchObject({
+        holders: [],
+        waiters: [],
+        waiterCount: 0,
+        lastToken: null,
+      });
+      const lease = await provider.lock('seen').acquire();
+      const owner = (await instances.servers[0]!.command('GET', key)) as string;
+      // One instance lost the key (restarted empty, say): the majority still holds it.
+      await instances.servers[2]!.command('DEL', key);
+      const status = await provider.status('seen');
+      expect(status.holders).toEqual([{ id: owner, token: null }]);
+      expect(status.details?.instances).toEqual([
+        { endpoint: endpoints[0], holder: owner, holderTtlMs: expect.any(Number) },
+        { endpoint: endpoints[1], holder: owner, holderTtlMs: expect.any(Number) },
+        { endpoint: endpoints[2], holder: null, holderTtlMs: null },
+      ]);
+      // A minority holding an owner is no holder.
+      await instances.servers[1]!.command('DEL', key);
+      expect((await provider.status('seen')).holders).toEqual([]);
+      await lease.release();
+      await instances.servers[1]!.stop();
+      await instances.servers[2]!.stop();
+      const failure = await provider.status('seen').then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(LockBackendError.isInstance(failure), String(failure)).toBe(true);
+      expect((failure as Error).message).toMatch(/1 of 3 instances answered, 2 needed/);
+    } finally {
+      await provider.close();
+      await instances.close();
+    }
+  }, 30_000);
 
   it('a lease whose quorum is lost aborts its signal', async () => {
     const instances = await startRedisInstances(3);

@@ -1,5 +1,5 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
-import { LockBackendError } from '@lock/core';
+import { LockBackendError, sleep } from '@lock/core';
 import { FaultProxy, freePort, type RedisServer, startRedis } from '@lock/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,7 +10,6 @@ import {
   RedlockQuorumError,
 } from '../src/index.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Generous: a hang is what these tests catch, not speed (the machine is shared). */
 const BOUND_MS = 10_000;
 

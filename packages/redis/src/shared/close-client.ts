@@ -1,3 +1,4 @@
+import { noop, withinGrace } from '@lock/core';
 import type { RedisLockClient } from './redis-client.js';
 
 /**
@@ -7,14 +8,7 @@ import type { RedisLockClient } from './redis-client.js';
  */
 export async function closeClient(client: RedisLockClient, graceMs = 1000): Promise<void> {
   const status = (client as { status?: unknown }).status;
-  if (status === undefined || status === 'ready') {
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
-      timer.unref();
-    });
-    await Promise.race([client.quit().catch(() => undefined), grace]);
-    clearTimeout(timer);
-  }
+  if (status === undefined || status === 'ready')
+    await withinGrace(client.quit().catch(noop), graceMs, undefined);
   client.disconnect();
 }
