@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ClientMutant, formatReport, mulberry32, runClients, type SafetyReport } from '@lock/testkit';
-import { type Expectation, type Fault, Nemesis } from './faults.js';
+import { type Expectation, type Fault, Nemesis, workloadFor } from './faults.js';
 import type { Topology } from './topology.js';
 
 /** One cell of the matrix: a backend, a fault, and whether the run is a mutant. */
@@ -11,11 +11,15 @@ export interface CellOptions {
   fault: Fault;
   /** What the fenced run must show; the mutant of the cell must then turn red. */
   expect: Expectation;
+  /** Why `expect` differs from the fault table for this server, if it does. */
+  because?: string | undefined;
   mutant: ClientMutant;
   clients: number;
   operations: number;
   ttlMs: number;
   seed: number;
+  /** 1 for the first run of this cell and mutant, 2 for the first rerun, and so on. Default 1. */
+  attempt?: number;
   keepHistory?: string | undefined;
 }
 
@@ -25,6 +29,14 @@ export interface CellResult {
   fault: Fault;
   mutant: ClientMutant;
   expect: Expectation;
+  /** Why the cell expects what it does on this server, when that differs from the fault table. */
+  because: string | undefined;
+  /** The server version as it reports it, where known. */
+  serverVersion: string | undefined;
+  /** Seed of this run (the given seed plus attempt - 1). */
+  seed: number;
+  /** See {@link CellOptions.attempt}. */
+  attempt: number;
   passed: boolean;
   verdict: string;
   report: SafetyReport;
@@ -53,8 +65,7 @@ export async function runCell(options: CellOptions): Promise<CellResult> {
       operations: options.operations,
       mutant,
       seed: options.seed,
-      // F2 pauses a holder inside its read-to-write sleep; a longer sleep makes that window easy to hit.
-      criticalSectionMs: fault === 'F2' ? 20 : 10,
+      ...workloadFor(fault, topology.backend),
       acquireOptions: { timeoutMs: 60_000 },
       overlapsAreViolations: expect === 'SAFE',
       onStart: (control) => nemesis.start(control),
@@ -71,6 +82,10 @@ export async function runCell(options: CellOptions): Promise<CellResult> {
       fault,
       mutant,
       expect,
+      because: mutant === 'none' ? options.because : undefined,
+      serverVersion: topology.serverVersion,
+      seed: options.seed,
+      attempt: options.attempt ?? 1,
       passed,
       verdict: formatReport(report),
       report,
@@ -81,6 +96,21 @@ export async function runCell(options: CellOptions): Promise<CellResult> {
   } finally {
     if (options.keepHistory === undefined) rmSync(historyDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Why a run is worth repeating with the next seed, if it is: a mutant that stayed green, or a FENCED run
+ * in which the fault never gave two clients the lock at once (it passed without testing the fence). A run
+ * that found a violation is never repeated: that is a finding.
+ */
+export function rerunReason(
+  result: Pick<CellResult, 'mutant' | 'expect' | 'passed' | 'report'>,
+): string | undefined {
+  if (result.mutant !== 'none') return result.passed ? undefined : 'not red';
+  if (result.expect === 'FENCED' && result.passed && result.report.overlaps.count === 0) {
+    return 'the fault did not bite (no believed overlap)';
+  }
+  return undefined;
 }
 
 /** Whether a report shows what its class must show (see {@link Expectation}). */

@@ -6,6 +6,7 @@ import {
   startZooKeeper,
   type ZooKeeperEnsemble,
 } from '@lock/testkit';
+import { etcdServerVersion } from './etcd-server-version.js';
 
 /** A backend under test: where its servers are, how clients reach them, and how to disturb them. */
 export interface Topology {
@@ -14,6 +15,8 @@ export interface Topology {
   config: Record<string, unknown>;
   /** Compiled client module for `runClients`. */
   clientModule: string;
+  /** The server's version as it reports it, where the cell's expectation depends on it (etcd). */
+  serverVersion?: string | undefined;
   /** Crash and restart the server (single node) or the leader (cluster). */
   crashAndRestart(downMs: number): Promise<string>;
   /** SIGSTOP the leader (or the single server) for `pausedMs`, then SIGCONT. */
@@ -32,7 +35,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Starts the servers of `backend`: one Redis (no persistence), 3 etcd members, 3 ZooKeeper servers. */
 export async function startTopology(backend: Backend, ttlMs: number): Promise<Topology> {
   if (backend === 'redis') return redisTopology(await startRedis(), ttlMs);
-  if (backend === 'etcd') return etcdTopology(await startEtcd({ members: 3 }), ttlMs);
+  if (backend === 'etcd') {
+    const cluster = await startEtcd({ members: 3 });
+    return etcdTopology(cluster, await etcdServerVersion(cluster), ttlMs);
+  }
   return zkTopology(await startZooKeeper({ servers: 3 }), ttlMs);
 }
 
@@ -68,11 +74,12 @@ function redisTopology(server: RedisServer, ttlMs: number): Topology {
   };
 }
 
-function etcdTopology(cluster: EtcdCluster, ttlMs: number): Topology {
+function etcdTopology(cluster: EtcdCluster, serverVersion: string | undefined, ttlMs: number): Topology {
   const config = { endpoints: cluster.endpoints, ttlMs };
   return {
     backend: 'etcd',
     config,
+    serverVersion,
     clientModule: clientModule('etcd'),
     async crashAndRestart(downMs) {
       const leader = await cluster.leader();

@@ -33,7 +33,7 @@ async function chaos(args: string[]): Promise<{ code: number; cells: CellJson[] 
   }
 }
 
-// The CI smoke of the chaos runner (RELIABILITY.md 2.3): one cell per outcome class, each with the mutant
+// The CI smoke of the chaos runner: one cell per outcome class, each with the mutant
 // that must turn red. The full matrix runs on demand: `pnpm chaos`.
 describe('chaos smoke', () => {
   it('redis, holder paused past its TTL: fenced run shows no violation, fencing off loses updates', {

@@ -45,6 +45,7 @@ export type {
   LockOptions,
   LockParticipant,
   LockProvider,
+  LockStatus,
   LockScope,
   LockStatus,
   WaitingStrategy,

@@ -5,14 +5,19 @@ import type { LockContext } from './etcd-lock-backend.js';
 import type { EtcdSession } from './etcd-session.js';
 import type { LocalSlot } from './local-slot.js';
 import { removeKey } from './remove-key.js';
+import { sessionTurn } from './turn.js';
 import { waitForTurn } from './wait-for-turn.js';
 import { waitSignal } from './wait-signal.js';
 
 /**
  * etcd's lock algorithm proper, run while holding the provider's local turn for the name: put our key under
  * the session lease (or find it from a resent request), and own the lock if nothing was created before it;
- * otherwise wait for our turn, or, for `tryAcquire`, take the key back out. From here on the turn is freed
- * by `removeKey` or kept by the grant.
+ * otherwise wait for our turn, or, for `tryAcquire`, take the key back out. From here on the turn is given
+ * back by `removeKey` or kept by the grant.
+ *
+ * An enqueue that was sent twice (hedged, or retried by etcd3 after an attempt's deadline) or whose outcome
+ * is unknown may still be applied later by a member that stopped answering, after our key is gone; the
+ * session is then retired (see `EtcdSession.retire`), so such a late copy cannot leave a key behind.
  * @internal
  */
 export async function contend(
@@ -25,17 +30,20 @@ export async function contend(
   const { backend } = context;
   const key = `${context.keyPrefix}${session.leaseHex}`;
   const keyBuffer = Buffer.from(key);
+  const turn = sessionTurn(slot, session);
   const sentAt = monotonicNow();
   let reply: Awaited<ReturnType<LockContext['backend']['client']['kv']['txn']>>;
   try {
-    reply = await backend.call((options) =>
-      backend.client.kv.txn(enqueueTxn(context, keyBuffer, session), options),
+    reply = await backend.call(
+      (options) => backend.client.kv.txn(enqueueTxn(context, keyBuffer, session), options),
+      () => session.retire(),
     );
   } catch (error) {
     if (error instanceof EtcdLeaseInvalidError && !retried) {
       // The lease was revoked or expired before our keepalive noticed; the txn wrote nothing. End the session
       // (its other grants are lost too) and queue again under a new one.
       session.invalidate(error);
+      turn.dropSession();
       let fresh: EtcdSession;
       try {
         fresh = await backend.session(context.name);
@@ -46,7 +54,8 @@ export async function contend(
       return contend(context, fresh, slot, request, true);
     }
     // Unknown outcome: the key may exist. It is ours alone (our lease id), so delete it unconditionally.
-    await removeKey(context, session, key, undefined, slot);
+    session.retire();
+    await removeKey(context, session, key, undefined, turn);
     throw error;
   }
   // Our put is the txn's only write, so its create revision is the txn's revision.
@@ -54,11 +63,11 @@ export async function contend(
   const myRevision = BigInt(existing?.create_revision ?? reply.header.revision);
   const owner = reply.responses[1]?.response_range.kvs[0];
   if (owner === undefined || BigInt(owner.create_revision) === myRevision) {
-    return etcdGrant(session, slot, key, myRevision, sentAt);
+    return etcdGrant(session, turn, key, myRevision, sentAt);
   }
   if (!request.wait) {
     // tryAcquire never waits: take our key back out of the queue.
-    await removeKey(context, session, key, myRevision, slot);
+    await removeKey(context, session, key, myRevision, turn);
     return null;
   }
   // etcd answered that the lock is held: from now on the caller's timeout applies.
@@ -66,9 +75,9 @@ export async function contend(
   const wait = waitSignal(request.signal, backend.closeSignal, context.name);
   try {
     const checkedAt = await waitForTurn(context, session, keyBuffer, myRevision, wait.signal);
-    return etcdGrant(session, slot, key, myRevision, checkedAt);
+    return etcdGrant(session, turn, key, myRevision, checkedAt);
   } catch (error) {
-    await removeKey(context, session, key, myRevision, slot);
+    await removeKey(context, session, key, myRevision, turn);
     throw error;
   } finally {
     wait.unlink();

@@ -1,6 +1,6 @@
 import type { Grant } from '@lock/core';
 import type { EtcdSession } from './etcd-session.js';
-import type { LocalSlot } from './local-slot.js';
+import type { Turn } from './turn.js';
 
 /** What an etcd lock hands to core: the holder's key and its create revision (the fencing token). @internal */
 export interface EtcdGrant extends Grant {
@@ -14,8 +14,8 @@ export interface EtcdGrant extends Grant {
   readonly key: string;
   /** The session whose lease carries the key. */
   readonly session: EtcdSession;
-  /** The local turn held while the key exists. */
-  readonly slot: LocalSlot;
+  /** The local turn and session use held while the key exists. */
+  readonly turn: Turn;
   /** Set synchronously when release starts, so a concurrent loss does not clean up twice. */
   releasing: boolean;
   /** The key removal, once started (release, or clean-up after a loss). */
@@ -25,10 +25,10 @@ export interface EtcdGrant extends Grant {
 /** The grant for `key`, proved ours by a request sent at `startedAt`. @internal */
 export function etcdGrant(
   session: EtcdSession,
-  slot: LocalSlot,
+  turn: Turn,
   key: string,
   token: bigint,
   startedAt: number,
 ): EtcdGrant {
-  return { token, ttlMs: session.ttlMs, startedAt, key, session, slot, releasing: false, removal: undefined };
+  return { token, ttlMs: session.ttlMs, startedAt, key, session, turn, releasing: false, removal: undefined };
 }

@@ -17,6 +17,11 @@ export interface EtcdLockStats {
   /** Sessions that ended other than by `close()` (expired, revoked, or unconfirmed by the deadline). */
   sessionsLost: number;
   /**
+   * Sessions revoked once their keys were gone because a write under them had been sent twice (a member that
+   * stopped answering may carry the stuck copy out later), and replaced by a new one.
+   */
+  sessionsRetired: number;
+  /**
    * Times a waiter, with `waitOutRevokedHolders`, found the key before it gone together with its lease and
    * waited out that holder's TTL before taking the lock.
    */
@@ -31,8 +36,6 @@ export interface EtcdLockBackend {
   readonly keyPrefix: string;
   /** The provider's capabilities (the TTL rule names its session TTL). */
   readonly capabilities: Capabilities;
-  /** The provider's session TTL in ms. */
-  readonly ttlMs: number;
   /** Waiters wait out a predecessor that vanished with its lease before they take the lock. */
   readonly waitOutRevokedHolders: boolean;
   /** The provider's counters, updated by its locks. */
@@ -47,9 +50,10 @@ export interface EtcdLockBackend {
   slot(name: string): LocalSlot;
   /**
    * Sends one unary request that may be applied twice, hedged (sent again to another endpoint when the first
-   * copy is slow) and with the provider's per-call options.
+   * copy is slow) and with the provider's per-call options. `onResent` is called when a copy may still be on
+   * its way: the request was hedged, or took longer than one attempt's deadline (etcd3 sent it again).
    */
-  call<T>(send: (options: { deadline: number } | undefined) => Promise<T>): Promise<T>;
+  call<T>(send: (options: { deadline: number } | undefined) => Promise<T>, onResent?: () => void): Promise<T>;
 }
 
 /** One lock's view of its keys, handed to each of its operations. @internal */

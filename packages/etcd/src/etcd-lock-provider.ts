@@ -4,6 +4,7 @@ import {
   LockBackendError,
   LockError,
   type LockOptions,
+  monotonicNow,
   ProviderClosedError,
 } from '@lock/core';
 import { Etcd3 } from 'etcd3';
@@ -12,13 +13,13 @@ import { etcdCapabilities } from './etcd-capabilities.js';
 import type { EtcdClient } from './etcd-client.js';
 import { EtcdLock } from './etcd-lock.js';
 import type { EtcdLockBackend, EtcdLockStats } from './etcd-lock-backend.js';
-import { EtcdSession } from './etcd-session.js';
 import { validateSettings } from './etcd-settings.js';
 import { hedged } from './hedge.js';
 import { LocalSlot } from './local-slot.js';
 import { prefixRangeEnd } from './lock-key.js';
 import { type RequestTiming, requestTiming } from './request-timing.js';
 import { type EtcdServerInfo, serverInfo, warnLeaseRevocation } from './server-version.js';
+import { SessionPool } from './session-pool.js';
 import { WatchStream } from './watch-stream.js';
 
 /** Options of an {@link EtcdLockProvider}. */
@@ -94,6 +95,7 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
     fallbackWakeups: 0,
     sessionsOpened: 0,
     sessionsLost: 0,
+    sessionsRetired: 0,
     revokedHolderWaits: 0,
   };
   /** True when waiters wait out predecessors that vanished with their lease (`waitOutRevokedHolders`). */
@@ -106,8 +108,7 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
   private readonly slots = new Map<string, LocalSlot>();
   private readonly watches: WatchStream;
   private readonly backend: EtcdLockBackend;
-  private pendingSession: Promise<EtcdSession> | undefined;
-  private openedSession: EtcdSession | undefined;
+  private readonly sessions: SessionPool;
   private serverRead: Promise<EtcdServerInfo> | undefined;
   private serverFacts: EtcdServerInfo | undefined;
 
@@ -126,24 +127,35 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
       settings.client ??
       new Etcd3(etcdClientOptions(settings.endpoints as string[], settings.requestTimeoutMs, this.ttlMs));
     this.watches = new WatchStream(this.client, this.timing.slowAfterMs);
+    this.sessions = new SessionPool({
+      client: this.client,
+      ttlMs: this.ttlMs,
+      attemptTimeoutMs: this.timing.attemptTimeoutMs,
+      stats: this.stats,
+      closed: () => this.closed,
+      callOptions: () => this.callOptions(),
+      // The server's version is read beside the first session, off the acquisition's path.
+      onFirstOpen: () => {
+        if (this.client.maintenance !== undefined) this.serverInfo().catch(() => undefined);
+      },
+    });
     this.backend = {
       client: this.client,
       keyPrefix: this.keyPrefix,
       capabilities: this.capabilities,
-      ttlMs: this.ttlMs,
       waitOutRevokedHolders: this.waitOutRevokedHolders,
       stats: this.stats,
       closeSignal: this.closeController.signal,
       watches: this.watches,
-      session: (name) => this.session(name),
+      session: (name) => this.sessions.session(name),
       slot: (name) => this.slot(name),
-      call: (send) => hedged(() => send(this.callOptions()), this.timing.slowAfterMs),
+      call: (send, onResent) => this.call(send, onResent),
     };
   }
 
   /** The TTL etcd granted to the open session, in ms (always `ttlMs`); `undefined` before the first one. */
   get sessionTtlMs(): number | undefined {
-    return this.openedSession?.ttlMs;
+    return this.sessions.ttlMs;
   }
 
   /**
@@ -191,8 +203,7 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
 
   /** The lease id of the open session, or `undefined` when none is open. */
   async sessionLeaseId(): Promise<bigint | undefined> {
-    const session = await this.pendingSession?.catch(() => undefined);
-    return session === undefined || session.lost ? undefined : session.leaseId;
+    return (await this.sessions.current())?.leaseId;
   }
 
   /**
@@ -247,13 +258,24 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
     this.watches.close();
     for (const slot of this.slots.values())
       slot.rejectAll(new ProviderClosedError('etcd', 'acquire', slot.name));
-    const pending = this.pendingSession;
-    this.pendingSession = undefined;
-    await pending?.then(
-      (session) => session.close(),
-      () => undefined,
-    );
+    await this.sessions.close();
     if (this.ownsClient) this.client.close();
+  }
+
+  /** {@link EtcdLockBackend.call}. */
+  private call<T>(
+    send: (options: { deadline: number } | undefined) => Promise<T>,
+    onResent?: () => void,
+  ): Promise<T> {
+    const sentAt = monotonicNow();
+    const answer = hedged(() => send(this.callOptions()), this.timing.slowAfterMs, onResent);
+    if (onResent === undefined) return answer;
+    // Longer than one attempt may take: an attempt timed out and etcd3 sent the request again.
+    const checkDuration = () => {
+      if (monotonicNow() - sentAt >= this.timing.attemptTimeoutMs) onResent();
+    };
+    answer.then(checkDuration, checkDuration);
+    return answer;
   }
 
   private backendError(operation: string, error: unknown, lockName?: string): unknown {
@@ -267,50 +289,6 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
    */
   private callOptions(): { deadline: number } | undefined {
     return this.ownsClient ? undefined : { deadline: Date.now() + this.requestTimeoutMs };
-  }
-
-  /** The open session, opening one if there is none or the last one ended. */
-  private async session(name: string): Promise<EtcdSession> {
-    for (;;) {
-      if (this.closed) throw new ProviderClosedError('etcd', 'acquire', name);
-      this.pendingSession ??= this.openSession();
-      const pending = this.pendingSession;
-      const session = await pending;
-      if (!session.lost) return session;
-      if (this.pendingSession === pending) this.pendingSession = undefined;
-    }
-  }
-
-  private openSession(): Promise<EtcdSession> {
-    // The server's version is read beside the first session, off the acquisition's path.
-    if (this.serverRead === undefined && this.client.maintenance !== undefined) {
-      this.serverInfo().catch(() => undefined);
-    }
-    const pending: Promise<EtcdSession> = EtcdSession.open(
-      this.client,
-      this.ttlMs,
-      this.timing.attemptTimeoutMs,
-      () => this.callOptions(),
-    ).then(
-      (session) => {
-        this.stats.sessionsOpened += 1;
-        this.openedSession = session;
-        session.onLost((reason) => {
-          if (this.pendingSession === pending) this.pendingSession = undefined;
-          if (reason === 'closed') return;
-          this.stats.sessionsLost += 1;
-          // An unconfirmed lease may still live on the server: revoke it so its keys stop blocking others.
-          void session.revoke();
-        });
-        if (this.closed) void session.close();
-        return session;
-      },
-      (error: unknown) => {
-        if (this.pendingSession === pending) this.pendingSession = undefined;
-        throw error;
-      },
-    );
-    return pending;
   }
 
   private slot(name: string): LocalSlot {

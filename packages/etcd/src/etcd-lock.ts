@@ -58,7 +58,7 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
     grant.releasing = true;
     // Already being removed after a loss: the grant was not held any more.
     if (grant.removal !== undefined) return grant.removal.then(() => false);
-    grant.removal = removeKey(this.context, grant.session, grant.key, grant.token, grant.slot);
+    grant.removal = removeKey(this.context, grant.session, grant.key, grant.token, grant.turn);
     return grant.removal.then((removed) => {
       if (removed === undefined) {
         throw new LockBackendError('etcd', 'release', {
@@ -78,7 +78,7 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
       // next microtask only a grant lost without release (session end, maxHoldMs) is cleaned up here.
       queueMicrotask(() => {
         if (grant.releasing || grant.removal !== undefined) return;
-        grant.removal = removeKey(this.context, grant.session, grant.key, grant.token, grant.slot);
+        grant.removal = removeKey(this.context, grant.session, grant.key, grant.token, grant.turn);
       });
     };
   }
@@ -97,6 +97,7 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
       slot.leave();
       throw error;
     }
+    // contend takes a use of the session for the key it puts, and gives the turn back when the key is gone.
     return contend(this.context, session, slot, request);
   }
 }

@@ -38,6 +38,9 @@ export class EtcdSession {
   private readonly keepalivesInFlight = new Set<() => void>();
   private lostReason: LockLostReason | undefined;
   private lostCause: unknown;
+  /** Keys (queued or held) that live under this session's lease now. */
+  private uses = 0;
+  private retiring = false;
 
   private constructor(
     client: EtcdClient,
@@ -99,6 +102,35 @@ export class EtcdSession {
     return this.lostReason !== undefined;
   }
 
+  /** True once retired: new acquisitions must open another session. */
+  get retired(): boolean {
+    return this.retiring;
+  }
+
+  /** Counts one more key under this lease; call the returned function (once) when that key is gone. */
+  hold(): () => void {
+    this.uses += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.uses -= 1;
+      this.closeIfRetiredAndIdle();
+    };
+  }
+
+  /**
+   * A write under this lease may still be applied later: a copy stuck on a member that stopped answering
+   * (sent again elsewhere, or given up at its deadline) is carried out when that member resumes, and a
+   * put-if-absent of a key already released would recreate it, blocking its name for as long as the lease
+   * lives. So the session takes no new keys, and its lease is revoked as soon as the keys in use are gone:
+   * that deletes such a key, and makes any later copy fail ("lease not found").
+   */
+  retire(): void {
+    this.retiring = true;
+    this.closeIfRetiredAndIdle();
+  }
+
   /** Monotonic time after which the lease must be presumed expired. */
   get safeDeadline(): number {
     return this.keeper.safeDeadline;
@@ -139,6 +171,10 @@ export class EtcdSession {
   async close(): Promise<void> {
     this.end('closed');
     await this.revoke();
+  }
+
+  private closeIfRetiredAndIdle(): void {
+    if (this.retiring && this.uses === 0 && this.lostReason === undefined) void this.close();
   }
 
   /** Revokes the lease on a best-effort basis (bounded by the request timeout). */

@@ -5,10 +5,11 @@
  * another endpoint, because the one the first copy waits on is skipped once it is slow.
  *
  * Only for requests that may be applied twice: reads, the put-if-absent of a waiter's own key (the second
- * copy finds the key and reads it), and deletions guarded by a create revision.
+ * copy finds the key and reads it), and deletions guarded by a create revision. `onHedge` is called when the
+ * second copy goes out (the first may still be applied, late).
  * @internal
  */
-export function hedged<T>(send: () => Promise<T>, afterMs: number): Promise<T> {
+export function hedged<T>(send: () => Promise<T>, afterMs: number, onHedge?: () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let copies = 1;
     let failures = 0;
@@ -29,6 +30,7 @@ export function hedged<T>(send: () => Promise<T>, afterMs: number): Promise<T> {
     };
     const timer = setTimeout(() => {
       copies = 2;
+      onHedge?.();
       send().then(onAnswer, onFailure);
     }, afterMs);
     // The request in flight keeps the process alive; this timer must not do it on its own.

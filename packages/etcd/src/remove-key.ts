@@ -1,14 +1,14 @@
 import type { LockContext } from './etcd-lock-backend.js';
 import type { EtcdSession } from './etcd-session.js';
-import type { LocalSlot } from './local-slot.js';
 import { sleep } from './sleep.js';
+import type { Turn } from './turn.js';
 
 /** Pause between attempts to delete a key whose first deletion had an unknown outcome. */
 const CLEANUP_RETRY_MS = 250;
 
 /**
- * Deletes our key (only if its create revision is still `revision`, when given) and then frees the local
- * turn. Resolves `true` if the key was ours and is now gone, `false` if the grant was already lost. If the
+ * Deletes our key (only if its create revision is still `revision`, when given) and then gives the turn
+ * back. Resolves `true` if the key was ours and is now gone, `false` if the grant was already lost. If the
  * first attempt's outcome is unknown, resolves `undefined` at once and keeps retrying in the background,
  * holding the turn, until it succeeds or the session ends (its keys then die with the lease).
  * @internal
@@ -18,13 +18,13 @@ export function removeKey(
   session: EtcdSession,
   key: string,
   revision: bigint | undefined,
-  slot: LocalSlot,
+  turn: Turn,
 ): Promise<boolean | undefined> {
   const { backend } = context;
   const attempt = () => deleteOnce(context, session, Buffer.from(key), revision);
   return attempt().then(
     (removed) => {
-      slot.leave();
+      turn.leave();
       return removed;
     },
     () => {
@@ -38,7 +38,7 @@ export function removeKey(
             // Still unknown: try again while the session lives.
           }
         }
-        slot.leave();
+        turn.leave();
       })();
       return undefined;
     },

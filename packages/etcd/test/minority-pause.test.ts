@@ -1,5 +1,6 @@
 import type { Lease } from '@lock/core';
 import { type EtcdCluster, settle, sleep, startEtcd, uniqueName } from '@lock/testkit';
+import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EtcdLockProvider } from '../src/index.js';
 
@@ -72,6 +73,49 @@ it('with one of 3 members paused, grants go on during the pause and no waiter lo
     expect(overlaps, report).toBe(0);
   } finally {
     stop = true;
+    await Promise.allSettled(providers.map((provider) => provider.close()));
+  }
+});
+
+it('a request stuck on the paused member and carried out when it resumes leaves no key behind', {
+  timeout: 90_000,
+}, async () => {
+  // The copy of an enqueue sent to the paused member is applied when it resumes, long after the copy sent
+  // elsewhere was answered and the lock released: a put-if-absent of a key already gone. Before, it
+  // recreated the key under the live session lease, and the name stayed blocked for everyone else.
+  const prefix = uniqueName('stuck-copies');
+  const providers = Array.from(
+    { length: 3 },
+    () => new EtcdLockProvider({ endpoints: cluster.endpoints, ttlMs: 10_000, prefix }),
+  );
+  const admin = new Etcd3({ hosts: cluster.endpoints });
+  try {
+    for (const provider of providers) await (await provider.lock('warm').acquire()).release();
+    const leader = await cluster.leader();
+    const follower = cluster.members.find((member) => member !== leader)!;
+    follower.pause();
+    const pausedAt = performance.now();
+    let names = 0;
+    try {
+      await Promise.all(
+        providers.map(async (provider, index) => {
+          while (performance.now() - pausedAt < 3_000) {
+            const lease = await provider.lock(`name-${index}-${names++}`).acquire();
+            await lease.release();
+          }
+        }),
+      );
+    } finally {
+      follower.resume();
+    }
+    // Let the resumed member carry out what it received while paused.
+    await sleep(3_000);
+    const left = await admin.getAll().prefix(`${prefix}/name-`).keys();
+    expect(left, `${names} names`).toEqual([]);
+    expect(providers.map((provider) => provider.stats.sessionsLost)).toEqual([0, 0, 0]);
+    expect(providers.some((provider) => provider.stats.sessionsRetired > 0)).toBe(true);
+  } finally {
+    admin.close();
     await Promise.allSettled(providers.map((provider) => provider.close()));
   }
 });

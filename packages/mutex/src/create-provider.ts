@@ -1,53 +1,43 @@
-import { InvalidArgumentError } from '@lock/core';
-import { MutexProvider } from './mutex-provider.js';
-import { processTable } from './process-table.js';
-import { SharedMutexProvider } from './shared-mutex-provider.js';
-import { DEFAULT_CAPACITY, DEFAULT_MAX_THREADS, SharedTable } from './shared-table.js';
+import { parseSettings } from '@lock/core';
+import * as v from 'valibot';
+import type { MutexProvider } from './in-process/mutex-provider.js';
+import { mutexKind, mutexSettings, sharedMutexKind } from './kind.js';
+import type { SharedMutexProvider } from './shared/shared-mutex-provider.js';
+import { sharedMutexSettings } from './shared/shared-mutex-settings.js';
 
-/** JSON-friendly configuration of {@link createProvider}. */
-export interface MutexConfig {
-  /** `'mutex'` (one process, the default) or `'shared-mutex'` (all worker threads of a process). */
-  backend?: 'mutex' | 'shared-mutex';
-  /** `'shared-mutex'` only: named slots in the table. Default 256. */
-  capacity?: number;
-  /** `'shared-mutex'` only: most threads queued for one lock at once, a power of two. Default 64. */
-  maxThreads?: number;
-}
+const BACKEND_EXPECTED = "'mutex' (the default) or 'shared-mutex'";
+
+// One kind's settings beside the `backend` key that picks it: the kinds' own schemas, nothing restated.
+const mutexConfig = v.strictObject(
+  { backend: v.optional(v.literal('mutex', BACKEND_EXPECTED)), ...mutexSettings.entries },
+  'a configuration object',
+);
+const sharedMutexConfig = v.strictObject(
+  { backend: v.literal('shared-mutex', BACKEND_EXPECTED), ...sharedMutexSettings.entries },
+  'a configuration object',
+);
 
 /**
- * Builds a provider from a config object, as the selector and the `lock` CLI do. `'shared-mutex'` gives a
- * provider on the process's table for that capacity and maxThreads: the same table in every thread. The
- * main thread creates it on first use; a worker finds it if it was started after that, and otherwise
- * refuses with `UnsupportedCapabilityError` saying how to share it (never a lock that excludes nothing).
+ * JSON-friendly configuration of {@link createProvider}: `backend` picks the kind (`'mutex'`, the default,
+ * or `'shared-mutex'`), and the rest are that kind's settings (`mutex` has none; `shared-mutex` takes
+ * `capacity` and `maxThreads`). Unknown keys are errors.
+ */
+export type MutexConfig = v.InferInput<typeof mutexConfig> | v.InferInput<typeof sharedMutexConfig>;
+
+/**
+ * Builds a provider from a config object, as the `lock` CLI does. `'shared-mutex'` gives a provider on the
+ * process's table for that capacity and maxThreads: the same table in every thread. The main thread creates
+ * it on first use; a worker finds it if it was started after that, and otherwise refuses with
+ * `UnsupportedCapabilityError` saying how to share it (never a lock that excludes nothing). A bad config is
+ * an `InvalidConfigError` listing every problem, before anything is made.
  */
 export function createProvider(config: MutexConfig & { backend: 'shared-mutex' }): SharedMutexProvider;
 export function createProvider(config?: MutexConfig): MutexProvider | SharedMutexProvider;
 export function createProvider(config: MutexConfig = {}): MutexProvider | SharedMutexProvider {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new InvalidArgumentError('config', config, 'a configuration object');
+  if ((config as { backend?: unknown } | null)?.backend === 'shared-mutex') {
+    const { backend: _kind, ...settings } = parseSettings(sharedMutexConfig, config, 'config');
+    return sharedMutexKind.createProvider(settings) as SharedMutexProvider;
   }
-  const backend = config.backend ?? 'mutex';
-  if (backend !== 'mutex' && backend !== 'shared-mutex') {
-    throw new InvalidArgumentError('config.backend', config.backend, "'mutex' or 'shared-mutex'");
-  }
-  for (const [key, value] of Object.entries(config)) {
-    if (key === 'backend') continue;
-    if (backend === 'mutex' || (key !== 'capacity' && key !== 'maxThreads')) {
-      throw new InvalidArgumentError(
-        `config.${key}`,
-        value,
-        backend === 'mutex'
-          ? 'no such option for backend "mutex"'
-          : 'a known option (backend, capacity, maxThreads)',
-      );
-    }
-    if (typeof value !== 'number' || !Number.isInteger(value)) {
-      throw new InvalidArgumentError(`config.${key}`, value, 'an integer');
-    }
-  }
-  if (backend === 'mutex') return new MutexProvider();
-  const capacity = config.capacity ?? DEFAULT_CAPACITY;
-  const maxThreads = config.maxThreads ?? DEFAULT_MAX_THREADS;
-  SharedTable.validate(capacity, maxThreads); // bad values are named before a table is looked for
-  return new SharedMutexProvider(processTable(capacity, maxThreads));
+  const { backend: _kind, ...settings } = parseSettings(mutexConfig, config, 'config');
+  return mutexKind.createProvider(settings) as MutexProvider;
 }

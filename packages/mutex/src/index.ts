@@ -1,12 +1,16 @@
 export { createProvider, type MutexConfig } from './create-provider.js';
-export { MUTEX_CAPABILITIES, Mutex } from './mutex.js';
-export { MutexProvider } from './mutex-provider.js';
+export { Mutex } from './in-process/mutex.js';
+export { MutexProvider } from './in-process/mutex-provider.js';
+export { kinds, type MutexProviderConfig, mutexKind, sharedMutexKind } from './kind.js';
 export {
-  SHARED_MUTEX_CAPABILITIES,
   SharedMutex,
   type SharedMutexLease,
   type SharedMutexOptions,
   type SharedMutexSlotHandle,
-} from './shared-mutex.js';
-export { SharedMutexProvider, type SharedMutexProviderOptions } from './shared-mutex-provider.js';
-export { DEFAULT_CAPACITY, DEFAULT_MAX_THREADS, type SharedMutexHandle } from './shared-table.js';
+} from './shared/shared-mutex.js';
+export { SharedMutexProvider } from './shared/shared-mutex-provider.js';
+export type {
+  SharedMutexProviderConfig,
+  SharedMutexProviderOptions,
+} from './shared/shared-mutex-settings.js';
+export type { SharedMutexHandle } from './shared/shared-table.js';

@@ -2,7 +2,7 @@
 // the main thread kills one at a time, at a chosen point of the protocol, and replaces it.
 import { Worker } from 'node:worker_threads';
 import { SharedMutexProvider } from '../src/index.js';
-import type { SharedTable } from '../src/shared-table.js';
+import type { SharedTable } from '../src/internal.js';
 
 const script = new URL('./workers/kill-worker.mjs', import.meta.url);
 

@@ -1,4 +1,4 @@
-import { LockTimeoutError, ProviderClosedError } from '@lock/core';
+import { InvalidArgumentError, LockTimeoutError, ProviderClosedError } from '@lock/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Mutex, MutexProvider } from '../src/index.js';
 
@@ -219,13 +219,28 @@ describe('MutexProvider', () => {
   });
 });
 
+describe('Mutex options', () => {
+  it('a standalone Mutex refuses a misspelt option, naming the one meant', () => {
+    let caught: unknown;
+    try {
+      new Mutex('x', { ttl: 5 } as never);
+    } catch (error) {
+      caught = error;
+    }
+    expect(InvalidArgumentError.isInstance(caught)).toBe(true);
+    expect((caught as InvalidArgumentError).parameter).toBe('options.ttl');
+    expect((caught as InvalidArgumentError).expected).toContain('did you mean `ttlMs`?');
+    expect(() => new Mutex('x', { maxHoldMs: 5 })).not.toThrow();
+  });
+});
+
 describe('createProvider', () => {
   it('builds either provider from JSON and names bad fields', async () => {
     const { createProvider, SharedMutexProvider } = await import('../src/index.js');
     expect(createProvider()).toBeInstanceOf(MutexProvider);
     expect(createProvider({ backend: 'shared-mutex', capacity: 8 })).toBeInstanceOf(SharedMutexProvider);
     expect(() => createProvider({ backend: 'redis' } as never)).toThrow(/config\.backend/);
-    expect(() => createProvider({ capacity: 8 })).toThrow(/config\.capacity/);
+    expect(() => createProvider({ capacity: 8 } as never)).toThrow(/config\.capacity/);
     expect(() => createProvider({ backend: 'shared-mutex', capacity: '8' } as never)).toThrow(
       /config\.capacity/,
     );

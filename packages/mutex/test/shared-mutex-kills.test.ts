@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Phase } from '../src/phase-hook.js';
-import { recoverThread } from '../src/recover-thread.js';
+import { Phase, recoverThread } from '../src/internal.js';
 import { runKills, SECTION, WAITING_FOR_LOCK } from './kill-harness.js';
 
 // Every point between two atomic steps where a thread can be stopped, plus its critical section and its wait.

@@ -1,12 +1,12 @@
 import { LockBackendError } from '@lock/core';
 import { describe, expect, it } from 'vitest';
 import { SharedMutex, SharedMutexProvider } from '../src/index.js';
-import { claimedCell } from '../src/ticket-cell.js';
+import { claimedCell } from '../src/internal.js';
 
 describe('SharedMutex: the limits of a table', () => {
   it('a full ticket ring rejects the waiter with LockBackendError naming its lock', async () => {
     const holder = new SharedMutex('first', { maxThreads: 2 });
-    const waiterHandle = SharedMutex.open(holder.handle, 'second');
+    const waiterHandle = SharedMutex.attach(holder.handle, 'second');
     expect(holder.tryLock()).toBe(true);
     // Stand in for another thread queued meanwhile: ticket 1 is claimed by thread id 999, so both cells
     // of the ring hold a ticket that is not done and ticket 2 has nowhere to go.

@@ -125,7 +125,7 @@ describe('SharedMutex: a table reuses the slots of idle names', () => {
     expect(await provider.lock('a').tryAcquire()).toBeNull();
     expect(early.isLocked).toBe(true);
     // A handle posted before the rename follows the name too.
-    const opened = SharedMutex.open(early.handle, 'a');
+    const opened = SharedMutex.attach(early.handle, 'a');
     expect(opened.tryLock()).toBe(false);
     await again.release();
     expect(opened.tryLock()).toBe(true);

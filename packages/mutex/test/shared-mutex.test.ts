@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError, LockNotHeldError, ProviderClosedError } from '@lock/core';
 import { describe, expect, it } from 'vitest';
 import { SharedMutex, SharedMutexProvider } from '../src/index.js';
-import { slotRuntimeCount } from '../src/slot-runtime.js';
+import { slotRuntimeCount } from '../src/internal.js';
 
 const script = new URL('./workers/shared-worker.mjs', import.meta.url);
 
@@ -241,7 +241,7 @@ describe('SharedMutex across worker threads', () => {
 describe('SharedMutex in one thread', () => {
   it('tryLock / unlock are synchronous and owner-checked', () => {
     const mutex = new SharedMutex('sync');
-    const other = SharedMutex.open(mutex.handle, 'sync');
+    const other = SharedMutex.attach(mutex.handle, 'sync');
     expect(() => mutex.unlock()).toThrow(LockNotHeldError);
     expect(mutex.tryLock()).toBe(true);
     expect(mutex.isLocked).toBe(true);
@@ -255,14 +255,14 @@ describe('SharedMutex in one thread', () => {
   });
 
   it('rejects bad handles and options', () => {
-    expect(() => SharedMutex.open({ buffer: new ArrayBuffer(64), slot: 0 } as never)).toThrow(
+    expect(() => SharedMutex.attach({ buffer: new ArrayBuffer(64), slot: 0 } as never)).toThrow(
       InvalidArgumentError,
     );
-    expect(() => SharedMutex.open({ buffer: new SharedArrayBuffer(64), slot: 0 })).toThrow(
+    expect(() => SharedMutex.attach({ buffer: new SharedArrayBuffer(64), slot: 0 })).toThrow(
       InvalidArgumentError,
     );
     const mutex = new SharedMutex();
-    expect(() => SharedMutex.open({ buffer: mutex.handle.buffer, slot: 1 })).toThrow(/handle\.slot/);
+    expect(() => SharedMutex.attach({ buffer: mutex.handle.buffer, slot: 1 })).toThrow(/handle\.slot/);
     expect(() => new SharedMutex('x', { maxThreads: 3 })).toThrow(/maxThreads/);
     expect(() => new SharedMutexProvider({ capacity: 0 })).toThrow(/capacity/);
   });
@@ -277,20 +277,20 @@ describe('SharedMutex in one thread', () => {
       }
       throw new Error('expected an InvalidArgumentError');
     };
-    const short = caught(() => SharedMutex.open({ buffer: new SharedArrayBuffer(8), slot: 0 }));
+    const short = caught(() => SharedMutex.attach({ buffer: new SharedArrayBuffer(8), slot: 0 }));
     expect([short.parameter, short.value]).toEqual(['handle.buffer.byteLength', 8]);
-    const foreign = caught(() => SharedMutex.open({ buffer: new SharedArrayBuffer(64), slot: 0 }));
+    const foreign = caught(() => SharedMutex.attach({ buffer: new SharedArrayBuffer(64), slot: 0 }));
     expect(foreign.parameter).toBe('handle.buffer');
     expect(foreign.message).toContain('0x0');
     const mutex = new SharedMutex();
     const truncated = new SharedArrayBuffer(mutex.handle.buffer.byteLength - 4);
     new Int32Array(truncated).set(new Int32Array(mutex.handle.buffer, 0, truncated.byteLength / 4));
-    const wrongLength = caught(() => SharedMutex.open({ buffer: truncated, slot: 0 }));
+    const wrongLength = caught(() => SharedMutex.attach({ buffer: truncated, slot: 0 }));
     expect([wrongLength.parameter, wrongLength.value]).toEqual([
       'handle.buffer.byteLength',
       truncated.byteLength,
     ]);
-    const slot = caught(() => SharedMutex.open({ buffer: mutex.handle.buffer, slot: 7 }, 'jobs'));
+    const slot = caught(() => SharedMutex.attach({ buffer: mutex.handle.buffer, slot: 7 }, 'jobs'));
     expect([slot.parameter, slot.value, slot.lockName]).toEqual(['handle.slot', 7, 'jobs']);
     const threads = caught(() => new SharedMutex('x', { maxThreads: 3 }));
     expect([threads.parameter, threads.value]).toEqual(['options.maxThreads', 3]);
@@ -313,6 +313,53 @@ describe('SharedMutex in one thread', () => {
     expect(ProviderClosedError.isInstance(error)).toBe(true);
     expect((error as ProviderClosedError).lockName).toBe('orders');
     expect(held.held).toBe(false);
+  });
+
+  it('close() of one of two attachments of a table in one thread rejects its own waiters only', async () => {
+    const owner = new SharedMutexProvider({ capacity: 4 });
+    const first = SharedMutexProvider.attach(owner.handle);
+    const second = SharedMutexProvider.attach(owner.handle);
+    // The slot's runtime in this thread is made through `first`; `second` queues on the same one.
+    const held = await first.lock('orders').acquire();
+    const outcome = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'granted',
+        (error: unknown) => error,
+      );
+    let ended = false;
+    const secondWaiting = outcome(second.lock('orders').acquire()).finally(() => {
+      ended = true;
+    });
+    const firstWaiting = outcome(first.lock('orders').acquire());
+    await second.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    // Ended by the close itself, not left waiting until the holder releases.
+    expect(ended).toBe(true);
+    await held.release();
+    const error = await secondWaiting;
+    expect(ProviderClosedError.isInstance(error), String(error)).toBe(true);
+    expect((error as ProviderClosedError).lockName).toBe('orders');
+    expect(await firstWaiting).toBe('granted');
+    await Promise.all([first.close(), owner.close()]);
+  });
+
+  it('a standalone or attached SharedMutex refuses a misspelt option, naming the one meant', () => {
+    const misspelt = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        return error as InvalidArgumentError;
+      }
+      throw new Error('expected an InvalidArgumentError');
+    };
+    for (const error of [
+      misspelt(() => new SharedMutex('x', { maxHold: 5 } as never)),
+      misspelt(() => SharedMutex.attach(new SharedMutex().handle, 'x', { maxHold: 5 } as never)),
+    ]) {
+      expect(InvalidArgumentError.isInstance(error)).toBe(true);
+      expect(error.parameter).toBe('options.maxHold');
+      expect(error.expected).toContain('did you mean `maxHoldMs`?');
+    }
   });
 
   it('standalone SharedMutex instances that are dropped do not accumulate in the thread', async () => {
@@ -340,7 +387,7 @@ describe('SharedMutex in one thread', () => {
       gc();
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const again = SharedMutex.open(kept.handle, 'kept');
+    const again = SharedMutex.attach(kept.handle, 'kept');
     expect(again.tryLock()).toBe(false);
     expect(await again.tryAcquire()).toBeNull();
     await lease.release();

@@ -1,13 +1,15 @@
-export { CommandTimeoutError } from './command-timeout-error.js';
-export { createProvider, type RedisProviderConfig } from './create-provider.js';
-export type { RedisLockClient } from './redis-client.js';
-export { type RedisGrant, RedisLock } from './redis-lock.js';
-export {
-  RedisLockProvider,
-  type RedisLockProviderOptions,
-  type RedisLockStatus,
-} from './redis-lock-provider.js';
-export { type RedlockGrant, RedlockLock } from './redlock-lock.js';
-export { RedlockProvider, type RedlockProviderOptions } from './redlock-provider.js';
-export { RedlockQuorumError, type RedlockVote } from './redlock-quorum-error.js';
-export { ReplicaAckError } from './replica-ack-error.js';
+export { createProvider, type RedlockConfig } from './create-provider.js';
+export { kinds, redisKind, redlockKind } from './kind.js';
+export { CommandTimeoutError } from './redis/command-timeout-error.js';
+export type { RedisGrant } from './redis/lock-context.js';
+export { redisCapabilities } from './redis/redis-capabilities.js';
+export { RedisLock } from './redis/redis-lock.js';
+export { RedisProvider, type RedisProviderOptions } from './redis/redis-provider.js';
+export { type RedisProviderConfig, redisSettings } from './redis/redis-settings.js';
+export { ReplicaAckError } from './redis/replica-ack-error.js';
+export { redlockCapabilities } from './redlock/redlock-capabilities.js';
+export { type RedlockGrant, RedlockLock } from './redlock/redlock-lock.js';
+export { RedlockProvider, type RedlockProviderOptions } from './redlock/redlock-provider.js';
+export { RedlockQuorumError, type RedlockVote } from './redlock/redlock-quorum-error.js';
+export { type RedlockProviderConfig, redlockSettings } from './redlock/redlock-settings.js';
+export type { RedisLockClient } from './shared/redis-client.js';

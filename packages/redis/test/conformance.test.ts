@@ -2,8 +2,8 @@ import type { LockProvider } from '@lock/core';
 import { type RedisInstances, type RedisServer, startRedis, startRedisInstances } from '@lock/testkit';
 import { describeConformance } from '@lock/testkit/conformance';
 import { afterAll, beforeAll } from 'vitest';
-import { RedisLockProvider, RedlockProvider } from '../src/index.js';
-import { lockKeys } from '../src/lock-keys.js';
+import { RedisProvider, RedlockProvider } from '../src/index.js';
+import { lockKeys } from '../src/internal.js';
 
 let server: RedisServer;
 let instances: RedisInstances;
@@ -18,23 +18,23 @@ afterAll(async () => {
 
 describeConformance({
   name: 'redis (single node)',
-  createProvider: () => new RedisLockProvider({ connection: server.url, ttlMs: 3000 }),
+  createProvider: () => new RedisProvider({ connection: server.url, ttlMs: 3000 }),
   loseGrant: async (lease, provider) => {
-    await server.command('DEL', lockKeys((provider as RedisLockProvider).prefix, lease.name).lock);
+    await server.command('DEL', lockKeys((provider as RedisProvider).prefix, lease.name).lock);
   },
-  leftovers: async (name, provider) => (await (provider as RedisLockProvider).leftoverKeys(name)).length,
-  queueDepth: async (name, provider) => (await (provider as RedisLockProvider).status(name)).waiters,
+  leftovers: async (name, provider) => (await (provider as RedisProvider).leftoverKeys(name)).length,
+  queueDepth: async (name, provider) => (await (provider as RedisProvider).status(name)).waiterCount,
   renewal: { ttlMs: 1_000, holdMs: 2_500 },
 });
 
 describeConformance({
   name: 'redis (single node, early expiry)',
   createProvider: (): LockProvider =>
-    new RedisLockProvider({ connection: server.url, ttlMs: 3000, prefix: 'pexpire:' }),
+    new RedisProvider({ connection: server.url, ttlMs: 3000, prefix: 'pexpire:' }),
   loseGrant: async (lease, provider) => {
-    await server.command('PEXPIRE', lockKeys((provider as RedisLockProvider).prefix, lease.name).lock, 1);
+    await server.command('PEXPIRE', lockKeys((provider as RedisProvider).prefix, lease.name).lock, 1);
   },
-  leftovers: async (name, provider) => (await (provider as RedisLockProvider).leftoverKeys(name)).length,
+  leftovers: async (name, provider) => (await (provider as RedisProvider).leftoverKeys(name)).length,
 });
 
 describeConformance({

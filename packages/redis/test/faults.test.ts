@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LockLostError } from '@lock/core';
+import { LockLostError, sleep } from '@lock/core';
 import {
   FaultProxy,
   formatReport,
@@ -11,11 +11,10 @@ import {
   startRedis,
 } from '@lock/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisLockProvider } from '../src/index.js';
-import { lockKeys } from '../src/lock-keys.js';
+import { RedisProvider } from '../src/index.js';
+import { lockKeys } from '../src/internal.js';
 
 const fixture = join(import.meta.dirname, 'fixtures', 'redis-client.mjs');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let server: RedisServer;
 let dir: string;
@@ -32,7 +31,7 @@ afterAll(async () => {
 });
 
 async function leftovers(name: string): Promise<Record<string, number>> {
-  const provider = new RedisLockProvider({ connection: server.url });
+  const provider = new RedisProvider({ connection: server.url });
   try {
     return { keys: (await provider.leftoverKeys(name)).length };
   } finally {
@@ -40,7 +39,7 @@ async function leftovers(name: string): Promise<Record<string, number>> {
   }
 }
 
-describe('the chapter counter with clients in child processes', () => {
+describe('a shared counter with clients in child processes', () => {
   it('stays exact with the lock, and loses increments without it', async () => {
     const args = { url: server.url, ttlMs: 5000, name: 'counter' };
     const locked = await runClients({
@@ -140,8 +139,8 @@ describe('server faults', () => {
   it('a restart without persistence loses the lock but not the token order: a late write of the old holder is refused', async () => {
     const own = await startRedis();
     const resource = await startGuardedResource({ fencing: 'on' });
-    const a = new RedisLockProvider({ connection: own.url, ttlMs: 2000 });
-    const b = new RedisLockProvider({ connection: own.url, ttlMs: 2000 });
+    const a = new RedisProvider({ connection: own.url, ttlMs: 2000 });
+    const b = new RedisProvider({ connection: own.url, ttlMs: 2000 });
     try {
       let held = await a.lock('restart').acquire();
       for (let i = 0; i < 4; i += 1) {
@@ -178,7 +177,7 @@ describe('server faults', () => {
 
   it('a blackholed connection makes the holder declare the lock lost by its own deadline, before the server expires it', async () => {
     const proxy = await FaultProxy.start({ targetPort: server.port });
-    const provider = new RedisLockProvider({ connection: `redis://127.0.0.1:${proxy.port}`, ttlMs: 1500 });
+    const provider = new RedisProvider({ connection: `redis://127.0.0.1:${proxy.port}`, ttlMs: 1500 });
     try {
       const lease = await provider.lock('blackhole').acquire();
       const acquiredAt = performance.now();

@@ -1,18 +1,15 @@
-import { LockLostError } from '@lock/core';
+import { LockLostError, sleep } from '@lock/core';
 import { type RedisServer, startRedis } from '@lock/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisLockProvider } from '../src/index.js';
-import { lockKeys } from '../src/lock-keys.js';
-import { runScript } from '../src/run-script.js';
-import { ACQUIRE, FENCE_EPOCH_SCALE, MODE_TRY, RELEASE, STAY } from '../src/scripts.js';
+import { RedisProvider } from '../src/index.js';
+import { ACQUIRE, FENCE_EPOCH_SCALE, lockKeys, MODE_TRY, RELEASE, runScript, STAY } from '../src/internal.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const TWO_TO_53 = 2n ** 53n;
 const CLOCK_SLACK_MS = 5000n;
 
 let server: RedisServer;
-const providers: RedisLockProvider[] = [];
+const providers: RedisProvider[] = [];
 beforeAll(async () => {
   server = await startRedis();
 });
@@ -27,10 +24,8 @@ async function serverTimeMs(): Promise<bigint> {
   return BigInt(seconds) * 1000n + BigInt(micros) / 1000n;
 }
 
-function provider(
-  options: { url?: string; ttlMs?: number; fenceRetentionMs?: number } = {},
-): RedisLockProvider {
-  const made = new RedisLockProvider({
+function provider(options: { url?: string; ttlMs?: number; fenceRetentionMs?: number } = {}): RedisProvider {
+  const made = new RedisProvider({
     connection: options.url ?? server.url,
     ttlMs: options.ttlMs ?? 3000,
     fenceRetentionMs: options.fenceRetentionMs,
@@ -85,10 +80,10 @@ describe('tokens are exact bigints above 2^53', () => {
     await server.command('SET', keys.fence, base.toString());
     const holder = await p.lock(name).acquire();
     expect(holder.token).toBe(base + 1n);
-    expect((await p.status(name)).token).toBe(base + 1n);
+    expect((await p.status(name)).lastToken).toBe(base + 1n);
     // Handed over by the release script, popped by the waiter from its list.
     const waiter = p.lock(name).acquire({ timeoutMs: 10_000 });
-    while ((await p.status(name)).waiters < 1) await sleep(5);
+    while ((await p.status(name)).waiterCount < 1) await sleep(5);
     await holder.release();
     const handed = await waiter;
     expect(handed.token).toBe(base + 2n);

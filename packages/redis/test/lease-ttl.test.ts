@@ -1,13 +1,13 @@
 import { InvalidArgumentError } from '@lock/core';
 import { parseInfo, type RedisServer, startRedis } from '@lock/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProvider, RedisLockProvider, RedlockProvider } from '../src/index.js';
+import { createProvider, RedisProvider, RedlockProvider } from '../src/index.js';
 
 let server: RedisServer;
-let provider: RedisLockProvider;
+let provider: RedisProvider;
 beforeAll(async () => {
   server = await startRedis();
-  provider = new RedisLockProvider({ connection: server.url, ttlMs: 3000 });
+  provider = new RedisProvider({ connection: server.url, ttlMs: 3000 });
   // Connected, scripts loaded: what the counts below see is only what the calls under test send.
   await (await provider.lock('warm-up').acquire()).release();
 });
@@ -71,7 +71,7 @@ describe('lease lengths: one rule, declared in the capabilities, checked by core
   it('refuses a provider default below the floor, for Redis, Redlock and createProvider', () => {
     const url = 'redis://127.0.0.1:1';
     for (const build of [
-      () => new RedisLockProvider({ connection: url, ttlMs: 99 }),
+      () => new RedisProvider({ connection: url, ttlMs: 99 }),
       () => new RedlockProvider({ endpoints: ['127.0.0.1:1', '127.0.0.1:2', '127.0.0.1:3'], ttlMs: 1 }),
       () => createProvider({ url, ttlMs: 1 }),
     ]) {

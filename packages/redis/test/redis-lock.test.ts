@@ -1,15 +1,18 @@
-import { InvalidArgumentError, LockBackendError, LockLostError } from '@lock/core';
+import { InvalidArgumentError, LockBackendError, LockLostError, sleep } from '@lock/core';
 import { FaultProxy, parseInfo, type RedisServer, startRedis } from '@lock/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grantedToken } from '../src/fence.js';
-import { CommandTimeoutError, createProvider, RedisLockProvider, RedlockProvider } from '../src/index.js';
-import { lockKeys } from '../src/lock-keys.js';
-import { runScript } from '../src/run-script.js';
-import { ACQUIRE, RELEASE } from '../src/scripts.js';
+import {
+  CommandTimeoutError,
+  createProvider,
+  RedisProvider,
+  RedlockProvider,
+  redisCapabilities,
+} from '../src/index.js';
+import { ACQUIRE, grantedToken, lockKeys, RELEASE, runScript } from '../src/internal.js';
 
 let server: RedisServer;
-const providers: RedisLockProvider[] = [];
+const providers: RedisProvider[] = [];
 beforeAll(async () => {
   server = await startRedis();
 });
@@ -18,13 +21,11 @@ afterAll(async () => {
   await server?.close();
 });
 
-function provider(options: { ttlMs?: number; recheckMs?: number; prefix?: string } = {}): RedisLockProvider {
-  const made = new RedisLockProvider({ connection: server.url, ttlMs: 3000, ...options });
+function provider(options: { ttlMs?: number; recheckMs?: number; prefix?: string } = {}): RedisProvider {
+  const made = new RedisProvider({ connection: server.url, ttlMs: 3000, ...options });
   providers.push(made);
   return made;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('bad options are rejected before any I/O', () => {
   const url = 'redis://127.0.0.1:1'; // nothing listens there: a connection attempt would show as an error, not a throw
@@ -44,7 +45,7 @@ describe('bad options are rejected before any I/O', () => {
   ])('%o -> %s', (options, parameter) => {
     let thrown: unknown;
     try {
-      new RedisLockProvider(options as never);
+      new RedisProvider(options as never);
     } catch (error) {
       thrown = error;
     }
@@ -56,7 +57,7 @@ describe('bad options are rejected before any I/O', () => {
     const subscriber = new Redis(server.url);
     await subscriber.subscribe('news');
     try {
-      expect(() => new RedisLockProvider({ client: subscriber })).toThrow(/subscriber mode/);
+      expect(() => new RedisProvider({ client: subscriber })).toThrow(/subscriber mode/);
     } finally {
       subscriber.disconnect();
     }
@@ -102,37 +103,83 @@ describe('bad options are rejected before any I/O', () => {
 });
 
 describe('createProvider and status', () => {
-  it('builds a working provider from a JSON config and reports holder, token, pttl and waiters', async () => {
-    const made = createProvider({ url: server.url, prefix: 'cfg:', ttlMs: 5000 }) as RedisLockProvider;
+  it('builds a working provider from a JSON config', async () => {
+    const made = createProvider({ url: server.url, prefix: 'cfg:', ttlMs: 5000 });
     providers.push(made);
-    expect(made.capabilities).toMatchObject({
-      backend: 'redis',
-      durability: 'single-node',
-      waiting: 'push',
-      fencing: true,
-    });
-    const lease = await made.lock('status').acquire();
-    const waiter = made.lock('status').acquire({ timeoutMs: 10_000 });
-    await sleep(50);
-    const status = await made.status('status');
-    expect(status.holder).toMatch(/^[A-Za-z0-9_-]{17,}$/);
-    expect(status.token).toBe(lease.token);
-    expect(status.pttlMs).toBeGreaterThan(0);
-    expect(status.pttlMs).toBeLessThanOrEqual(5000);
-    expect(status.waiters).toBe(1);
+    expect(made.capabilities).toEqual(redisCapabilities({}));
+    expect(made.prefix).toBe('cfg:');
+    const lease = await made.lock('cfg').acquire();
+    expect(lease.ttlMs).toBe(5000);
     await lease.release();
-    const next = await waiter;
-    expect(next.token).toBe(lease.token + 1n);
-    await next.release();
-    expect(await made.status('status')).toMatchObject({
-      holder: null,
-      token: next.token,
-      pttlMs: null,
-      waiters: 0,
+    const replicated = createProvider({ host: '127.0.0.1', port: server.port, waitReplicas: 1 });
+    expect(replicated.capabilities).toEqual(redisCapabilities({ waitReplicas: 1 }));
+    expect(replicated.capabilities.durability).toBe('replicated-async');
+    await replicated.close();
+  });
+
+  it('status: the holder with its token, live waiters in grant order, the last token, keys and the TTL left', async () => {
+    const p = provider({ ttlMs: 5000 });
+    const name = 'status-shape';
+    const keys = lockKeys('lock:', name);
+    const lease = await p.lock(name).acquire();
+    // A waiter that died long ago (its deadline passed): the next handoff skips it, so status leaves it out.
+    await server.command('ZADD', keys.queue, 0, 'ghost');
+    await server.command('HSET', keys.deadlines, 'ghost', '1:5000');
+    const order: string[] = [];
+    const waiters = [0, 1, 2].map(async (index) => {
+      const next = await p.lock(name).acquire({ timeoutMs: 10_000 });
+      order.push(String(index));
+      await next.release();
+      return next;
     });
-    expect(
-      createProvider({ host: '127.0.0.1', port: server.port, waitReplicas: 1 }).capabilities.durability,
-    ).toBe('replicated-async');
+    while ((await p.status(name)).waiterCount < 3) await sleep(5);
+    const status = await p.status(name);
+    const queue = (await server.command('ZRANGE', keys.queue, 0, -1)) as string[];
+    expect(status).toEqual({
+      name,
+      holders: [{ id: await server.command('GET', keys.lock), token: lease.token }],
+      waiters: queue.filter((id) => id !== 'ghost').map((id) => ({ id, token: null })),
+      waiterCount: 3,
+      lastToken: lease.token,
+      details: {
+        keys: { lock: keys.lock, fence: keys.fence, queue: keys.queue, deadlines: keys.deadlines },
+        holderTtlMs: expect.any(Number),
+        expiredWaiters: 1,
+      },
+    });
+    expect(status.holders[0]!.id).toMatch(/^[A-Za-z0-9_-]{17,}$/);
+    expect(status.details!.holderTtlMs).toBeGreaterThan(0);
+    expect(status.details!.holderTtlMs).toBeLessThanOrEqual(5000);
+    await lease.release();
+    const granted = await Promise.all(waiters);
+    expect(order).toEqual(['0', '1', '2']);
+    expect(granted.map((next) => next.token)).toEqual([1n, 2n, 3n].map((step) => lease.token + step));
+    expect(await p.status(name)).toMatchObject({
+      holders: [],
+      waiters: [],
+      waiterCount: 0,
+      lastToken: lease.token + 3n,
+      details: { holderTtlMs: null, expiredWaiters: 0 },
+    });
+  });
+
+  it('status lists the first 100 waiters and counts them all', async () => {
+    const name = 'status-many';
+    const keys = lockKeys('lock:', name);
+    const p = provider();
+    const lease = await p.lock(name).acquire();
+    const alive = `${Date.now() + 60_000}:3000`;
+    for (let index = 0; index < 120; index += 1) {
+      await server.command('ZADD', keys.queue, index + 1, `w${index}`);
+      await server.command('HSET', keys.deadlines, `w${index}`, alive);
+    }
+    const status = await p.status(name);
+    expect(status.waiterCount).toBe(120);
+    expect(status.waiters.map((waiter) => waiter.id)).toEqual(
+      Array.from({ length: 100 }, (_, index) => `w${index}`),
+    );
+    await server.command('DEL', keys.queue, keys.deadlines);
+    await lease.release();
   });
 
   it('refuses names with a lone surrogate before any I/O: on the wire two of them would be one key', async () => {
@@ -156,7 +203,7 @@ describe('createProvider and status', () => {
   });
 });
 
-describe('regressions from RELIABILITY.md', () => {
+describe('regressions (see docs/fault-matrix.md)', () => {
   it('unlock after expiry keeps the new holder key', async () => {
     const a = provider();
     const b = provider();
@@ -164,10 +211,10 @@ describe('regressions from RELIABILITY.md', () => {
     await server.command('PEXPIRE', lockKeys('lock:', 'expiry').lock, 1);
     await sleep(10);
     const leaseB = await b.lock('expiry').acquire({ timeoutMs: 2000 });
-    const holderB = (await b.status('expiry')).holder;
+    const holderB = (await b.status('expiry')).holders[0]?.id;
     expect(await leaseA.release()).toBe(false);
     expect(leaseA.signal.aborted).toBe(true);
-    expect((await b.status('expiry')).holder).toBe(holderB);
+    expect((await b.status('expiry')).holders[0]?.id).toBe(holderB);
     expect(leaseB.token).toBeGreaterThan(leaseA.token);
     expect(await leaseB.release()).toBe(true);
   });
@@ -206,7 +253,7 @@ describe('regressions from RELIABILITY.md', () => {
 
   it('F13: an acquire reply delayed past the command timeout is reported as failed and leaves no orphan after 1xTTL', async () => {
     const proxy = await FaultProxy.start({ targetPort: server.port });
-    const slow = new RedisLockProvider({
+    const slow = new RedisProvider({
       connection: `redis://127.0.0.1:${proxy.port}`,
       ttlMs: 1000,
       commandTimeoutMs: 200,
@@ -248,7 +295,8 @@ describe('push handoff', () => {
     await server.command('HSET', keys.deadlines, 'ghost', '1:3000');
     const live = p.lock('dead').acquire({ timeoutMs: 5000 });
     await sleep(50);
-    expect((await p.status('dead')).waiters).toBe(2);
+    // The status leaves the dead waiter out (the handoff below skips it), and says it saw one.
+    expect(await p.status('dead')).toMatchObject({ waiterCount: 1, details: { expiredWaiters: 1 } });
     await holder.release();
     const lease = await live;
     expect(lease.token).toBe(holder.token + 1n);
@@ -265,7 +313,7 @@ describe('push handoff', () => {
     const live = p.lock('crashed').acquire({ timeoutMs: 5000 });
     await sleep(50);
     await holder.release();
-    expect((await p.status('crashed')).holder).toBe('crashed-waiter');
+    expect((await p.status('crashed')).holders[0]?.id).toBe('crashed-waiter');
     const lease = await live;
     expect(lease.token).toBe(holder.token + 2n);
     await lease.release();
@@ -347,7 +395,7 @@ describe('push handoff', () => {
     expect(perAcquisition).toBeLessThan(2.6);
     // The last place of each loop went unused: given up, not granted to no one.
     expect(await p.leftoverKeys(name)).toEqual([]);
-    expect((await p.status(name)).holder).toBeNull();
+    expect((await p.status(name)).holders).toEqual([]);
   });
 
   it('a kept place is given up by tryAcquire, by another TTL, and by close(): the next waiter is not held up', async () => {
@@ -356,21 +404,21 @@ describe('push handoff', () => {
     for (const ending of ['tryAcquire', 'ttl', 'close'] as const) {
       // Its own provider, so close() can end it; TTL far above the test's run time (a place granted to no one
       // would hold the lock that long).
-      const own = new RedisLockProvider({ connection: server.url, ttlMs: 60_000 });
+      const own = new RedisProvider({ connection: server.url, ttlMs: 60_000 });
       const looping = own.lock(name);
       const blocker = await other.lock(name).acquire();
       // Queue the loop behind the blocker, and a second waiter behind the loop, so releases hand the lock on.
       const first = looping.acquire();
-      while ((await other.status(name)).waiters < 1) await sleep(5);
+      while ((await other.status(name)).waiterCount < 1) await sleep(5);
       const waiter = other.lock(name).acquire({ timeoutMs: 20_000 });
-      while ((await other.status(name)).waiters < 2) await sleep(5);
+      while ((await other.status(name)).waiterCount < 2) await sleep(5);
       await blocker.release();
       // Acquire again right after a release: from now on releases keep a place.
       await (await first).release();
       const againPending = looping.acquire();
-      while ((await other.status(name)).waiters < 1) await sleep(5);
+      while ((await other.status(name)).waiterCount < 1) await sleep(5);
       const queued = other.lock(name).acquire({ timeoutMs: 20_000 });
-      while ((await other.status(name)).waiters < 2) await sleep(5);
+      while ((await other.status(name)).waiterCount < 2) await sleep(5);
       await (await waiter).release();
       const again = await againPending;
       await again.release(); // keeps a place behind the queued waiter
@@ -411,7 +459,7 @@ describe('push handoff', () => {
           .acquire({ timeoutMs: 20_000 })
           .then((lease) => lease.release()),
       );
-      while ((await p.status(name)).waiters < waiters) await sleep(10);
+      while ((await p.status(name)).waiterCount < waiters) await sleep(10);
       await holder.release();
       await Promise.all(queued);
       const after = await commandCalls();

@@ -1,20 +1,20 @@
-import { LockLostError } from '@lock/core';
+import { LockBackendError, LockLostError } from '@lock/core';
 import { RespClient, startRedisInstances, startRedisReplicaPair } from '@lock/testkit';
 import { describe, expect, it } from 'vitest';
-import { RedisLockProvider, RedlockProvider, RedlockQuorumError, ReplicaAckError } from '../src/index.js';
-import { lockKeys } from '../src/lock-keys.js';
+import { RedisProvider, RedlockProvider, RedlockQuorumError, ReplicaAckError } from '../src/index.js';
+import { lockKeys } from '../src/internal.js';
 
 describe('primary + replica failover (the ENVIRONMENT.md recipe)', () => {
   it('loses the lock without WAIT and refuses the grant with it', async () => {
     const pair = await startRedisReplicaPair();
-    const plain = new RedisLockProvider({ connection: pair.primary.url, ttlMs: 30_000 });
-    const acked = new RedisLockProvider({
+    const plain = new RedisProvider({ connection: pair.primary.url, ttlMs: 30_000 });
+    const acked = new RedisProvider({
       connection: pair.primary.url,
       ttlMs: 30_000,
       waitReplicas: 1,
       waitTimeoutMs: 1000,
     });
-    let promoted: RedisLockProvider | undefined;
+    let promoted: RedisProvider | undefined;
     try {
       expect(acked.capabilities.durability).toBe('replicated-async');
       // Right after the first sync the replica's first acknowledgement can take a while: wait for one.
@@ -54,7 +54,7 @@ describe('primary + replica failover (the ENVIRONMENT.md recipe)', () => {
       } finally {
         admin.close();
       }
-      promoted = new RedisLockProvider({ connection: pair.replica.url, ttlMs: 30_000 });
+      promoted = new RedisProvider({ connection: pair.replica.url, ttlMs: 30_000 });
       // The documented hazard: a second holder while the first still believes it holds the lock.
       const second = await promoted.lock('failover').acquire({ timeoutMs: 5000 });
       expect(first.held).toBe(true);
@@ -75,7 +75,7 @@ describe('primary + replica failover (the ENVIRONMENT.md recipe)', () => {
 describe('replica acknowledgement of a handed-over grant', () => {
   it("WAITs for the grant a release pushed to the waiter, not only for the waiter connection's own writes", async () => {
     const pair = await startRedisReplicaPair();
-    const acked = new RedisLockProvider({
+    const acked = new RedisProvider({
       connection: pair.primary.url,
       ttlMs: 30_000,
       waitReplicas: 1,
@@ -99,7 +99,7 @@ describe('replica acknowledgement of a handed-over grant', () => {
           (lease) => lease,
           (error: unknown) => error,
         );
-      for (let attempt = 0; attempt < 200 && (await acked.status('handoff')).waiters < 1; attempt += 1) {
+      for (let attempt = 0; attempt < 200 && (await acked.status('handoff')).waiterCount < 1; attempt += 1) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       // Let the replica acknowledge everything so far (the waiter's own enqueue included), then stop it
@@ -166,6 +166,47 @@ describe('Redlock over five independent instances', () => {
       await instances.close();
     }
   }, 60_000);
+
+  it("status: the owner a majority holds, each instance's view, and a backend error without a majority", async () => {
+    const instances = await startRedisInstances(3);
+    const endpoints = instances.servers.map((server) => `127.0.0.1:${server.port}`);
+    const provider = new RedlockProvider({ endpoints, ttlMs: 3000, instanceTimeoutMs: 300 });
+    const key = lockKeys('lock:', 'seen').lock;
+    try {
+      expect(await provider.status('seen')).toMatchObject({
+        holders: [],
+        waiters: [],
+        waiterCount: 0,
+        lastToken: null,
+      });
+      const lease = await provider.lock('seen').acquire();
+      const owner = (await instances.servers[0]!.command('GET', key)) as string;
+      // One instance lost the key (restarted empty, say): the majority still holds it.
+      await instances.servers[2]!.command('DEL', key);
+      const status = await provider.status('seen');
+      expect(status.holders).toEqual([{ id: owner, token: null }]);
+      expect(status.details?.instances).toEqual([
+        { endpoint: endpoints[0], holder: owner, holderTtlMs: expect.any(Number) },
+        { endpoint: endpoints[1], holder: owner, holderTtlMs: expect.any(Number) },
+        { endpoint: endpoints[2], holder: null, holderTtlMs: null },
+      ]);
+      // A minority holding an owner is no holder.
+      await instances.servers[1]!.command('DEL', key);
+      expect((await provider.status('seen')).holders).toEqual([]);
+      await lease.release();
+      await instances.servers[1]!.stop();
+      await instances.servers[2]!.stop();
+      const failure = await provider.status('seen').then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(LockBackendError.isInstance(failure), String(failure)).toBe(true);
+      expect((failure as Error).message).toMatch(/1 of 3 instances answered, 2 needed/);
+    } finally {
+      await provider.close();
+      await instances.close();
+    }
+  }, 30_000);
 
   it('a lease whose quorum is lost aborts its signal', async () => {
     const instances = await startRedisInstances(3);

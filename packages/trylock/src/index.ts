@@ -1,5 +1,7 @@
-export { createProvider, type TryLockConfig } from './create-provider.js';
+export { createProvider } from './create-provider.js';
+export { kinds, tryLockKind } from './kind.js';
 export { TRY_LOCK_BYTES, TryLock, type TryLockHandle } from './try-lock.js';
-export { TRY_LOCK_CAPABILITIES, TryLockAdapter } from './try-lock-adapter.js';
-export { TryLockProvider, type TryLockProviderOptions } from './try-lock-provider.js';
-export { DEFAULT_TRY_LOCK_CAPACITY, type TryLockTableHandle } from './try-lock-table.js';
+export { TryLockAdapter } from './try-lock-adapter.js';
+export { TryLockProvider } from './try-lock-provider.js';
+export type { TryLockProviderConfig, TryLockProviderOptions } from './try-lock-settings.js';
+export type { TryLockTableHandle } from './try-lock-table.js';

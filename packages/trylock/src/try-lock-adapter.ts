@@ -6,11 +6,11 @@ import {
   type LockOptions,
   type LockOwner,
   UnsupportedCapabilityError,
+  validateLockOptions,
 } from '@lock/core';
 import { TryLock } from './try-lock.js';
 
-/** What a trylock guarantees: it never waits, so it has no order to keep. */
-export const TRY_LOCK_CAPABILITIES: Capabilities = Object.freeze({
+const CAPABILITIES: Capabilities = Object.freeze({
   backend: 'trylock',
   scope: 'threads',
   durability: 'memory',
@@ -19,6 +19,15 @@ export const TRY_LOCK_CAPABILITIES: Capabilities = Object.freeze({
   fencing: true,
   leases: false,
 });
+
+/**
+ * What every trylock guarantees, whatever the size of its table: it never waits, so it has no order to keep.
+ * The `trylock` kind's capabilities, which its locks and provider declare; one frozen object, so a read
+ * allocates nothing.
+ */
+export function tryLockCapabilities(): Capabilities {
+  return CAPABILITIES;
+}
 
 /** @internal */
 export interface TryLockGrant extends Grant {
@@ -48,18 +57,21 @@ export class TryLockAdapter extends BaseLock<TryLockGrant> {
 
   /**
    * @param name - Used in errors and `lease.name`.
-   * @param lock - The TryLock to adapt (for example one reopened in a worker); a new one when omitted.
-   * @param options - `maxHoldMs` aborts `lease.signal` after that long; other options are ignored.
+   * @param lock - The TryLock to adapt (for example one attached in a worker); a new one when omitted.
+   * @param options - `maxHoldMs` aborts `lease.signal` after that long; `ttlMs` and `renewEveryMs` are
+   *   accepted and ignored (a trylock's grants never expire); unknown keys are errors.
    */
   constructor(name: string, lock?: TryLock, options?: LockOptions, /** @internal */ source?: TryLockSource) {
+    // A provider's lock() has checked its options already; a standalone adapter checks them here.
+    if (source === undefined) validateLockOptions(options, name);
     super(name, { ...options, owner: source?.owner });
     this.source = source;
-    this.lock = source === undefined ? (lock ?? new TryLock(undefined, name)) : undefined;
+    this.lock = source === undefined ? (lock ?? new TryLock(name)) : undefined;
   }
 
-  /** `TRY_LOCK_CAPABILITIES`, or the provider's when a `TryLockProvider` made this lock (the same object). */
+  /** The trylock kind's capabilities (the provider's, when a `TryLockProvider` made this lock: the same object). */
   get capabilities(): Capabilities {
-    return this.source?.capabilities ?? TRY_LOCK_CAPABILITIES;
+    return this.source?.capabilities ?? tryLockCapabilities();
   }
 
   protected acquireGrant(request: AcquireRequest): TryLockGrant | null {
@@ -67,7 +79,7 @@ export class TryLockAdapter extends BaseLock<TryLockGrant> {
     if (lock.tryLock()) return { token: lock.token, lock };
     if (!request.wait) return null;
     throw new UnsupportedCapabilityError(
-      TRY_LOCK_CAPABILITIES.backend,
+      CAPABILITIES.backend,
       'waiting',
       'the lock is held and a trylock never waits; use tryAcquire() or acquire({ timeoutMs: 0 })',
       this.name,

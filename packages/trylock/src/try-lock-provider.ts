@@ -1,19 +1,14 @@
-import { BaseProvider, type Capabilities, InvalidArgumentError, type LockOptions } from '@lock/core';
+import { BaseProvider, type Capabilities, type LockOptions, parseSettings } from '@lock/core';
 import { TryLock } from './try-lock.js';
-import { TRY_LOCK_CAPABILITIES, TryLockAdapter, type TryLockSource } from './try-lock-adapter.js';
-import { DEFAULT_TRY_LOCK_CAPACITY, TryLockTable, type TryLockTableHandle } from './try-lock-table.js';
-
-/** Options of a {@link TryLockProvider}. */
-export interface TryLockProviderOptions {
-  /** Names the provider's table can hold (a name claims a slot for the table's life). Default 1024. */
-  capacity?: number | undefined;
-}
+import { TryLockAdapter, type TryLockSource, tryLockCapabilities } from './try-lock-adapter.js';
+import { type TryLockProviderOptions, tryLockSettings } from './try-lock-settings.js';
+import { TryLockTable, type TryLockTableHandle } from './try-lock-table.js';
 
 /**
  * Named trylocks for every worker thread of a process: one SharedArrayBuffer holds a table of name slots, each
  * a {@link TryLock}, and a name claims a slot (by a 64-bit hash, with one compareExchange) the first time any
- * thread locks it. Post {@link TryLockProvider.handle} to workers and reopen it there with
- * {@link TryLockProvider.open}; `provider.lock(name)` then means the same lock in every thread. Fencing
+ * thread locks it. Post {@link TryLockProvider.handle} to workers and attach it there with
+ * {@link TryLockProvider.attach}; `provider.lock(name)` then means the same lock in every thread. Fencing
  * tokens live in the slot, so they increase per name across threads.
  */
 export class TryLockProvider extends BaseProvider<TryLockAdapter> {
@@ -22,25 +17,24 @@ export class TryLockProvider extends BaseProvider<TryLockAdapter> {
   private readonly locks = new Map<string, TryLock>();
   private readonly source: TryLockSource;
 
-  /** @param options - `capacity`, or (internally) a table reopened from a handle. */
+  /**
+   * @param options - `capacity` (names, default 1024): the `trylock` kind's settings, checked by its schema
+   *   (unknown keys are errors). Internally, a table attached from a handle.
+   */
   constructor(options: TryLockProviderOptions | TryLockTable = {}) {
     super();
-    if (options instanceof TryLockTable) {
-      this.table = options;
-    } else {
-      if (typeof options !== 'object' || options === null) {
-        throw new InvalidArgumentError('options', options, 'an options object or undefined');
-      }
-      this.table = TryLockTable.create(options.capacity ?? DEFAULT_TRY_LOCK_CAPACITY);
-    }
+    this.table =
+      options instanceof TryLockTable
+        ? options
+        : TryLockTable.create(parseSettings(tryLockSettings, options, 'options').capacity);
     const { table, locks } = this;
     this.source = {
       owner: this,
-      capabilities: TRY_LOCK_CAPABILITIES,
+      capabilities: tryLockCapabilities(),
       get(name) {
         let lock = locks.get(name);
         if (lock === undefined) {
-          lock = new TryLock(table.lockHandle(table.slotFor(name, true)), name);
+          lock = new TryLock(name, table.lockHandle(table.slotFor(name, true)));
           locks.set(name, lock);
         }
         return lock;
@@ -48,17 +42,17 @@ export class TryLockProvider extends BaseProvider<TryLockAdapter> {
     };
   }
 
-  /** Opens, in another thread, the table whose {@link TryLockProvider.handle} was posted there. */
-  static open(handle: TryLockTableHandle): TryLockProvider {
-    return new TryLockProvider(TryLockTable.open(handle));
+  /** Attaches, in another thread, the table whose {@link TryLockProvider.handle} was posted there. */
+  static attach(handle: TryLockTableHandle): TryLockProvider {
+    return new TryLockProvider(TryLockTable.attach(handle));
   }
 
-  /** `TRY_LOCK_CAPABILITIES` (`scope: 'threads'`): the table is shared by every thread that opens it. */
+  /** The trylock kind's capabilities (`scope: 'threads'`): the table is shared by every thread that attaches it. */
   get capabilities(): Capabilities {
-    return TRY_LOCK_CAPABILITIES;
+    return tryLockCapabilities();
   }
 
-  /** Structured-cloneable handle of the table: post it and call {@link TryLockProvider.open} in the worker. */
+  /** Structured-cloneable handle of the table: post it and call {@link TryLockProvider.attach} in the worker. */
   get handle(): TryLockTableHandle {
     return { buffer: this.table.buffer };
   }

@@ -1,5 +1,11 @@
-import { InvalidArgumentError, LockBackendError } from '@lock/core';
+import {
+  InvalidArgumentError,
+  LockBackendError,
+  processSharedBuffer,
+  UnsupportedCapabilityError,
+} from '@lock/core';
 import { TRY_LOCK_BYTES, type TryLockHandle } from './try-lock.js';
+import { validateTryLockCapacity } from './try-lock-settings.js';
 
 /**
  * Layout of a {@link TryLockProvider}'s table, one SharedArrayBuffer:
@@ -10,10 +16,10 @@ import { TRY_LOCK_BYTES, type TryLockHandle } from './try-lock.js';
 const MAGIC = 0x54524c4b; // "TRLK"
 const HEADER_BYTES = 16;
 
-/** Default number of names a provider's table can hold. */
-export const DEFAULT_TRY_LOCK_CAPACITY = 1024;
+/** Environment-data key of the process's table of one capacity; versioned with the table layout. */
+const PROCESS_TABLE_KEY = '@lock/trylock:process-table:v1';
 
-/** What a worker needs to reopen a {@link TryLockProvider}'s table; post it with `postMessage`. */
+/** What a worker needs to attach a {@link TryLockProvider}'s table; post it with `postMessage`. */
 export interface TryLockTableHandle {
   /** The provider's table. */
   readonly buffer: SharedArrayBuffer;
@@ -21,7 +27,7 @@ export interface TryLockTableHandle {
 
 /** Views and slot arithmetic over one table buffer. @internal */
 export class TryLockTable {
-  /** The table's memory, shared with every thread that opened it. */
+  /** The table's memory, shared with every thread that attached it. */
   readonly buffer: SharedArrayBuffer;
   /** Number of name slots. */
   readonly capacity: number;
@@ -35,13 +41,7 @@ export class TryLockTable {
 
   /** Allocates a table of `capacity` names. */
   static create(capacity: number): TryLockTable {
-    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) {
-      throw new InvalidArgumentError(
-        'options.capacity',
-        capacity,
-        'an integer number of names from 1 to 1048576',
-      );
-    }
+    validateTryLockCapacity(capacity);
     const buffer = new SharedArrayBuffer(HEADER_BYTES + capacity * (8 + TRY_LOCK_BYTES));
     const header = new Int32Array(buffer, 0, 2);
     header[0] = MAGIC;
@@ -49,8 +49,29 @@ export class TryLockTable {
     return new TryLockTable(buffer);
   }
 
-  /** Reopens a table from a handle posted by another thread; validates it first. */
-  static open(handle: TryLockTableHandle): TryLockTable {
+  /**
+   * The table of the process for one capacity: the same memory in every thread. The main thread creates it
+   * on first use; a worker finds it if it was started after that, and otherwise refuses with
+   * `UnsupportedCapabilityError` saying how to share it (a table of its own would exclude nothing outside).
+   */
+  static ofProcess(capacity: number): TryLockTable {
+    const buffer = processSharedBuffer(
+      `${PROCESS_TABLE_KEY}:${capacity}`,
+      () => TryLockTable.create(capacity).buffer,
+      () =>
+        new UnsupportedCapabilityError(
+          'trylock',
+          'scope "threads" in this worker',
+          `this worker cannot see the process's trylock table (capacity ${capacity}), so a lock made here would exclude nothing outside it. ` +
+            `Create the provider (createProvider() of @lock/trylock, or a selector that uses it) in the main thread before starting workers: workers started afterwards find its table. ` +
+            `Or post provider.handle to this worker and attach it there with TryLockProvider.attach(handle)`,
+        ),
+    );
+    return TryLockTable.attach({ buffer });
+  }
+
+  /** Attaches a table from a handle posted by another thread; validates it first. */
+  static attach(handle: TryLockTableHandle): TryLockTable {
     if (typeof handle !== 'object' || handle === null) {
       throw new InvalidArgumentError('handle', handle, 'a TryLockProvider handle { buffer }');
     }
@@ -88,7 +109,7 @@ export class TryLockTable {
     return new TryLockTable(buffer);
   }
 
-  /** Where the lock of `slot` lives, for `new TryLock(handle)`. */
+  /** Where the lock of `slot` lives, for `new TryLock(name, handle)`. */
   lockHandle(slot: number): TryLockHandle {
     return { buffer: this.buffer, byteOffset: HEADER_BYTES + this.capacity * 8 + slot * TRY_LOCK_BYTES };
   }

@@ -7,7 +7,7 @@ const STATE = 0;
 const NEXT_OWNER = 1;
 const FREE = 0;
 
-/** What a worker needs to reopen a {@link TryLock}; post it with `postMessage` (it is structured-cloneable). */
+/** What a worker needs to attach a {@link TryLock}; post it with `postMessage` (it is structured-cloneable). */
 export interface TryLockHandle {
   /** The shared memory holding the lock. */
   readonly buffer: SharedArrayBuffer;
@@ -25,14 +25,14 @@ export interface TryLockHandle {
  * @example
  * ```ts
  * const lock = new TryLock();
- * worker.postMessage(lock.handle);            // in the worker: TryLock.open(handle)
+ * worker.postMessage(lock.handle);            // in the worker: TryLock.attach(handle)
  * if (lock.tryLock()) {
  *   try { run(lock.token); } finally { lock.unlock(); }
  * } else console.log('lock failed');
  * ```
  */
 export class TryLock {
-  /** Where the lock lives; post it to a worker and call {@link TryLock.open} there. */
+  /** Where the lock lives; post it to a worker and call {@link TryLock.attach} there. */
   readonly handle: TryLockHandle;
   private readonly words: Int32Array;
   private readonly fence: BigInt64Array;
@@ -42,11 +42,11 @@ export class TryLock {
   private lastToken = 0n;
 
   /**
+   * @param name - Optional name used in errors (the name is not shared: each instance gives its own).
    * @param handle - An existing lock to join (from another instance's `handle`); omit to create a new one in
    *   a fresh 16-byte SharedArrayBuffer. `byteOffset` must be a multiple of 8 with 16 bytes after it.
-   * @param name - Optional name used in errors (the name is not shared: each instance gives its own).
    */
-  constructor(handle?: TryLockHandle, name?: string) {
+  constructor(name?: string, handle?: TryLockHandle) {
     if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
       throw new InvalidArgumentError('name', name, 'a non-empty string or undefined');
     }
@@ -64,15 +64,15 @@ export class TryLock {
       throw new InvalidArgumentError(
         'handle',
         this.handle,
-        `a lock opened fewer than 2^31 times (owner id ${this.ownerId} overflowed the owner counter)`,
+        `a lock joined by fewer than 2^31 TryLock instances (owner id ${this.ownerId} overflowed the owner counter)`,
         name,
       );
     }
   }
 
-  /** Opens a lock created elsewhere (in another worker) from its {@link TryLock.handle}. */
-  static open(handle: TryLockHandle, name?: string): TryLock {
-    return new TryLock(handle, name);
+  /** Attaches a lock created elsewhere (in another worker) from its {@link TryLock.handle}. */
+  static attach(handle: TryLockHandle, name?: string): TryLock {
+    return new TryLock(name, handle);
   }
 
   /** Takes the lock if it is free; never waits. True if this instance now holds it. */

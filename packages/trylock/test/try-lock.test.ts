@@ -11,7 +11,7 @@ import { createProvider, TryLock, TryLockAdapter, TryLockProvider } from '../src
 describe('TryLock (sync)', () => {
   it('tryLock takes a free lock once and never waits', () => {
     const lock = new TryLock();
-    const other = TryLock.open(lock.handle);
+    const other = TryLock.attach(lock.handle);
     expect(lock.tryLock()).toBe(true);
     expect(lock.tryLock()).toBe(false);
     expect(other.tryLock()).toBe(false);
@@ -24,7 +24,7 @@ describe('TryLock (sync)', () => {
 
   it('unlock is owner-checked: another owner cannot free the lock', () => {
     const lock = new TryLock();
-    const other = TryLock.open(lock.handle);
+    const other = TryLock.attach(lock.handle);
     expect(() => lock.unlock()).toThrow(LockNotHeldError);
     expect(lock.tryLock()).toBe(true);
     expect(() => other.unlock()).toThrow(LockNotHeldError);
@@ -35,7 +35,7 @@ describe('TryLock (sync)', () => {
   });
 
   it('unlock by a non-holder names the lock and says it is not held by this instance', () => {
-    const named = new TryLock(undefined, 'orders');
+    const named = new TryLock('orders');
     const error = (() => {
       try {
         named.unlock();
@@ -50,18 +50,43 @@ describe('TryLock (sync)', () => {
     expect(() => unnamed.unlock()).toThrow(
       'Cannot unlock this lock: it is not held by this TryLock instance',
     );
-    expect(() => new TryLock(undefined, '')).toThrow(InvalidArgumentError);
+    expect(() => new TryLock('')).toThrow(InvalidArgumentError);
     const adapter = new TryLockAdapter('jobs');
     expect(() => new TryLockAdapter('jobs').capabilities).not.toThrow();
     expect(adapter.name).toBe('jobs');
   });
 
+  it('takes its name first and its handle second, like every lock; attach(handle, name) joins one', () => {
+    const first = new TryLock('orders');
+    const joined = new TryLock('orders, again', first.handle);
+    const attached = TryLock.attach(first.handle, 'orders, attached');
+    expect(first.name).toBe('orders');
+    expect([joined.name, attached.name]).toEqual(['orders, again', 'orders, attached']);
+    expect(first.tryLock()).toBe(true);
+    expect(joined.tryLock()).toBe(false);
+    expect(attached.locked).toBe(true);
+    first.unlock();
+    expect(() => new TryLock(first.handle as never)).toThrow(InvalidArgumentError); // the old order
+  });
+
+  it('a standalone TryLockAdapter refuses a misspelt option, naming the one meant', () => {
+    let caught: unknown;
+    try {
+      new TryLockAdapter('jobs', undefined, { maxHold: 5 } as never);
+    } catch (error) {
+      caught = error;
+    }
+    expect(InvalidArgumentError.isInstance(caught)).toBe(true);
+    expect((caught as InvalidArgumentError).parameter).toBe('options.maxHold');
+    expect((caught as InvalidArgumentError).expected).toContain('did you mean `maxHoldMs`?');
+  });
+
   it('an exhausted owner counter throws InvalidArgumentError naming the handle, not a RangeError', () => {
-    const lock = new TryLock(undefined, 'full');
+    const lock = new TryLock('full');
     Atomics.store(new Int32Array(lock.handle.buffer, 0, 2), 1, 0x7fffffff);
     const thrown = (() => {
       try {
-        TryLock.open(lock.handle, 'full');
+        TryLock.attach(lock.handle, 'full');
       } catch (error) {
         return error;
       }
@@ -69,8 +94,8 @@ describe('TryLock (sync)', () => {
     expect(thrown).toBeInstanceOf(InvalidArgumentError);
     expect(thrown.parameter).toBe('handle');
     expect(thrown.lockName).toBe('full');
-    // The counter wrapped: every later open is refused too, and the existing owner still works.
-    expect(() => TryLock.open(lock.handle)).toThrow(InvalidArgumentError);
+    // The counter wrapped: every later attach is refused too, and the existing owner still works.
+    expect(() => TryLock.attach(lock.handle)).toThrow(InvalidArgumentError);
     expect(lock.tryLock()).toBe(true);
     expect(lock.held).toBe(true);
     lock.unlock();
@@ -78,7 +103,7 @@ describe('TryLock (sync)', () => {
 
   it('mints strictly increasing fencing tokens across owners', () => {
     const lock = new TryLock();
-    const other = TryLock.open(lock.handle);
+    const other = TryLock.attach(lock.handle);
     const tokens: bigint[] = [];
     for (let index = 0; index < 10; index++) {
       const owner = index % 2 === 0 ? lock : other;
@@ -98,10 +123,10 @@ describe('TryLock (sync)', () => {
       null,
     ];
     for (const handle of bad) {
-      expect(() => TryLock.open(handle as never)).toThrow(InvalidArgumentError);
+      expect(() => TryLock.attach(handle as never)).toThrow(InvalidArgumentError);
     }
     const shared = new SharedArrayBuffer(32);
-    expect(() => TryLock.open({ buffer: shared, byteOffset: 16 })).not.toThrow();
+    expect(() => TryLock.attach({ buffer: shared, byteOffset: 16 })).not.toThrow();
   });
 
   it('4 workers: the locked counter equals the wins, and the unlocked mutant loses increments', async () => {
@@ -155,7 +180,7 @@ describe('TryLockAdapter', () => {
 
   it('shares the lock with a raw TryLock on the same handle', async () => {
     const raw = new TryLock();
-    const adapter = new TryLockAdapter('shared', TryLock.open(raw.handle));
+    const adapter = new TryLockAdapter('shared', TryLock.attach(raw.handle));
     expect(raw.tryLock()).toBe(true);
     expect(await adapter.tryAcquire()).toBeNull();
     raw.unlock();
@@ -238,7 +263,7 @@ describe('TryLockAdapter', () => {
     const early = await hammer(37, new SharedArrayBuffer(8));
     expect(early.error?.name).toBe('UnsupportedCapabilityError');
     expect(early.error?.message).toContain('in the main thread before starting workers');
-    expect(early.error?.message).toContain('TryLockProvider.open(handle)');
+    expect(early.error?.message).toContain('TryLockProvider.attach(handle)');
     const main = createProvider({ capacity: 37 });
     expect(createProvider({ capacity: 37 }).handle.buffer).toBe(main.handle.buffer);
     const counter = new SharedArrayBuffer(8);
@@ -251,7 +276,7 @@ describe('TryLockAdapter', () => {
 
   it('a provider reopened from its handle shares names, tokens and held state; bad handles are named', async () => {
     const provider = new TryLockProvider({ capacity: 4 });
-    const reopened = TryLockProvider.open(provider.handle);
+    const reopened = TryLockProvider.attach(provider.handle);
     const lease = await provider.lock('jobs').acquire();
     expect(await reopened.lock('jobs').tryAcquire()).toBeNull();
     expect(reopened.pending('jobs')).toBe(1);
@@ -266,8 +291,8 @@ describe('TryLockAdapter', () => {
     provider.lock('c');
     provider.lock('d');
     expect(() => reopened.lock('e')).toThrow(/slots/);
-    expect(() => TryLockProvider.open({ buffer: new ArrayBuffer(16) } as never)).toThrow(/handle\.buffer/);
-    expect(() => TryLockProvider.open({ buffer: new SharedArrayBuffer(16) })).toThrow(/handle\.buffer/);
+    expect(() => TryLockProvider.attach({ buffer: new ArrayBuffer(16) } as never)).toThrow(/handle\.buffer/);
+    expect(() => TryLockProvider.attach({ buffer: new SharedArrayBuffer(16) })).toThrow(/handle\.buffer/);
     expect(() => new TryLockProvider({ capacity: 0 })).toThrow(/options\.capacity/);
     expect(() => createProvider({ capacity: 1.5 })).toThrow(/config\.capacity/);
     await Promise.all([provider.close(), reopened.close()]);

@@ -39,12 +39,12 @@ export async function makeLock(
   key: string,
   counter: CommandCounter,
 ): Promise<BenchLock> {
-  const { Redis, RedisLockProvider, Redlock, Mutex } = await redisRuntime();
+  const { Redis, RedisProvider, Redlock, Mutex } = await redisRuntime();
   const client = counted(new Redis(url), counter);
   await client.ping();
   switch (name) {
     case '@lock/redis': {
-      const provider = new RedisLockProvider({ client, ttlMs: TTL_MS });
+      const provider = new RedisProvider({ client, ttlMs: TTL_MS });
       const lock = provider.lock(key);
       return {
         acquire: () => lock.acquire(),

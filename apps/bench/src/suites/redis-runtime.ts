@@ -12,7 +12,7 @@ const load = (specifier: string): Promise<unknown> => import(specifier);
 /** Runtime modules of the Redis suite. */
 export interface RedisRuntime {
   Redis: typeof IORedis.Redis;
-  RedisLockProvider: typeof LockRedis.RedisLockProvider;
+  RedisProvider: typeof LockRedis.RedisProvider;
   Redlock: typeof Redlock;
   Mutex: typeof RedisSemaphore.Mutex;
   startRedis: typeof Testkit.startRedis;
@@ -33,7 +33,7 @@ export function redisRuntime(): Promise<RedisRuntime> {
     ];
     return {
       Redis: ioredis.Redis,
-      RedisLockProvider: lockRedis.RedisLockProvider,
+      RedisProvider: lockRedis.RedisProvider,
       Redlock: redlock.default,
       Mutex: semaphore.Mutex,
       startRedis: testkit.startRedis,

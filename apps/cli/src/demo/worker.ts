@@ -13,7 +13,7 @@ const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve)
 
 async function count(task: Extract<DemoTask, { kind: 'count' }>): Promise<DemoReport> {
   const counter = new Int32Array(task.counter);
-  const lock = task.table === undefined ? undefined : SharedMutexProvider.open(task.table).lock('counter');
+  const lock = task.table === undefined ? undefined : SharedMutexProvider.attach(task.table).lock('counter');
   const increment = async () => {
     const lease = await lock?.acquire();
     try {
@@ -29,7 +29,7 @@ async function count(task: Extract<DemoTask, { kind: 'count' }>): Promise<DemoRe
 }
 
 function tryRounds(task: Extract<DemoTask, { kind: 'trylock' }>): DemoReport {
-  const lock = TryLock.open(task.lock);
+  const lock = TryLock.attach(task.lock);
   const control = new Int32Array(task.control);
   const executed: number[] = [];
   const failed: number[] = [];
@@ -57,7 +57,7 @@ function tryRounds(task: Extract<DemoTask, { kind: 'trylock' }>): DemoReport {
 
 async function grabOrder(task: Extract<DemoTask, { kind: 'order' }>): Promise<DemoReport> {
   const order = new Int32Array(task.order);
-  const lock = task.table === undefined ? undefined : SharedMutexProvider.open(task.table).lock('order:42');
+  const lock = task.table === undefined ? undefined : SharedMutexProvider.attach(task.table).lock('order:42');
   const won: number[] = [];
   const lost: number[] = [];
   await Promise.all(

@@ -28,7 +28,7 @@ function maybeDie(phase) {
 }
 
 setPhaseHook(maybeDie);
-const provider = SharedMutexProvider.open(handle);
+const provider = SharedMutexProvider.attach(handle);
 for (let round = 0; ; round++) {
   // With several names, each section also locks a name of its own choice: the table renames slots.
   const lock = provider.lock(names === 1 ? 'counter' : `counter:${(round * 7 + threadId) % names}`);

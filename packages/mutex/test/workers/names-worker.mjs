@@ -28,7 +28,7 @@ if (workerData.forgetFences) {
   });
 }
 
-const provider = SharedMutexProvider.open(handle);
+const provider = SharedMutexProvider.attach(handle);
 const held = await provider.lock(`held:${index}`).acquire();
 Atomics.store(stats, 4 + index, 1);
 for (let pass = 0; pass < 2; pass++) {

@@ -26,7 +26,7 @@ function arrive(round) {
   }
 }
 
-const provider = ownTable ? new SharedMutexProvider({ capacity: 8 }) : SharedMutexProvider.open(handle);
+const provider = ownTable ? new SharedMutexProvider({ capacity: 8 }) : SharedMutexProvider.attach(handle);
 for (let round = 0; round < rounds; round++) {
   arrive(round);
   const lease = await provider.lock(`fresh:${round}`).acquire();

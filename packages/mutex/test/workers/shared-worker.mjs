@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SharedMutexProvider } from '../../dist/index.js';
 
 const { handle, mode, name = 'lock' } = workerData;
-const provider = SharedMutexProvider.open(handle);
+const provider = SharedMutexProvider.attach(handle);
 const lock = provider.lock(name);
 
 function racyIncrement(cell) {

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { TryLock } from '../../dist/index.js';
 
 const { handle, counter, attempts, useLock } = workerData;
-const lock = TryLock.open(handle);
+const lock = TryLock.attach(handle);
 const cell = new Int32Array(counter);
 let wins = 0;
 let lastToken = 0n;

@@ -12,7 +12,7 @@ try {
     shared === 'process'
       ? createProvider({ capacity })
       : shared
-        ? TryLockProvider.open(handle)
+        ? TryLockProvider.attach(handle)
         : new TryLockProvider();
 } catch (error) {
   parentPort.postMessage({ error: { name: error.name, message: error.message } });

@@ -61,7 +61,7 @@ const keepAlive = setInterval(() => {}, 1 << 30);
     }
   } else if (mode === 'lock-pingpong') {
     const { SharedMutexProvider } = require(mutexUrl);
-    const lock = SharedMutexProvider.open(table).lock('bench');
+    const lock = SharedMutexProvider.attach(table).lock('bench');
     let lease;
     if (role === 0) {
       lease = await lock.acquire();
@@ -92,7 +92,7 @@ const keepAlive = setInterval(() => {}, 1 << 30);
     }
   } else if (mode === 'lock-throughput') {
     const { SharedMutexProvider } = require(mutexUrl);
-    const lock = SharedMutexProvider.open(table).lock('bench');
+    const lock = SharedMutexProvider.attach(table).lock('bench');
     while (Atomics.load(words, STOP) === 0) {
       const lease = await lock.acquire();
       enter();
