@@ -45,7 +45,6 @@ export type {
   LockOptions,
   LockParticipant,
   LockProvider,
-  LockStatus,
   LockScope,
   LockStatus,
   WaitingStrategy,
