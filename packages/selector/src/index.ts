@@ -5,6 +5,7 @@ export { type CheckConfigOptions, type CheckedConfig, checkConfig } from './conf
 export { createSelector } from './create-selector.js';
 export { DEFAULT_CONFIG } from './default-config.js';
 export { type CatalogEntry, EMBEDDED_KINDS, KIND_CATALOG } from './kinds/catalog.js';
+export { installedCatalogKinds } from './kinds/installed-kinds.js';
 export { describeNeeds } from './resolve-needs.js';
 export { Selector, type SelectorOptions } from './selector.js';
 export type {

@@ -9,6 +9,7 @@ import {
   type LockOptions,
   type LockProvider,
   type LockStatus,
+  NoBackendSatisfiesError,
   ProviderClosedError,
   UnsupportedCapabilityError,
   validateKnownKeys,
@@ -23,6 +24,7 @@ import { DEFAULT_CONFIG } from './default-config.js';
 import { DeferredLock } from './deferred-lock.js';
 import { BackendEntry } from './entries/backend-entry.js';
 import { embeddedEntries } from './entries/embedded-entries.js';
+import { installedCatalogKinds } from './kinds/installed-kinds.js';
 import { NamePattern } from './name-pattern.js';
 import { noBackendError } from './no-backend-error.js';
 import { rankCandidates } from './rank-candidates.js';
@@ -101,6 +103,8 @@ export class Selector {
   private closing: Promise<void> | undefined;
   /** Whether policies are checked at startup and after calibration (`SelectorOptions.check`). */
   private readonly checking: boolean;
+  /** Kinds judged for hints besides the configured ones (every installed catalog kind, once a check failed). */
+  private hintKinds: readonly BackendKind[] = [];
 
   private constructor(config: SelectorConfig, entries: BackendEntry[], checking: boolean) {
     this.config = config;
@@ -160,7 +164,17 @@ export class Selector {
       }
     }
     if (options.calibrate) await selector.calibrate(options.calibrate === true ? {} : options.calibrate);
-    if (selector.checking) selector.check();
+    if (selector.checking) {
+      try {
+        selector.check();
+      } catch (error) {
+        if (!NoBackendSatisfiesError.isInstance(error)) throw error;
+        // Before failing, judge every kind installed here, so the hint can name one that would fit.
+        selector.hintKinds = await installedCatalogKinds(loadModule);
+        selector.check();
+        throw error;
+      }
+    }
     return selector;
   }
 
@@ -337,7 +351,11 @@ export class Selector {
   }
 
   private kinds(): BackendKind[] {
-    return [...new Set(this.entries.flatMap((entry) => (entry.kind === undefined ? [] : [entry.kind])))];
+    const configured = this.entries.flatMap((entry) => (entry.kind === undefined ? [] : [entry.kind]));
+    const byName = new Map<string, BackendKind>();
+    for (const kind of [...configured, ...this.hintKinds])
+      if (!byName.has(kind.kind)) byName.set(kind.kind, kind);
+    return [...byName.values()];
   }
 
   private policyFor(name: string): Policy {

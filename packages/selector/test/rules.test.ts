@@ -238,13 +238,19 @@ const cases: Case[] = [
   {
     title: 'declared profile overrides the kind default',
     needs: { scope: 'cluster', maxLatencyMs: 0.5 },
-    backends: [candidate('far', 'redis', redisSettings, { p50: 2 }), candidate('near', 'redis', redisSettings, { p50: 0.3 })],
+    backends: [
+      candidate('far', 'redis', redisSettings, { p50: 2 }),
+      candidate('near', 'redis', redisSettings, { p50: 0.3 }),
+    ],
     chosen: 'near',
   },
   {
     title: 'equal candidates keep configuration order',
     needs: { scope: 'cluster' },
-    backends: [candidate('a', 'redis', redisSettings, { p50: 1 }), candidate('b', 'redis', redisSettings, { p50: 1 })],
+    backends: [
+      candidate('a', 'redis', redisSettings, { p50: 1 }),
+      candidate('b', 'redis', redisSettings, { p50: 1 }),
+    ],
     chosen: 'a',
   },
   {

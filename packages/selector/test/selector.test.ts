@@ -1,7 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
+  type BackendKind,
   InvalidArgumentError,
   LockBackendError,
   NoBackendSatisfiesError,
@@ -10,7 +11,8 @@ import {
 } from '@lock/core';
 import { ReferenceProvider } from '@lock/testkit';
 import { describe, expect, it } from 'vitest';
-import { rendezvousIndex, Selector, type SelectorConfig } from '../src/index.js';
+import { Selector, type SelectorConfig } from '../src/index.js';
+import { rendezvousIndex } from '../src/internal.js';
 
 // A loader that really imports the package, from a directory where nothing is installed: the genuine error.
 const missingPackages = (packageName: string) =>
@@ -50,7 +52,7 @@ describe('Selector with the embedded default', () => {
     const explanation = selector.explain('jobs');
     expect(explanation.chosen).toBe('shared-mutex');
     const trylock = explanation.candidates.find((candidate) => candidate.backend === 'trylock')!;
-    expect(trylock.reasons).toContain('scope process < threads required');
+    expect(trylock.reasons).toContain('cannot wait in line (waiting: none), blocking required');
     const lock = selector.lock('jobs');
     expect(lock.capabilities.backend).toBe('shared-mutex');
     const lease = await lock.acquire();
@@ -181,7 +183,7 @@ describe('Selector startup checks', () => {
     expect(InvalidArgumentError.isInstance(failure)).toBe(true);
     expect((failure as InvalidArgumentError).parameter).toBe('backends.orders.url');
     expect((failure as Error).message).toBe(
-      'Invalid backends.orders.url: expected a redis:// URL string, received 42',
+      'Invalid configuration: backends.orders.url: expected a redis://host:port URL (or rediss://, or host:port), received 42',
     );
   });
 
@@ -361,33 +363,33 @@ describe('calibration', () => {
 describe('cluster settings', () => {
   it('each cluster gets the entry settings it does not set itself, and its own address', async () => {
     const received: Array<Record<string, unknown>> = [];
+    const fakeModule = fileURLToPath(new URL('./fixtures/fake-kind/index.mjs', import.meta.url));
+    const { fakeKind } = (await import(fakeModule)) as { fakeKind: BackendKind };
+    const recording = {
+      ...fakeKind,
+      // Records what the kind's factory is handed.
+      createProvider: (settings: Record<string, unknown>) => {
+        received.push(settings);
+        return fakeKind.createProvider(settings);
+      },
+    };
     const selector = await Selector.create(
       {
         backends: {
           shards: {
-            kind: 'redis',
-            prefix: 'app:',
+            kind: 'fake',
+            package: 'recording-kind',
+            replicas: 1,
             ttlMs: 5000,
-            clusters: [
-              { url: 'redis://127.0.0.1:7001' },
-              { url: 'redis://127.0.0.1:7002', prefix: 'other:' },
-            ],
+            clusters: [{ address: 'fake://7001' }, { address: 'fake://7002', replicas: 2 }],
           },
         },
         policies: { '*': {} },
         builtins: false,
       },
-      {
-        // Records what the backend package is handed; the provider is the testkit's reference lock.
-        loadModule: async () => ({
-          createProvider: (config: Record<string, unknown>) => {
-            received.push(config);
-            return new ReferenceProvider();
-          },
-        }),
-      },
+      { loadModule: async () => ({ kinds: [recording] }) },
     );
-    const ids = ['redis://127.0.0.1:7001', 'redis://127.0.0.1:7002'];
+    const ids = ['fake://7001', 'fake://7002'];
     const first = Array.from({ length: 50 }, (_, index) => `n${index}`).find(
       (name) => rendezvousIndex(name, ids) === 0,
     )!;
@@ -397,8 +399,8 @@ describe('cluster settings', () => {
     await (await selector.open(first)).acquire().then((lease) => lease.release());
     await (await selector.open(second)).acquire().then((lease) => lease.release());
     expect(received).toEqual([
-      { url: 'redis://127.0.0.1:7001', prefix: 'app:', ttlMs: 5000 },
-      { url: 'redis://127.0.0.1:7002', prefix: 'other:', ttlMs: 5000 },
+      { address: 'fake://7001', replicas: 1, ttlMs: 5000 },
+      { address: 'fake://7002', replicas: 2, ttlMs: 5000 },
     ]);
     await selector.close();
   });

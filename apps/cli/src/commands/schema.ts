@@ -1,6 +1,8 @@
 import { writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { BackendKind } from '@lock/core';
-import { configJsonSchema, KIND_CATALOG, readConfigFile } from '@lock/selector';
+import { configJsonSchema, installedCatalogKinds, KIND_CATALOG, readConfigFile } from '@lock/selector';
 import { loadKind } from '@lock/selector/internal';
 import { findConfig } from '../config/find-config.js';
 import { EXIT } from '../shared/exit-codes.js';
@@ -54,26 +56,20 @@ export async function run(args: string[]): Promise<number> {
 /** Every catalog kind whose package loads here, then the kinds the configuration names by package. */
 async function installedKinds(configFlag: string | undefined): Promise<BackendKind[]> {
   const loadModule = (specifier: string) => import(specifier);
-  const wanted: Array<{ kind: string; specifier: string; install: string }> = Object.entries(KIND_CATALOG).map(
-    ([kind, entry]) => ({ kind, specifier: entry.packageName, install: entry.install }),
-  );
+  const kinds = await installedCatalogKinds(loadModule);
   const source = findConfig(configFlag);
-  if (source.path !== undefined) {
-    const config = (await readConfigFile(source.path)) as { backends?: Record<string, { kind?: unknown; package?: unknown }> };
-    for (const entry of Object.values(config.backends ?? {})) {
-      if (typeof entry?.kind === 'string' && typeof entry.package === 'string' && !(entry.kind in KIND_CATALOG)) {
-        const specifier = entry.package.startsWith('.')
-          ? new URL(entry.package, `file://${source.path}`).href
-          : entry.package;
-        wanted.push({ kind: entry.kind, specifier, install: `npm install ${entry.package}` });
-      }
-    }
+  if (source.path === undefined) return kinds;
+  const config = (await readConfigFile(source.path)) as {
+    backends?: Record<string, { kind?: unknown; package?: unknown } | undefined>;
+  };
+  for (const entry of Object.values(config.backends ?? {})) {
+    if (typeof entry?.kind !== 'string' || typeof entry.package !== 'string' || entry.kind in KIND_CATALOG)
+      continue;
+    const specifier = entry.package.startsWith('.')
+      ? pathToFileURL(resolve(dirname(source.path), entry.package)).href
+      : entry.package;
+    const lookup = await loadKind(entry.kind, specifier, `npm install ${entry.package}`, loadModule);
+    if (lookup.found) kinds.push(lookup.kind);
   }
-  const found = await Promise.all(
-    wanted.map(async (item) => {
-      const lookup = await loadKind(item.kind, item.specifier, item.install, loadModule);
-      return lookup.found ? [lookup.kind] : [];
-    }),
-  );
-  return found.flat();
+  return kinds;
 }

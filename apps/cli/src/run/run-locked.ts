@@ -74,14 +74,16 @@ export async function runLocked(options: RunLockedOptions): Promise<number> {
     process.on(signal, handler);
     return [signal, handler] as const;
   });
-  const { selector } = await openSelector(options.configFlag, { ttlMs: options.ttlMs }).catch((error: unknown) => {
-    for (const [signal, handler] of handlers) process.off(signal, handler);
-    // A lease length the chosen kind cannot grant (etcd: whole seconds from 2 s) is a bad --ttl.
-    if (InvalidArgumentError.isInstance(error) && error.parameter === 'options.ttlMs') {
-      throw new UsageError(`--ttl ${options.ttlMs}: ${error.message}`);
-    }
-    throw error;
-  });
+  const { selector } = await openSelector(options.configFlag, { ttlMs: options.ttlMs }).catch(
+    (error: unknown) => {
+      for (const [signal, handler] of handlers) process.off(signal, handler);
+      // A lease length the chosen kind cannot grant (etcd: whole seconds from 2 s) is a bad --ttl.
+      if (InvalidArgumentError.isInstance(error) && error.parameter === 'options.ttlMs') {
+        throw new UsageError(`--ttl ${options.ttlMs}: ${error.message}`);
+      }
+      throw error;
+    },
+  );
   let lease: Lease | undefined;
   try {
     let explanation: Explanation;

@@ -9,11 +9,14 @@ export function formatStatus(status: LockStatus, chosen: CandidateReport, explan
       : '';
   const lines = [`lock ${JSON.stringify(status.name)} on ${chosen.backend} (${chosen.kind}${where})`];
   if (status.holders.length === 0) {
-    lines.push(`state:   free${status.lastToken !== null ? ` (last token issued: ${status.lastToken})` : ''}`);
+    lines.push(
+      `state:   free${status.lastToken !== null ? ` (last token issued: ${status.lastToken})` : ''}`,
+    );
   } else {
     const count = status.holders.length === 1 ? 'one holder' : `${status.holders.length} holders`;
     lines.push(`state:   held by ${count}`);
-    for (const holder of status.holders) lines.push(`holder:  ${holder.id}`, `token:   ${holder.token ?? '?'}`);
+    for (const holder of status.holders)
+      lines.push(`holder:  ${holder.id}`, `token:   ${holder.token ?? '?'}`);
   }
   lines.push(`waiters: ${status.waiterCount}`);
   for (const waiter of status.waiters) {
