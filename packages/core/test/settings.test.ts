@@ -99,3 +99,17 @@ describe('misspelt options are errors, not silence', () => {
     expect(() => validateLockOptions({ maxHold: 5 } as never, 'a')).toThrow(/did you mean `maxHoldMs`/);
   });
 });
+
+describe('one problem, one line', () => {
+  it('a value failing several checks worded alike is reported once', () => {
+    const checked = checkSettings(v.strictObject({ ttlMs: millisecondsSetting() }), { ttlMs: 0.5 }, 'config');
+    expect(checked.issues).toHaveLength(1);
+  });
+
+  it('a missing required key says what its own schema expects', () => {
+    const checked = checkSettings(settings, {}, 'config');
+    expect(checked.issues.map((issue) => [issue.path, issue.expected, issue.received])).toEqual([
+      ['config.url', 'a redis:// URL', 'undefined'],
+    ]);
+  });
+});

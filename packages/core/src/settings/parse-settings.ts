@@ -24,11 +24,17 @@ export function checkSettings<Output>(
 ): SettingsCheck<Output> {
   const result = v.safeParse(schema, input, { abortEarly: false });
   if (result.success) return { ok: true, value: result.output, issues: [] };
-  return {
-    ok: false,
-    value: undefined,
-    issues: result.issues.map((issue) => toConfigIssue(schema, issue, path)),
-  };
+  // One problem once: a value that fails two checks worded alike (an integer from 1, given 0.5) is one line.
+  const seen = new Set<string>();
+  const issues = result.issues
+    .map((issue) => toConfigIssue(schema, issue, path))
+    .filter((issue) => {
+      const key = `${issue.path}\0${issue.expected}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  return { ok: false, value: undefined, issues };
 }
 
 /** Like {@link checkSettings}, but returns the settings or throws an `InvalidConfigError` listing every problem. */
