@@ -64,8 +64,8 @@ function redisTopology(server: RedisServer, ttlMs: number): Topology {
       const { createProvider } = await import('@lock/redis');
       const provider = createProvider(config);
       try {
-        const status = await (provider as import('@lock/redis').RedisLockProvider).status(name);
-        return (status.holder === null ? 0 : 1) + status.waiters;
+        const status = await provider.status(name);
+        return status.holders.length + status.waiterCount;
       } finally {
         await provider.close();
       }
