@@ -1,7 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/internal.ts'],
+  // One copy of each module behind both entries, in ESM and CJS alike.
+  splitting: true,
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

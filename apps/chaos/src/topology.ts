@@ -7,6 +7,7 @@ import {
   type ZooKeeperEnsemble,
 } from '@lock/testkit';
 import { etcdServerVersion } from './etcd-server-version.js';
+import { listedEntries } from './listed-entries.js';
 
 /** A backend under test: where its servers are, how clients reach them, and how to disturb them. */
 export interface Topology {
@@ -64,8 +65,7 @@ function redisTopology(server: RedisServer, ttlMs: number): Topology {
       const { createProvider } = await import('@lock/redis');
       const provider = createProvider(config);
       try {
-        const status = await (provider as import('@lock/redis').RedisLockProvider).status(name);
-        return (status.holder === null ? 0 : 1) + status.waiters;
+        return listedEntries(await provider.status(name));
       } finally {
         await provider.close();
       }
@@ -99,8 +99,7 @@ function etcdTopology(cluster: EtcdCluster, serverVersion: string | undefined, t
       const { createProvider } = await import('@lock/etcd');
       const provider = createProvider(config);
       try {
-        const status = await provider.status(name);
-        return (status.owner === null ? 0 : 1) + status.waiters.length;
+        return listedEntries(await provider.status(name));
       } finally {
         await provider.close();
       }
@@ -133,8 +132,7 @@ function zkTopology(ensemble: ZooKeeperEnsemble, ttlMs: number): Topology {
       const { createProvider } = await import('@lock/zk');
       const provider = createProvider(config);
       try {
-        const status = await provider.status(name);
-        return (status.holder === null ? 0 : 1) + status.waiters.length;
+        return listedEntries(await provider.status(name));
       } finally {
         await provider.close();
       }

@@ -1,4 +1,4 @@
-import { type AcquireRequest, monotonicNow } from '@lock/core';
+import { type AcquireRequest, linkSignals, monotonicNow } from '@lock/core';
 import { EtcdLeaseInvalidError, type IRangeRequest, type ITxnRequest } from 'etcd3';
 import { type EtcdGrant, etcdGrant } from './etcd-grant.js';
 import type { LockContext } from './etcd-lock-backend.js';
@@ -7,7 +7,7 @@ import type { LocalSlot } from './local-slot.js';
 import { removeKey } from './remove-key.js';
 import { sessionTurn } from './turn.js';
 import { waitForTurn } from './wait-for-turn.js';
-import { waitSignal } from './wait-signal.js';
+import { closedWhileWaiting } from './waiter-lost.js';
 
 /**
  * etcd's lock algorithm proper, run while holding the provider's local turn for the name: put our key under
@@ -72,7 +72,7 @@ export async function contend(
   }
   // etcd answered that the lock is held: from now on the caller's timeout applies.
   request.queued();
-  const wait = waitSignal(request.signal, backend.closeSignal, context.name);
+  const wait = linkSignals(request.signal, backend.closeSignal, closedWhileWaiting(context.name));
   try {
     const checkedAt = await waitForTurn(context, session, keyBuffer, myRevision, wait.signal);
     return etcdGrant(session, turn, key, myRevision, checkedAt);

@@ -1,34 +1,14 @@
-import { EtcdLockProvider } from './etcd-lock-provider.js';
-import { validateSettings } from './etcd-settings.js';
-
-/** JSON-friendly configuration of the etcd backend (for the selector and the `lock` CLI). */
-export interface EtcdProviderConfig {
-  /** etcd client URLs, e.g. `["http://127.0.0.1:2379"]`. */
-  endpoints: string[];
-  /** Session lease TTL in ms, whole seconds, at least 2000. Default 10,000. */
-  ttlMs?: number;
-  /** Key prefix for every lock. Default `''` (the keys `etcdctl lock NAME` uses). */
-  prefix?: string;
-  /** Bound on one attempt of one etcd request, in ms (a third of `ttlMs` at most). Default 5,000. */
-  requestTimeoutMs?: number;
-  /**
-   * Waiters wait out a predecessor whose key vanished with its lease (etcd issue 15247, etcd before 3.4.28
-   * and 3.5.11). Default false. See `EtcdLockProviderOptions.waitOutRevokedHolders`.
-   */
-  waitOutRevokedHolders?: boolean;
-}
+import { parseSettings } from '@lock/core';
+import type { EtcdProvider } from './etcd-provider.js';
+import type { EtcdProviderConfig } from './etcd-settings.js';
+import { etcdKind } from './kind.js';
 
 /**
- * Builds an {@link EtcdLockProvider} from a JSON config. Every field is checked before any I/O, and a bad
- * one is reported as `InvalidArgumentError` naming it (`config.endpoints[1]`, `config.ttlMs`).
+ * Builds an {@link EtcdProvider} from a JSON config (as `lock.config.json` holds it), e.g.
+ * `{ "endpoints": ["http://127.0.0.1:2379"], "ttlMs": 5000 }`. Every setting is checked by the kind's schema
+ * before any I/O; every problem is reported at once (`InvalidConfigError`, an `InvalidArgumentError` naming
+ * the first: `config.endpoints[1]`, `config.ttlMs`), an unknown key with the closest known one.
  */
-export function createProvider(config: EtcdProviderConfig): EtcdLockProvider {
-  const settings = validateSettings(config, 'config', false);
-  return new EtcdLockProvider({
-    endpoints: settings.endpoints,
-    ttlMs: settings.ttlMs,
-    prefix: settings.prefix,
-    requestTimeoutMs: settings.requestTimeoutMs,
-    waitOutRevokedHolders: settings.waitOutRevokedHolders,
-  });
+export function createProvider(config: EtcdProviderConfig): EtcdProvider {
+  return etcdKind.createProvider(parseSettings(etcdKind.settings, config, 'config'));
 }

@@ -9,10 +9,11 @@ export const ETCD_MIN_TTL_MS = 2_000;
 export const ETCD_TTL_STEP_MS = 1_000;
 
 /**
- * What an etcd provider and its locks declare. One session lease carries every lock of a provider, so the
- * lease length is the session's: a `ttlMs` other than `sessionTtlMs` is refused before any I/O.
+ * What an etcd provider with these settings and its locks declare: the kind's `capabilities`, which the
+ * provider calls too. One session lease carries every lock of a provider, so the lease length is the
+ * session's: a `ttlMs` other than the session's is refused before any I/O.
  */
-export function etcdCapabilities(sessionTtlMs: number): Capabilities {
+export function etcdCapabilities(settings: { readonly ttlMs: number }): Capabilities {
   return Object.freeze({
     backend: 'etcd',
     scope: 'cluster',
@@ -25,7 +26,7 @@ export function etcdCapabilities(sessionTtlMs: number): Capabilities {
       setBy: 'session',
       minMs: ETCD_MIN_TTL_MS,
       stepMs: ETCD_TTL_STEP_MS,
-      sessionTtlMs,
+      sessionTtlMs: settings.ttlMs,
     }),
   });
 }

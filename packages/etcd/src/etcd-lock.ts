@@ -5,6 +5,7 @@ import {
   type Capabilities,
   LockBackendError,
   type LoseGrant,
+  linkSignals,
 } from '@lock/core';
 import { contend } from './contend.js';
 import type { EtcdGrant } from './etcd-grant.js';
@@ -13,7 +14,7 @@ import type { EtcdSession } from './etcd-session.js';
 import type { LocalSlot } from './local-slot.js';
 import { lockPrefix, prefixRangeEnd } from './lock-key.js';
 import { removeKey } from './remove-key.js';
-import { waitSignal } from './wait-signal.js';
+import { closedWhileWaiting } from './waiter-lost.js';
 
 /**
  * etcd's own lock algorithm (Go's `concurrency.Mutex`), so that `etcdctl lock NAME` and this lock exclude
@@ -32,7 +33,7 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
   readonly keyPrefix: string;
   private readonly context: LockContext;
 
-  /** @internal Made by `EtcdLockProvider.lock()`. */
+  /** @internal Made by `EtcdProvider.lock()`. */
   constructor(name: string, backend: EtcdLockBackend, settings: BaseLockSettings) {
     super(name, { ...settings, remote: true });
     this.capabilities = backend.capabilities;
@@ -47,7 +48,7 @@ export class EtcdLock extends BaseLock<EtcdGrant> {
     if (!request.wait) return Promise.resolve(null);
     // Held by another acquisition of this provider: a wait for a holder, so the timeout applies.
     request.queued();
-    const wait = waitSignal(request.signal, this.context.backend.closeSignal, this.name);
+    const wait = linkSignals(request.signal, this.context.backend.closeSignal, closedWhileWaiting(this.name));
     return slot
       .enter(wait.signal)
       .finally(wait.unlink)

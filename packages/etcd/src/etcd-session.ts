@@ -4,10 +4,10 @@ import {
   LockBackendError,
   type LockLostReason,
   monotonicNow,
+  noop,
 } from '@lock/core';
 import { reportUnresponsive } from './endpoint-breaker.js';
 import type { EtcdClient } from './etcd-client.js';
-import { noop } from './sleep.js';
 
 /** Called once when a session ends: the lease expired, was revoked, or could not be confirmed in time. */
 export type SessionLossListener = (reason: LockLostReason, cause?: unknown) => void;

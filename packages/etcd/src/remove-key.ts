@@ -1,6 +1,6 @@
+import { sleep } from '@lock/core';
 import type { LockContext } from './etcd-lock-backend.js';
 import type { EtcdSession } from './etcd-session.js';
-import { sleep } from './sleep.js';
 import type { Turn } from './turn.js';
 
 /** Pause between attempts to delete a key whose first deletion had an unknown outcome. */

@@ -36,14 +36,16 @@ function hasLeaseRevocationBug(version: string): boolean {
   return minor < 4;
 }
 
+/** What a caller of an affected server must know, and what to do about it. @internal */
+export function leaseRevocationMessage(info: EtcdServerInfo): string {
+  return `etcd ${info.version} can revoke live leases when a paused leader resumes (etcd issue 15247, fixed in 3.4.28 and 3.5.11): a lock can then be granted to a waiter while its holder still believes it holds it. Upgrade etcd, fence what the lock guards (reads as well as writes), or set waitOutRevokedHolders on every provider.`;
+}
+
 /**
  * Warns once (per provider: the caller keeps track) that the server may revoke live leases after a leader
  * pause, with what to do about it.
  * @internal
  */
 export function warnLeaseRevocation(info: EtcdServerInfo): void {
-  process.emitWarning(
-    `etcd ${info.version} can revoke live leases when a paused leader resumes (etcd issue 15247, fixed in 3.4.28 and 3.5.11): a lock can then be granted to a waiter while its holder still believes it holds it. Upgrade etcd, fence what the lock guards (reads as well as writes), or set waitOutRevokedHolders on every provider.`,
-    { type: 'LockWarning', code: LEASE_REVOCATION_WARNING },
-  );
+  process.emitWarning(leaseRevocationMessage(info), { type: 'LockWarning', code: LEASE_REVOCATION_WARNING });
 }

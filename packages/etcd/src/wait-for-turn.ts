@@ -1,9 +1,8 @@
-import { LockBackendError, monotonicNow } from '@lock/core';
+import { LockBackendError, monotonicNow, sleep } from '@lock/core';
 import type { IRangeRequest, ITxnRequest } from 'etcd3';
 import type { LockContext } from './etcd-lock-backend.js';
 import type { EtcdSession } from './etcd-session.js';
 import { isRetryableError } from './retryable-error.js';
-import { sleep } from './sleep.js';
 import { waitForDelete } from './wait-for-delete.js';
 import { checkLeaseGone, type WatchedHolder, waitOutIfRevoked, watchedHolder } from './wait-out-revoked.js';
 import { waiterLost } from './waiter-lost.js';

@@ -1,6 +1,6 @@
+import { sleep } from '@lock/core';
 import type { LockContext } from './etcd-lock-backend.js';
 import type { EtcdSession } from './etcd-session.js';
-import { sleep } from './sleep.js';
 
 /** A key a waiter watched, with what it needs to tell a release from a revoked lease. @internal */
 export interface WatchedHolder {
@@ -83,7 +83,10 @@ export async function waitOutIfRevoked(
   return true;
 }
 
-/** The margin the holder subtracted from its own deadline (core's default), added here on the other side. */
+/**
+ * The margin the holder subtracted from its own deadline, added here on the other side: core's `LeaseKeeper`
+ * default (1% of the TTL plus 2 ms), which core does not export as a function yet.
+ */
 function driftMs(ttlMs: number): number {
   return Math.ceil(ttlMs * 0.01) + 2;
 }

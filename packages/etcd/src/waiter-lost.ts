@@ -1,4 +1,4 @@
-import { LockLostError } from '@lock/core';
+import { LockLostError, ProviderClosedError } from '@lock/core';
 import type { EtcdSession } from './etcd-session.js';
 
 /** The rejection of a waiter whose session ended while it was queued: it was never granted. @internal */
@@ -7,4 +7,9 @@ export function waiterLost(lockName: string, session: EtcdSession, cause?: unkno
     cause,
     detail: `the waiter's session lease ${session.leaseHex} ended while it was queued; it was never granted`,
   });
+}
+
+/** The reason a wait ends with when the provider closes: an error naming the lock (for `linkSignals`). @internal */
+export function closedWhileWaiting(lockName: string): () => ProviderClosedError {
+  return () => new ProviderClosedError('etcd', 'acquire', lockName);
 }

@@ -1,8 +1,7 @@
-import { monotonicNow } from '@lock/core';
+import { monotonicNow, noop } from '@lock/core';
 import { FilterType } from 'etcd3';
 import { reportUnresponsive } from './endpoint-breaker.js';
 import type { EtcdClient } from './etcd-client.js';
-import { noop } from './sleep.js';
 
 /** What the watcher of one key is told; exactly one of `deleted` and `broken` ends a watch. */
 export interface KeyWatchListener {

@@ -1,8 +1,78 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registerPid, unregisterPid } from '@lock/testkit';
-import type { EtcdLockProvider } from '../src/index.js';
+import { type EtcdCluster, registerPid, startEtcd, unregisterPid } from '@lock/testkit';
+import { Etcd3 } from 'etcd3';
+import { afterAll, beforeAll } from 'vitest';
+import { EtcdProvider, etcdClientOptions } from '../src/index.js';
+
+/** What {@link useEtcd} gives a test file: read its fields inside tests (they are set before the first). */
+export interface EtcdForFile {
+  /** A single-member etcd, started before the file's tests and stopped after them. */
+  readonly cluster: EtcdCluster;
+  /** A client on it, for inspecting and disturbing etcd from outside the providers. */
+  readonly admin: Etcd3;
+  /** A provider on the admin client (10 s session TTL unless given), closed after the file's tests. */
+  provider(options?: { ttlMs?: number; prefix?: string }): EtcdProvider;
+  /** Closes `provider` after the file's tests; returns it. */
+  track(provider: EtcdProvider): EtcdProvider;
+}
+
+/** Starts one etcd member for the calling test file. */
+export function useEtcd(): EtcdForFile {
+  let cluster: EtcdCluster | undefined;
+  let admin: Etcd3 | undefined;
+  const providers: EtcdProvider[] = [];
+  beforeAll(async () => {
+    cluster = await startEtcd({ members: 1 });
+    admin = new Etcd3(etcdClientOptions(cluster.endpoints));
+  });
+  afterAll(async () => {
+    await Promise.allSettled(providers.map((created) => created.close()));
+    admin?.close();
+    await cluster?.close();
+  });
+  return {
+    get cluster() {
+      return cluster as EtcdCluster;
+    },
+    get admin() {
+      return admin as Etcd3;
+    },
+    provider(options = {}) {
+      return this.track(
+        new EtcdProvider({ client: admin as Etcd3, ttlMs: options.ttlMs ?? 10_000, prefix: options.prefix }),
+      );
+    },
+    track(provider) {
+      providers.push(provider);
+      return provider;
+    },
+  };
+}
+
+/**
+ * Starts a 3-member etcd with fast elections (100 ms heartbeats, 1 s election timeout) for the calling test
+ * file; paused members are resumed before it stops. Read `cluster` inside tests.
+ */
+export function useEtcdCluster(): { readonly cluster: EtcdCluster } {
+  let cluster: EtcdCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startEtcd({
+      members: 3,
+      args: ['--heartbeat-interval', '100', '--election-timeout', '1000'],
+    });
+  });
+  afterAll(async () => {
+    for (const member of cluster?.members ?? []) if (member.paused) member.resume();
+    await cluster?.close();
+  });
+  return {
+    get cluster() {
+      return cluster as EtcdCluster;
+    },
+  };
+}
 
 /** Path of a test fixture. */
 export function fixture(file: string): string {
@@ -102,10 +172,10 @@ export function etcdctl(endpoints: string[], args: string[]): Child {
   return new Child('etcdctl', [`--endpoints=${endpoints.join(',')}`, ...args], { ETCDCTL_API: '3' });
 }
 
-/** Keys under a lock's prefix: owner first. */
-export async function queueLength(provider: EtcdLockProvider, name: string): Promise<number> {
+/** Keys under a lock's prefix: the holder's and the waiters'. */
+export async function queueLength(provider: EtcdProvider, name: string): Promise<number> {
   const status = await provider.status(name);
-  return (status.owner === null ? 0 : 1) + status.waiters.length;
+  return status.holders.length + status.waiterCount;
 }
 
 /** Polls `check` until it returns true, or throws after `timeoutMs`. */

@@ -1,28 +1,15 @@
 import { InvalidArgumentError, LockBackendError, LockTimeoutError } from '@lock/core';
-import { type EtcdCluster, freePort, settle, startEtcd, uniqueName } from '@lock/testkit';
-import { Etcd3, GRPCUnavailableError } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProvider, EtcdLockProvider, etcdClientOptions } from '../src/index.js';
+import { freePort, settle, uniqueName } from '@lock/testkit';
+import { GRPCUnavailableError } from 'etcd3';
+import { describe, expect, it } from 'vitest';
+import { createProvider, EtcdProvider } from '../src/index.js';
+import { useEtcd } from './helpers.js';
 
-let cluster: EtcdCluster;
-let admin: Etcd3;
-const providers: EtcdLockProvider[] = [];
+const etcd = useEtcd();
 
-function provider(ttlMs = 2_000): EtcdLockProvider {
-  const created = new EtcdLockProvider({ endpoints: cluster.endpoints, ttlMs });
-  providers.push(created);
-  return created;
+function provider(ttlMs = 2_000): EtcdProvider {
+  return etcd.track(new EtcdProvider({ endpoints: etcd.cluster.endpoints, ttlMs }));
 }
-
-beforeAll(async () => {
-  cluster = await startEtcd({ members: 1 });
-  admin = new Etcd3(etcdClientOptions(cluster.endpoints));
-});
-afterAll(async () => {
-  await Promise.allSettled(providers.map((created) => created.close()));
-  admin?.close();
-  await cluster?.close();
-});
 
 describe('one lease-length rule (capabilities.ttl)', () => {
   it('extend(ttlMs) is refused unless it is the session TTL; it never resolves keeping another length', async () => {
@@ -42,7 +29,7 @@ describe('one lease-length rule (capabilities.ttl)', () => {
 
   it('a provider TTL etcd would raise (under 2 s) or truncate (not whole seconds) is refused before any I/O', () => {
     for (const ttlMs of [1_000, 1_999, 2_500]) {
-      const refused = settleSync(() => new EtcdLockProvider({ endpoints: ['http://127.0.0.1:1'], ttlMs }));
+      const refused = settleSync(() => new EtcdProvider({ endpoints: ['http://127.0.0.1:1'], ttlMs }));
       expect(InvalidArgumentError.isInstance(refused), String(ttlMs)).toBe(true);
       expect((refused as InvalidArgumentError).parameter).toBe('options.ttlMs');
     }
@@ -80,7 +67,7 @@ describe('names', () => {
     }
     // Nothing was written, and no session was opened.
     expect(
-      await admin
+      await etcd.admin
         .getAll()
         .prefix(Buffer.from(`${first}/`).toString())
         .keys(),
@@ -93,7 +80,7 @@ describe('endpoints', () => {
   it('mixed http and https endpoints are refused with a typed error naming the odd one', () => {
     for (const make of [
       () => createProvider({ endpoints: ['http://127.0.0.1:2379', 'https://127.0.0.1:2380'] }),
-      () => new EtcdLockProvider({ endpoints: ['https://127.0.0.1:2379', 'HTTP://127.0.0.1:2380'] }),
+      () => new EtcdProvider({ endpoints: ['https://127.0.0.1:2379', 'HTTP://127.0.0.1:2380'] }),
     ]) {
       const refused = settleSync(make);
       expect(InvalidArgumentError.isInstance(refused)).toBe(true);
@@ -105,11 +92,11 @@ describe('endpoints', () => {
 describe('etcd unreachable', () => {
   it('status() against a closed port rejects with LockBackendError carrying the gRPC error', async () => {
     const closedPort = await freePort();
-    const unreachable = new EtcdLockProvider({
+    const unreachable = new EtcdProvider({
       endpoints: [`http://127.0.0.1:${closedPort}`],
       requestTimeoutMs: 1_000,
     });
-    providers.push(unreachable);
+    etcd.track(unreachable);
     const status = await settle(unreachable.status('x'));
     expect(LockBackendError.isInstance(status.error), String(status.error)).toBe(true);
     expect((status.error as LockBackendError).lockName).toBe('x');

@@ -1,21 +1,11 @@
 import type { Lease } from '@lock/core';
-import { type EtcdCluster, settle, sleep, startEtcd, uniqueName } from '@lock/testkit';
+import { settle, sleep, uniqueName } from '@lock/testkit';
 import { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { EtcdLockProvider } from '../src/index.js';
+import { expect, it } from 'vitest';
+import { EtcdProvider } from '../src/index.js';
+import { useEtcdCluster } from './helpers.js';
 
-let cluster: EtcdCluster;
-
-beforeAll(async () => {
-  cluster = await startEtcd({
-    members: 3,
-    args: ['--heartbeat-interval', '100', '--election-timeout', '1000'],
-  });
-});
-afterAll(async () => {
-  for (const member of cluster?.members ?? []) if (member.paused) member.resume();
-  await cluster?.close();
-});
+const etcd = useEtcdCluster();
 
 it('with one of 3 members paused, grants go on during the pause and no waiter loses its session', {
   timeout: 90_000,
@@ -25,14 +15,14 @@ it('with one of 3 members paused, grants go on during the pause and no waiter lo
   // queue stood still for the whole pause (0 grants in 5 s), and waiters' sessions ran out.
   const providers = Array.from(
     { length: 5 },
-    () => new EtcdLockProvider({ endpoints: cluster.endpoints, ttlMs: 2_000 }),
+    () => new EtcdProvider({ endpoints: etcd.cluster.endpoints, ttlMs: 2_000 }),
   );
   const grantedAt: number[] = [];
   const holders = new Set<Lease>();
   let overlaps = 0;
   let failures = 0;
   let stop = false;
-  const contender = async (provider: EtcdLockProvider) => {
+  const contender = async (provider: EtcdProvider) => {
     while (!stop) {
       const attempt = await settle(provider.lock(name).acquire({ timeoutMs: 10_000 }));
       if (attempt.value === undefined) {
@@ -52,8 +42,8 @@ it('with one of 3 members paused, grants go on during the pause and no waiter lo
   try {
     const running = providers.map(contender);
     await sleep(1_500);
-    const leader = await cluster.leader();
-    const follower = cluster.members.find((member) => member !== leader)!;
+    const leader = await etcd.cluster.leader();
+    const follower = etcd.cluster.members.find((member) => member !== leader)!;
     const pausedAt = performance.now();
     follower.pause();
     await sleep(5_000);
@@ -86,13 +76,13 @@ it('a request stuck on the paused member and carried out when it resumes leaves 
   const prefix = uniqueName('stuck-copies');
   const providers = Array.from(
     { length: 3 },
-    () => new EtcdLockProvider({ endpoints: cluster.endpoints, ttlMs: 10_000, prefix }),
+    () => new EtcdProvider({ endpoints: etcd.cluster.endpoints, ttlMs: 10_000, prefix }),
   );
-  const admin = new Etcd3({ hosts: cluster.endpoints });
+  const admin = new Etcd3({ hosts: etcd.cluster.endpoints });
   try {
     for (const provider of providers) await (await provider.lock('warm').acquire()).release();
-    const leader = await cluster.leader();
-    const follower = cluster.members.find((member) => member !== leader)!;
+    const leader = await etcd.cluster.leader();
+    const follower = etcd.cluster.members.find((member) => member !== leader)!;
     follower.pause();
     const pausedAt = performance.now();
     let names = 0;

@@ -1,7 +1,7 @@
 import { type EtcdCluster, FaultProxy, sleep, startEtcd, uniqueName } from '@lock/testkit';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdLockProvider, etcdClientOptions } from '../src/index.js';
+import { EtcdProvider, etcdClientOptions } from '../src/index.js';
 import { eventually, queueLength } from './helpers.js';
 
 let cluster: EtcdCluster;
@@ -25,8 +25,8 @@ afterAll(async () => {
 async function revokeHolderUnderWaiter(waitOutRevokedHolders: boolean) {
   const name = uniqueName(waitOutRevokedHolders ? 'revoked-mitigated' : 'revoked');
   const proxy = await FaultProxy.start({ targetPort: cluster.members[0]!.clientPort });
-  const holderProvider = new EtcdLockProvider({ endpoints: [`http://${proxy.address}`], ttlMs: 3_000 });
-  const waiterProvider = new EtcdLockProvider({
+  const holderProvider = new EtcdProvider({ endpoints: [`http://${proxy.address}`], ttlMs: 3_000 });
+  const waiterProvider = new EtcdProvider({
     endpoints: cluster.endpoints,
     ttlMs: 3_000,
     waitOutRevokedHolders,
@@ -97,12 +97,12 @@ describe('a holder whose live lease is revoked (etcd issue 15247)', () => {
   }, async () => {
     const name = uniqueName('released-mitigated');
     const providers = [0, 1, 2].map(
-      () => new EtcdLockProvider({ endpoints: cluster.endpoints, ttlMs: 3_000, waitOutRevokedHolders: true }),
+      () => new EtcdProvider({ endpoints: cluster.endpoints, ttlMs: 3_000, waitOutRevokedHolders: true }),
     );
     const [holderProvider, quitterProvider, waiterProvider] = providers as [
-      EtcdLockProvider,
-      EtcdLockProvider,
-      EtcdLockProvider,
+      EtcdProvider,
+      EtcdProvider,
+      EtcdProvider,
     ];
     try {
       const holder = await holderProvider.lock(name).acquire();

@@ -1,7 +1,8 @@
-import { type EtcdCluster, startEtcd, uniqueName } from '@lock/testkit';
+import { LockBackendError } from '@lock/core';
+import { type EtcdCluster, freePort, settle, startEtcd, uniqueName } from '@lock/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdLockProvider, LEASE_REVOCATION_WARNING } from '../src/index.js';
-import { serverInfo } from '../src/server-version.js';
+import { EtcdProvider, LEASE_REVOCATION_WARNING } from '../src/index.js';
+import { serverInfo } from '../src/internal.js';
 import { eventually } from './helpers.js';
 
 describe('versions affected by etcd issue 15247 (a resumed leader revokes live leases)', () => {
@@ -15,7 +16,7 @@ describe('versions affected by etcd issue 15247 (a resumed leader revokes live l
 
 describe('reading the server version', () => {
   let cluster: EtcdCluster;
-  const providers: EtcdLockProvider[] = [];
+  const providers: EtcdProvider[] = [];
   const warnings: Error[] = [];
   const onWarning = (warning: Error) => {
     if ((warning as { code?: string }).code === LEASE_REVOCATION_WARNING) warnings.push(warning);
@@ -35,7 +36,7 @@ describe('reading the server version', () => {
   });
 
   const provider = (waitOutRevokedHolders = false) => {
-    const created = new EtcdLockProvider({
+    const created = new EtcdProvider({
       endpoints: cluster.endpoints,
       ttlMs: 2_000,
       waitOutRevokedHolders,
@@ -53,7 +54,7 @@ describe('reading the server version', () => {
     await eventually(() => created.server !== undefined, 10_000, 'the server version to be read');
     expect(created.server).toEqual(serverInfo(version));
     expect(await created.serverInfo()).toEqual(created.server);
-    expect((await created.status(name)).server).toEqual(created.server);
+    expect((await created.status(name)).details.server).toEqual(created.server);
     await (await created.lock(name).acquire()).release();
     // Let any warning emitted on a later tick arrive before counting.
     await new Promise((resolve) => setImmediate(resolve));
@@ -73,5 +74,35 @@ describe('reading the server version', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(info.version).not.toBe('');
     expect(warnings).toHaveLength(0);
+  });
+
+  it('describe() says which server and warns about the defect unless the provider waits out revoked holders', async () => {
+    const { version } = await cluster.members[0]!.status();
+    const affected = serverInfo(version).leaseRevocationBug;
+    const exposed = await provider().describe();
+    expect(exposed.server).toBe(`etcd ${version}`);
+    expect(exposed.details).toEqual({
+      version,
+      leaseRevocationBug: affected,
+      waitOutRevokedHolders: false,
+      sessionTtlMs: 2_000,
+    });
+    expect(exposed.warnings).toHaveLength(affected ? 1 : 0);
+    if (affected) expect(exposed.warnings[0]).toContain('etcd issue 15247');
+    const mitigated = await provider(true).describe();
+    expect(mitigated.warnings).toEqual([]);
+    expect(mitigated.details.waitOutRevokedHolders).toBe(true);
+    // Neither opened a session: describing reads the version only.
+    expect(providers.slice(-2).map((created) => created.stats.sessionsOpened)).toEqual([0, 0]);
+  });
+
+  it('describe() of a server that does not answer rejects with LockBackendError', async () => {
+    const unreachable = new EtcdProvider({
+      endpoints: [`http://127.0.0.1:${await freePort()}`],
+      requestTimeoutMs: 500,
+    });
+    providers.push(unreachable);
+    const outcome = await settle(unreachable.describe());
+    expect(LockBackendError.isInstance(outcome.error), String(outcome.error)).toBe(true);
   });
 });

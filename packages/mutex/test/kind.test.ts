@@ -1,4 +1,4 @@
-import { checkSettings, InvalidArgumentError, InvalidConfigError, parseSettings } from '@lock/core';
+import { checkSettings, InvalidConfigError, parseSettings } from '@lock/core';
 import { describe, expect, it } from 'vitest';
 import {
   createProvider,
@@ -10,6 +10,7 @@ import {
   SharedMutexProvider,
   sharedMutexKind,
 } from '../src/index.js';
+import { invalidArgument } from './invalid-argument.js';
 
 const CAPACITY = 'an integer number of slots from 1 to 1048576';
 const MAX_THREADS = 'a power of two from 2 to 4096';
@@ -18,16 +19,6 @@ const MAX_THREADS = 'a power of two from 2 to 4096';
 function problems(schema: typeof sharedMutexKind.settings | typeof mutexKind.settings, input: unknown) {
   const checked = checkSettings(schema, input, 'config');
   return checked.issues.map(({ path, expected, received }) => ({ path, expected, received }));
-}
-
-function thrown(run: () => unknown): InvalidArgumentError {
-  try {
-    run();
-  } catch (error) {
-    expect(InvalidArgumentError.isInstance(error)).toBe(true);
-    return error as InvalidArgumentError;
-  }
-  throw new Error('expected an InvalidArgumentError');
 }
 
 describe('kinds of @lock/mutex', () => {
@@ -200,19 +191,19 @@ describe('createProvider(config) of @lock/mutex', () => {
   });
 
   it("the constructors refuse a table's shape with the same words as the settings", () => {
-    const capacity = thrown(() => new SharedMutexProvider({ capacity: 0 }));
+    const capacity = invalidArgument(() => new SharedMutexProvider({ capacity: 0 }));
     expect([capacity.parameter, capacity.value, capacity.expected]).toEqual([
       'options.capacity',
       0,
       CAPACITY,
     ]);
-    const threads = thrown(() => new SharedMutex('x', { maxThreads: 3 }));
+    const threads = invalidArgument(() => new SharedMutex('x', { maxThreads: 3 }));
     expect([threads.parameter, threads.value, threads.expected]).toEqual([
       'options.maxThreads',
       3,
       MAX_THREADS,
     ]);
-    const unknown = thrown(() => new SharedMutexProvider({ capacty: 8 } as never));
+    const unknown = invalidArgument(() => new SharedMutexProvider({ capacty: 8 } as never));
     expect(unknown.parameter).toBe('options.capacty');
     expect(unknown.expected).toContain('did you mean `capacity`?');
   });

@@ -1,6 +1,7 @@
-import { InvalidArgumentError, LockTimeoutError, ProviderClosedError } from '@lock/core';
+import { LockTimeoutError, ProviderClosedError } from '@lock/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Mutex, MutexProvider } from '../src/index.js';
+import { invalidArgument } from './invalid-argument.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -221,15 +222,9 @@ describe('MutexProvider', () => {
 
 describe('Mutex options', () => {
   it('a standalone Mutex refuses a misspelt option, naming the one meant', () => {
-    let caught: unknown;
-    try {
-      new Mutex('x', { ttl: 5 } as never);
-    } catch (error) {
-      caught = error;
-    }
-    expect(InvalidArgumentError.isInstance(caught)).toBe(true);
-    expect((caught as InvalidArgumentError).parameter).toBe('options.ttl');
-    expect((caught as InvalidArgumentError).expected).toContain('did you mean `ttlMs`?');
+    const error = invalidArgument(() => new Mutex('x', { ttl: 5 } as never));
+    expect(error.parameter).toBe('options.ttl');
+    expect(error.expected).toContain('did you mean `ttlMs`?');
     expect(() => new Mutex('x', { maxHoldMs: 5 })).not.toThrow();
   });
 });

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { SharedMutex, SharedMutexProvider } from '../src/index.js';
+import { Phase, setPhaseHook } from '../src/internal.js';
 
 const script = new URL('./workers/names-worker.mjs', import.meta.url);
 const sameName = new URL('./workers/same-name-worker.mjs', import.meta.url);
@@ -106,6 +107,39 @@ describe('SharedMutex: a table reuses the slots of idle names', () => {
     expect(placed.overlaps).toBe(0);
     // The mutant: a table per worker, as a name placed in two slots would be; the same check sees overlaps.
     expect((await sameNameRounds(300, true)).overlaps).toBeGreaterThan(0);
+  });
+
+  it('a name placed and retired elsewhere while a renamer is giving it a slot keeps rising tokens there', () => {
+    // Renamer R gives a slot to "x" and stops after raising the record of retired tokens. Meanwhile "x" is
+    // placed in another slot, granted, and that slot is given to other names (its tokens retired). When R
+    // goes on, "x" lives nowhere else, so R confirms it: its slot's counter must start above those tokens.
+    const provider = new SharedMutexProvider({ capacity: 3 });
+    for (const name of ['a', 'b', 'c']) provider.lock(name); // every slot used, all idle
+    let elsewhere = 0n;
+    let stopped = false;
+    setPhaseHook((phase) => {
+      if (phase !== Phase.RENAMING || stopped) return;
+      stopped = true;
+      const meanwhile = provider.lock('x'); // R's slot is mid-rename: "x" goes to the next idle one
+      for (let grant = 0; grant < 5; grant++) {
+        expect(meanwhile.tryLock()).toBe(true);
+        elsewhere = meanwhile.token;
+        meanwhile.unlock();
+      }
+      provider.lock('y'); // the next idle slots go to other names, the one "x" was in included
+      provider.lock('z');
+    });
+    let placed: SharedMutex;
+    try {
+      placed = provider.lock('x');
+    } finally {
+      setPhaseHook(undefined);
+    }
+    expect(stopped).toBe(true);
+    expect(elsewhere).toBeGreaterThan(0n);
+    expect(placed.tryLock()).toBe(true);
+    expect(placed.token).toBeGreaterThan(elsewhere);
+    placed.unlock();
   });
 
   it('in one thread: a handle follows its name to another slot; a held name keeps its slot', async () => {

@@ -6,6 +6,7 @@ import { InvalidArgumentError, LockNotHeldError, ProviderClosedError } from '@lo
 import { describe, expect, it } from 'vitest';
 import { SharedMutex, SharedMutexProvider } from '../src/index.js';
 import { slotRuntimeCount } from '../src/internal.js';
+import { invalidArgument } from './invalid-argument.js';
 
 const script = new URL('./workers/shared-worker.mjs', import.meta.url);
 
@@ -268,33 +269,24 @@ describe('SharedMutex in one thread', () => {
   });
 
   it('bad handles and options are named with their value', () => {
-    const caught = (run: () => unknown): InvalidArgumentError => {
-      try {
-        run();
-      } catch (error) {
-        expect(InvalidArgumentError.isInstance(error)).toBe(true);
-        return error as InvalidArgumentError;
-      }
-      throw new Error('expected an InvalidArgumentError');
-    };
-    const short = caught(() => SharedMutex.attach({ buffer: new SharedArrayBuffer(8), slot: 0 }));
+    const short = invalidArgument(() => SharedMutex.attach({ buffer: new SharedArrayBuffer(8), slot: 0 }));
     expect([short.parameter, short.value]).toEqual(['handle.buffer.byteLength', 8]);
-    const foreign = caught(() => SharedMutex.attach({ buffer: new SharedArrayBuffer(64), slot: 0 }));
+    const foreign = invalidArgument(() => SharedMutex.attach({ buffer: new SharedArrayBuffer(64), slot: 0 }));
     expect(foreign.parameter).toBe('handle.buffer');
     expect(foreign.message).toContain('0x0');
     const mutex = new SharedMutex();
     const truncated = new SharedArrayBuffer(mutex.handle.buffer.byteLength - 4);
     new Int32Array(truncated).set(new Int32Array(mutex.handle.buffer, 0, truncated.byteLength / 4));
-    const wrongLength = caught(() => SharedMutex.attach({ buffer: truncated, slot: 0 }));
+    const wrongLength = invalidArgument(() => SharedMutex.attach({ buffer: truncated, slot: 0 }));
     expect([wrongLength.parameter, wrongLength.value]).toEqual([
       'handle.buffer.byteLength',
       truncated.byteLength,
     ]);
-    const slot = caught(() => SharedMutex.attach({ buffer: mutex.handle.buffer, slot: 7 }, 'jobs'));
+    const slot = invalidArgument(() => SharedMutex.attach({ buffer: mutex.handle.buffer, slot: 7 }, 'jobs'));
     expect([slot.parameter, slot.value, slot.lockName]).toEqual(['handle.slot', 7, 'jobs']);
-    const threads = caught(() => new SharedMutex('x', { maxThreads: 3 }));
+    const threads = invalidArgument(() => new SharedMutex('x', { maxThreads: 3 }));
     expect([threads.parameter, threads.value]).toEqual(['options.maxThreads', 3]);
-    const capacity = caught(() => new SharedMutexProvider({ capacity: 0 }));
+    const capacity = invalidArgument(() => new SharedMutexProvider({ capacity: 0 }));
     expect([capacity.parameter, capacity.value]).toEqual(['options.capacity', 0]);
   });
 
@@ -344,19 +336,10 @@ describe('SharedMutex in one thread', () => {
   });
 
   it('a standalone or attached SharedMutex refuses a misspelt option, naming the one meant', () => {
-    const misspelt = (run: () => unknown) => {
-      try {
-        run();
-      } catch (error) {
-        return error as InvalidArgumentError;
-      }
-      throw new Error('expected an InvalidArgumentError');
-    };
     for (const error of [
-      misspelt(() => new SharedMutex('x', { maxHold: 5 } as never)),
-      misspelt(() => SharedMutex.attach(new SharedMutex().handle, 'x', { maxHold: 5 } as never)),
+      invalidArgument(() => new SharedMutex('x', { maxHold: 5 } as never)),
+      invalidArgument(() => SharedMutex.attach(new SharedMutex().handle, 'x', { maxHold: 5 } as never)),
     ]) {
-      expect(InvalidArgumentError.isInstance(error)).toBe(true);
       expect(error.parameter).toBe('options.maxHold');
       expect(error.expected).toContain('did you mean `maxHoldMs`?');
     }

@@ -1,7 +1,16 @@
-export { createProvider, type ZooKeeperConfig } from './create-provider.js';
+export { createProvider } from './create-provider.js';
 export { defaultClientFactory } from './default-client-factory.js';
-export { protectedPrefix, sortLockNodes } from './lock-node.js';
-export { DEFAULT_ROOT, escapeLockName, lockParentPath, validateRoot } from './lock-path.js';
+export type { ZooKeeperProviderDescription } from './describe-servers.js';
+export { kinds, type ZooKeeperKind, zkKind } from './kind.js';
+export type { ZooKeeperProviderOptions } from './provider-options.js';
+export type {
+  ZooKeeperLockStatus,
+  ZooKeeperQueueEntry,
+  ZooKeeperStatusDetails,
+} from './read-status.js';
+export type { ZooKeeperServerFacts } from './server-facts.js';
+export { zkCapabilities } from './zk-capabilities.js';
+export type { ZooKeeperProviderConfig, ZooKeeperSettings } from './zk-settings.js';
 export type {
   ZooKeeperClient,
   ZooKeeperClientFactory,
@@ -9,12 +18,5 @@ export type {
   ZooKeeperStat,
 } from './zookeeper-client.js';
 export { ZooKeeperError } from './zookeeper-error.js';
-export { type ZooKeeperGrant, ZooKeeperLock } from './zookeeper-lock.js';
-export {
-  validateConnectionString,
-  type ZooKeeperLockStatus,
-  ZooKeeperProvider,
-  type ZooKeeperProviderOptions,
-  type ZooKeeperQueueEntry,
-} from './zookeeper-provider.js';
-export { SAFE_SESSION_FRACTION, ZooKeeperSession, type ZooKeeperSessionState } from './zookeeper-session.js';
+export { ZooKeeperLock } from './zookeeper-lock.js';
+export { ZooKeeperProvider } from './zookeeper-provider.js';

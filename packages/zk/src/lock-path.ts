@@ -1,8 +1,3 @@
-import { InvalidArgumentError } from '@lock/core';
-
-/** Default parent of every lock's node. */
-export const DEFAULT_ROOT = '/locks';
-
 /**
  * Code points ZooKeeper refuses in a path (its `PathUtils.validatePath`): controls, the surrogate and
  * private-use range (so every character outside the BMP), and the specials block.
@@ -17,32 +12,28 @@ function isDisallowed(code: number): boolean {
 }
 
 /**
- * Checks the root path every lock lives under: absolute, no trailing `/`, no empty, `.` or `..` segment,
- * not ZooKeeper's reserved `/zookeeper` tree, no code point ZooKeeper refuses. `/` itself is refused too:
- * locks get a dedicated tree, so a lock name can never land on `/zookeeper`.
+ * The rule for the root path every lock lives under, the one home of it (the settings schema calls it): absolute,
+ * no trailing `/`, no empty, `.` or `..` segment, not ZooKeeper's reserved `/zookeeper` tree, no code point
+ * ZooKeeper refuses. `/` itself is refused too: locks get a dedicated tree, so a lock name can never land on
+ * `/zookeeper`. Returns what was expected, in words, or `undefined` when `path` is fine.
  */
-export function validateRoot(root: unknown, parameter = 'root'): asserts root is string {
-  const fail = (expected: string): never => {
-    throw new InvalidArgumentError(parameter, root, expected);
-  };
-  if (typeof root !== 'string') fail('an absolute ZooKeeper path such as "/locks"');
-  const path = root as string;
-  if (!path.startsWith('/')) fail('an absolute ZooKeeper path starting with "/"');
-  if (path === '/') fail('a dedicated path below "/", such as "/locks"');
-  if (path.endsWith('/')) fail('a ZooKeeper path without a trailing "/"');
+export function rootProblem(path: string): string | undefined {
+  if (!path.startsWith('/')) return 'an absolute ZooKeeper path starting with "/", such as "/locks"';
+  if (path === '/') return 'a dedicated path below "/", such as "/locks"';
+  if (path.endsWith('/')) return 'a ZooKeeper path without a trailing "/"';
   const segments = path.slice(1).split('/');
   for (const segment of segments) {
-    if (segment === '') fail('a ZooKeeper path without empty segments ("//")');
-    if (segment === '.' || segment === '..') fail('a ZooKeeper path without "." or ".." segments');
+    if (segment === '') return 'a ZooKeeper path without empty segments ("//")';
+    if (segment === '.' || segment === '..') return 'a ZooKeeper path without "." or ".." segments';
   }
-  if (segments[0] === 'zookeeper') fail('a path outside the reserved "/zookeeper" tree');
+  if (segments[0] === 'zookeeper') return 'a path outside the reserved "/zookeeper" tree';
   for (let index = 0; index < path.length; index += 1) {
-    if (isDisallowed(path.charCodeAt(index))) {
-      fail(
-        `a ZooKeeper path without disallowed code points (U+${path.charCodeAt(index).toString(16).padStart(4, '0')})`,
-      );
+    const code = path.charCodeAt(index);
+    if (isDisallowed(code)) {
+      return `a ZooKeeper path without disallowed code points (U+${code.toString(16).padStart(4, '0')})`;
     }
   }
+  return undefined;
 }
 
 /**

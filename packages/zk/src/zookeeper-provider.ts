@@ -1,90 +1,21 @@
 import {
   BaseProvider,
   type Capabilities,
-  InvalidArgumentError,
   LockBackendError,
   type LockOptions,
+  linkSignals,
   monotonicNow,
+  noop,
   validateLockName,
-  validatePositiveMs,
 } from '@lock/core';
-import { defaultClientFactory } from './default-client-factory.js';
-import { sortLockNodes } from './lock-node.js';
-import { DEFAULT_ROOT, lockParentPath, validateRoot } from './lock-path.js';
+import { describeServers, type ZooKeeperProviderDescription } from './describe-servers.js';
+import { lockParentPath } from './lock-path.js';
+import { parseProviderOptions, type ZooKeeperProviderOptions } from './provider-options.js';
+import { readStatus, type ZooKeeperLockStatus } from './read-status.js';
+import { zkCapabilities } from './zk-capabilities.js';
 import type { ZooKeeperClientFactory } from './zookeeper-client.js';
-import { ZK } from './zookeeper-codes.js';
-import { ZooKeeperError } from './zookeeper-error.js';
 import { ZooKeeperLock, type ZooKeeperLockHost } from './zookeeper-lock.js';
 import { ZooKeeperSession } from './zookeeper-session.js';
-
-/** Options of a {@link ZooKeeperProvider}. */
-export interface ZooKeeperProviderOptions {
-  /** Servers, `host:port,host:port[/chroot]`. */
-  connectionString: string;
-  /**
-   * Requested session timeout in ms (default 10,000). The server clamps it to [2, 20] × its tickTime without
-   * notice; read the negotiated value from `provider.sessionTimeoutMs`.
-   */
-  sessionTimeoutMs?: number | undefined;
-  /** Path under which every lock gets its parent node (default `/locks`). */
-  root?: string | undefined;
-  /** How long an acquisition waits for the first connection of a session before failing, in ms (default 15,000). */
-  connectTimeoutMs?: number | undefined;
-  /** Makes the native client; default: a `zookeeper` package client. Called once per session. */
-  clientFactory?: ZooKeeperClientFactory | undefined;
-}
-
-/** One entry of a lock's queue, as {@link ZooKeeperProvider.status} reports it. */
-export interface ZooKeeperQueueEntry {
-  /** Node name (`_c_<guid>-lock-<sequence>`). */
-  readonly node: string;
-  /** The node's czxid: the fencing token this entry holds or will hold. */
-  readonly token: bigint;
-  /** Session id (hex) owning the ephemeral node. */
-  readonly sessionId: string;
-}
-
-/** What {@link ZooKeeperProvider.status} reports for one lock. */
-export interface ZooKeeperLockStatus {
-  readonly name: string;
-  /** The lock's parent node. */
-  readonly path: string;
-  /** The node first in sequence order, or null when free. */
-  readonly holder: ZooKeeperQueueEntry | null;
-  /** The other nodes, in the order they will be granted. */
-  readonly waiters: readonly ZooKeeperQueueEntry[];
-}
-
-const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
-const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
-const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/;
-
-/**
- * Checks a ZooKeeper connection string: one or more `host:port`, comma-separated, with an optional chroot
- * path after the last one.
- */
-export function validateConnectionString(
-  value: unknown,
-  parameter = 'connectionString',
-): asserts value is string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new InvalidArgumentError(parameter, value, 'a non-empty "host:port,host:port" string');
-  }
-  const slash = value.indexOf('/');
-  const hosts = slash < 0 ? value : value.slice(0, slash);
-  if (slash >= 0) validateRoot(value.slice(slash), `${parameter} (chroot)`);
-  hosts.split(',').forEach((entry, index) => {
-    const match = HOST_PORT.exec(entry.trim());
-    const port = match === null ? 0 : Number(match[2]);
-    if (match === null || port < 1 || port > 65_535) {
-      throw new InvalidArgumentError(
-        `${parameter}[${index}]`,
-        entry,
-        'host:port with a port from 1 to 65535',
-      );
-    }
-  });
-}
 
 /**
  * Locks on ZooKeeper. One session (one native client) per provider, shared by its locks; when the session
@@ -103,43 +34,19 @@ export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements Zo
   private sessionsOpened = 0;
   private clampWarned = false;
 
+  /**
+   * Checks the options before any I/O (`InvalidArgumentError` naming the field, `options.sessionTimeoutMs`:
+   * the words of the settings schema). Connects lazily.
+   */
   constructor(options: ZooKeeperProviderOptions) {
     super();
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError('options', options, 'an options object with a connectionString');
-    }
-    validateConnectionString(options.connectionString, 'options.connectionString');
-    const sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
-    validatePositiveMs('options.sessionTimeoutMs', sessionTimeoutMs);
-    const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    validatePositiveMs('options.connectTimeoutMs', connectTimeoutMs);
-    const root = options.root ?? DEFAULT_ROOT;
-    validateRoot(root, 'options.root');
-    if (options.clientFactory !== undefined && typeof options.clientFactory !== 'function') {
-      throw new InvalidArgumentError(
-        'options.clientFactory',
-        options.clientFactory,
-        'a function returning a client',
-      );
-    }
-    this.connectionString = options.connectionString;
-    this.requestedSessionTimeoutMs = sessionTimeoutMs;
-    this.connectTimeoutMs = connectTimeoutMs;
-    this.root = root;
-    this.clientFactory = options.clientFactory ?? defaultClientFactory;
-    const servers = options.connectionString.split('/')[0]!.split(',').length;
-    this.capabilities = Object.freeze({
-      backend: 'zk',
-      scope: 'cluster',
-      // A standalone server is a quorum of one: its loss loses every lock.
-      durability: servers > 1 ? 'consensus' : 'single-node',
-      waiting: 'push',
-      fifo: true,
-      fencing: true,
-      leases: true,
-      // Every lease lives as long as the session: the only lease length is the session's.
-      ttl: { setBy: 'session', minMs: sessionTimeoutMs, stepMs: 1, sessionTtlMs: sessionTimeoutMs },
-    } as const);
+    const settings = parseProviderOptions(options);
+    this.connectionString = settings.connectionString;
+    this.requestedSessionTimeoutMs = settings.sessionTimeoutMs;
+    this.connectTimeoutMs = settings.connectTimeoutMs;
+    this.root = settings.root;
+    this.clientFactory = settings.clientFactory;
+    this.capabilities = zkCapabilities(settings);
   }
 
   /** Session timeout the server negotiated for the current session, in ms (undefined before it connects). */
@@ -180,9 +87,10 @@ export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements Zo
       ),
     );
     const connectTimeout = AbortSignal.timeout(limitMs);
-    const waitSignal = signal === undefined ? connectTimeout : AbortSignal.any([signal, connectTimeout]);
+    // Not AbortSignal.any: a long-lived caller signal would keep every combined signal reachable on Node 20.
+    const wait = linkSignals(signal, connectTimeout);
     try {
-      await session.whenConnected(waitSignal);
+      await session.whenConnected(wait.signal);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       this.assertOpen('acquire', lockName);
@@ -193,39 +101,36 @@ export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements Zo
           ? `no connection to ${this.connectionString} within ${limitMs} ms`
           : undefined,
       });
+    } finally {
+      wait.unlink();
     }
     return session;
   }
 
   /**
-   * The queue of one lock as the server sees it: holder (first in sequence order) and waiters in order,
-   * each with its token (czxid) and owning session. For `lock status`.
+   * The queue of one lock as the server sees it: the holder (first in sequence order) with its czxid as token,
+   * and the waiters in grant order, with each node's session in `details`. For `lock status`. Rejects with
+   * `LockBackendError` when ZooKeeper fails.
    */
   async status(name: string): Promise<ZooKeeperLockStatus> {
     validateLockName(name);
     const path = this.parentPath(name);
     const session = await this.session(undefined, name);
     try {
-      let children: string[];
-      try {
-        children = await session.retrying(() => session.getChildren(path));
-      } catch (error) {
-        if (!(error instanceof ZooKeeperError && error.code === ZK.NONODE)) throw error;
-        children = [];
-      }
-      const stats = await Promise.all(
-        sortLockNodes(children).map(async (node) => {
-          const stat = await session.retrying(() => session.exists(`${path}/${node}`));
-          return stat === null
-            ? undefined
-            : { node, token: BigInt(stat.czxid), sessionId: stat.ephemeralOwner };
-        }),
-      );
-      const entries = stats.filter((entry): entry is ZooKeeperQueueEntry => entry !== undefined);
-      return { name, path, holder: entries[0] ?? null, waiters: entries.slice(1) };
+      return await readStatus(session, name, path);
     } catch (error) {
       throw new LockBackendError('zk', 'status', { lockName: name, cause: error });
     }
+  }
+
+  /**
+   * The servers in words and what a caller should know about them, for `lock explain` and `lock status`: each
+   * server's version and role (the `srvr` four-letter word, on a connection of its own; no session needed),
+   * and a warning for a server that cannot say and for a clamped session timeout. Rejects with
+   * `LockBackendError` when no server can be reached.
+   */
+  describe(): Promise<ZooKeeperProviderDescription> {
+    return describeServers(this.connectionString, this.requestedSessionTimeoutMs, this.sessionTimeoutMs);
   }
 
   protected createLock(name: string, options: LockOptions | undefined): ZooKeeperLock {
@@ -274,5 +179,3 @@ export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements Zo
     return this.opening;
   }
 }
-
-function noop(): void {}

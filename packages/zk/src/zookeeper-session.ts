@@ -1,4 +1,4 @@
-import { LeaseKeeper, monotonicNow } from '@lock/core';
+import { LeaseKeeper, monotonicNow, noop } from '@lock/core';
 import type { WatchCallback, ZooKeeperClient, ZooKeeperStat } from './zookeeper-client.js';
 import { ZK } from './zookeeper-codes.js';
 import { ZooKeeperError } from './zookeeper-error.js';
@@ -308,5 +308,3 @@ export class ZooKeeperSession {
     }
   }
 }
-
-function noop(): void {}

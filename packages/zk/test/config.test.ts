@@ -1,18 +1,20 @@
-import { InvalidArgumentError } from '@lock/core';
+import { checkSettings } from '@lock/core';
 import { describe, expect, it } from 'vitest';
-import { createProvider } from '../src/create-provider.js';
-import { lockNodeSequence, protectedPrefix, sortLockNodes } from '../src/lock-node.js';
-import { escapeLockName, lockParentPath, validateRoot } from '../src/lock-path.js';
-import { ZooKeeperProvider } from '../src/zookeeper-provider.js';
+import { zkKind } from '../src/index.js';
+import {
+  escapeLockName,
+  lockNodeSequence,
+  lockParentPath,
+  protectedPrefix,
+  rootProblem,
+  sortLockNodes,
+} from '../src/internal.js';
 
-function parameterOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    if (InvalidArgumentError.isInstance(error)) return error.parameter;
-    throw error;
-  }
-  return undefined;
+/** The paths of the problems the kind's schema finds with `root`. */
+function rootIssues(root: unknown): string[] {
+  return checkSettings(zkKind.settings, { connectionString: '127.0.0.1:2181', root }, 'config').issues.map(
+    (issue) => issue.path,
+  );
 }
 
 describe('root validation', () => {
@@ -30,11 +32,14 @@ describe('root validation', () => {
     ['/a\ufff5', 'a specials code point'],
     [42, 'not a string'],
   ])('rejects %j (%s)', (root) => {
-    expect(parameterOf(() => validateRoot(root))).toBe('root');
+    expect(rootIssues(root)).toEqual(['config.root']);
   });
 
   it('accepts ordinary roots', () => {
-    for (const root of ['/locks', '/app/locks', '/zookeeper2', '/a.b/c-d_e']) validateRoot(root);
+    for (const root of ['/locks', '/app/locks', '/zookeeper2', '/a.b/c-d_e']) {
+      expect(rootProblem(root)).toBeUndefined();
+      expect(rootIssues(root)).toEqual([]);
+    }
   });
 });
 
@@ -62,47 +67,5 @@ describe('lock nodes', () => {
     const c = `${protectedPrefix('77777777-0000-4000-8000-000000000000')}0000000002`;
     expect(sortLockNodes([a, 'not-a-lock-node', b, c])).toEqual([c, a, b]);
     expect(lockNodeSequence('_c_x-lock-0000000001')).toBeUndefined();
-  });
-});
-
-describe('createProvider config', () => {
-  it.each<[unknown, string]>([
-    [null, 'config'],
-    ['127.0.0.1:2181', 'config'],
-    [{}, 'config.connectionString'],
-    [{ connectionString: '' }, 'config.connectionString'],
-    [{ connectionString: '127.0.0.1' }, 'config.connectionString[0]'],
-    [{ connectionString: '127.0.0.1:2181,127.0.0.1:99999' }, 'config.connectionString[1]'],
-    [{ connectionString: '127.0.0.1:2181/' }, 'config.connectionString (chroot)'],
-    [{ connectionString: '127.0.0.1:2181', sessionTimeoutMs: 0 }, 'config.sessionTimeoutMs'],
-    [{ connectionString: '127.0.0.1:2181', sessionTimeoutMs: 1.5 }, 'config.sessionTimeoutMs'],
-    [{ connectionString: '127.0.0.1:2181', sessionTimeoutMs: '4000' }, 'config.sessionTimeoutMs'],
-    [{ connectionString: '127.0.0.1:2181', root: '/zookeeper' }, 'config.root'],
-    [{ connectionString: '127.0.0.1:2181', root: 'locks' }, 'config.root'],
-    [{ connectionString: '127.0.0.1:2181', connectTimeoutMs: -1 }, 'config.connectTimeoutMs'],
-    [{ connectionString: '127.0.0.1:2181', sesionTimeoutMs: 5000 }, 'config.sesionTimeoutMs'],
-  ])('rejects %j naming %s, before any I/O', (config, parameter) => {
-    expect(parameterOf(() => createProvider(config as never))).toBe(parameter);
-  });
-
-  it('builds a provider from a JSON config without connecting', async () => {
-    const provider = createProvider({
-      connectionString: '127.0.0.1:1,127.0.0.1:2/app',
-      sessionTimeoutMs: 6000,
-    });
-    expect(provider).toBeInstanceOf(ZooKeeperProvider);
-    expect(provider.requestedSessionTimeoutMs).toBe(6000);
-    expect(provider.root).toBe('/locks');
-    expect(provider.capabilities).toMatchObject({
-      backend: 'zk',
-      durability: 'consensus',
-      fencing: true,
-      fifo: true,
-    });
-    expect(createProvider({ connectionString: '127.0.0.1:2181' }).capabilities.durability).toBe(
-      'single-node',
-    );
-    expect(provider.sessionCount).toBe(0);
-    await provider.close();
   });
 });

@@ -1,6 +1,6 @@
 import { describeConformance } from '@lock/testkit/conformance';
 import { afterAll } from 'vitest';
-import type { ZooKeeperProvider } from '../src/zookeeper-provider.js';
+import type { ZooKeeperProvider } from '../src/index.js';
 import { adminSession, expireProviderSession, lockNodes, makeProvider, startServers } from './support.js';
 
 for (const size of [1, 3] as const) {
@@ -19,6 +19,6 @@ for (const size of [1, 3] as const) {
       expireProviderSession(provider as ZooKeeperProvider, (await servers).connectionString),
     leftovers: async (name, provider) =>
       (await lockNodes(await admin, (provider as ZooKeeperProvider).parentPath(name))).length,
-    queueDepth: async (name, provider) => (await (provider as ZooKeeperProvider).status(name)).waiters.length,
+    queueDepth: async (name, provider) => (await (provider as ZooKeeperProvider).status(name)).waiterCount,
   });
 }

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, LockBackendError, LockLostError, LockTimeoutError } from '@lock/core';
 import { freePort, type ZooKeeperEnsemble } from '@lock/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ZooKeeperProvider } from '../src/zookeeper-provider.js';
+import { type ZooKeeperProvider, zkCapabilities } from '../src/index.js';
 import { makeProvider, startServers } from './support.js';
 
 let servers: ZooKeeperEnsemble;
@@ -76,7 +76,10 @@ describe('a server that is down is not a held lock', () => {
 describe('lease lengths', () => {
   it('refuses a ttlMs other than the session timeout before any I/O', async () => {
     const zk = provider({ sessionTimeoutMs: 4_000 });
-    expect(zk.capabilities.ttl).toEqual({ setBy: 'session', minMs: 4_000, stepMs: 1, sessionTtlMs: 4_000 });
+    expect(zk.capabilities).toEqual(
+      zkCapabilities({ connectionString: zk.connectionString, sessionTimeoutMs: 4_000 }),
+    );
+    expect(zk.capabilities.ttl?.sessionTtlMs).toBe(4_000);
     expect(() => zk.lock('x', { ttlMs: 1_000 })).toThrow(InvalidArgumentError);
     const attempt = await settle(zk.lock(uniqueName('ttl')).acquire({ ttlMs: 30_000 }));
     expect((attempt.error as InvalidArgumentError).parameter).toBe('options.ttlMs');
@@ -107,6 +110,10 @@ describe('a clamped session timeout', () => {
       );
       expect(clamped).toHaveLength(1);
       expect(clamped[0]!.message).toMatch(/negotiated a session timeout of 10000 ms instead of the 60000 ms/);
+      // describe() says so too, for tools that show a provider's server.
+      const described = await zk.describe();
+      expect(described.details.negotiatedSessionTimeoutMs).toBe(10_000);
+      expect(described.warnings).toEqual([expect.stringMatching(/negotiated a session timeout of 10000 ms/)]);
     } finally {
       process.off('warning', onWarning);
     }

@@ -1,8 +1,8 @@
 import type { Lease } from '@lock/core';
 import type { ZooKeeperEnsemble } from '@lock/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ZooKeeperGrant } from '../src/zookeeper-lock.js';
-import type { ZooKeeperProvider } from '../src/zookeeper-provider.js';
+import type { ZooKeeperProvider } from '../src/index.js';
+import type { ZooKeeperGrant } from '../src/internal.js';
 import { eventually, makeProvider, sleep, startServers } from './support.js';
 
 let servers: ZooKeeperEnsemble;

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ClientRunControl, type HistoryEvent, runClients, type ZooKeeperEnsemble } from '@lock/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lockParentPath } from '../src/lock-path.js';
-import type { ZooKeeperSession } from '../src/zookeeper-session.js';
+import { lockParentPath, type ZooKeeperSession } from '../src/internal.js';
 import { adminSession, lockNodes, startServers } from './support.js';
 
 const clientModule = fileURLToPath(new URL('./fixtures/zk-client.mjs', import.meta.url));

@@ -1,10 +1,64 @@
+import type { Lease } from '@lock/core';
 import { type StartZooKeeperOptions, startZooKeeper, type ZooKeeperEnsemble } from '@lock/testkit';
-import { defaultClientFactory } from '../src/default-client-factory.js';
-import { sortLockNodes } from '../src/lock-node.js';
-import { ZK } from '../src/zookeeper-codes.js';
-import { ZooKeeperError } from '../src/zookeeper-error.js';
-import { ZooKeeperProvider, type ZooKeeperProviderOptions } from '../src/zookeeper-provider.js';
-import { ZooKeeperSession } from '../src/zookeeper-session.js';
+import { afterAll, beforeAll } from 'vitest';
+import {
+  defaultClientFactory,
+  ZooKeeperError,
+  ZooKeeperProvider,
+  type ZooKeeperProviderOptions,
+} from '../src/index.js';
+import { sortLockNodes, ZK, type ZooKeeperGrant, ZooKeeperSession } from '../src/internal.js';
+
+/** What {@link useZooKeeper} gives a test file: read its fields inside tests (they are set before the first). */
+export interface ZooKeeperForFile {
+  /** A standalone server, started before the file's tests and stopped after them. */
+  readonly servers: ZooKeeperEnsemble;
+  /** A session of its own on it, for inspecting and disturbing the server from "another client". */
+  readonly admin: ZooKeeperSession;
+  /** A provider (test-friendly defaults, see {@link makeProvider}), closed after the file's tests. */
+  provider(options?: Partial<ZooKeeperProviderOptions>, connectionString?: string): ZooKeeperProvider;
+  /** A lock name no other test of this process uses. */
+  uniqueName(label: string): string;
+}
+
+/** Starts one ZooKeeper server for the calling test file. */
+export function useZooKeeper(): ZooKeeperForFile {
+  let servers: ZooKeeperEnsemble | undefined;
+  let admin: ZooKeeperSession | undefined;
+  const providers: ZooKeeperProvider[] = [];
+  let counter = 0;
+  beforeAll(async () => {
+    servers = await startServers();
+    admin = await adminSession(servers.connectionString);
+  });
+  afterAll(async () => {
+    await Promise.allSettled(providers.map((each) => each.close()));
+    await admin?.close();
+    await servers?.close();
+  });
+  return {
+    get servers() {
+      return servers as ZooKeeperEnsemble;
+    },
+    get admin() {
+      return admin as ZooKeeperSession;
+    },
+    provider(options = {}, connectionString = servers?.connectionString as string) {
+      const created = makeProvider(connectionString, options);
+      providers.push(created);
+      return created;
+    },
+    uniqueName(label) {
+      counter += 1;
+      return `${label}-${process.pid}-${counter}`;
+    },
+  };
+}
+
+/** The grant behind a lease of this package (its node, session and token). */
+export function grantOf(lease: Lease): ZooKeeperGrant {
+  return (lease as unknown as { grant: ZooKeeperGrant }).grant;
+}
 
 /** Starts ZooKeeper (tickTime 500 ms: session timeouts from 1 to 10 s keep expiry tests short). */
 export function startServers(options: StartZooKeeperOptions = {}): Promise<ZooKeeperEnsemble> {

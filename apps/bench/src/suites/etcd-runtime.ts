@@ -11,7 +11,7 @@ const load = (specifier: string): Promise<unknown> => import(specifier);
 export interface EtcdRuntime {
   Etcd3: typeof Etcd3Module.Etcd3;
   EtcdLockFailedError: typeof Etcd3Module.EtcdLockFailedError;
-  EtcdLockProvider: typeof LockEtcd.EtcdLockProvider;
+  EtcdProvider: typeof LockEtcd.EtcdProvider;
   startEtcd: typeof Testkit.startEtcd;
 }
 
@@ -25,7 +25,7 @@ export function etcdRuntime(): Promise<EtcdRuntime> {
     return {
       Etcd3: etcd3.Etcd3,
       EtcdLockFailedError: etcd3.EtcdLockFailedError,
-      EtcdLockProvider: lockEtcd.EtcdLockProvider,
+      EtcdProvider: lockEtcd.EtcdProvider,
       startEtcd: testkit.startEtcd,
     };
   })();

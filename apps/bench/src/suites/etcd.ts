@@ -92,7 +92,7 @@ const UNCONTENDED = ['@lock/etcd', 'etcd3 Lock', 'raw txn put+owner, txn delete'
 type UncontendedName = (typeof UNCONTENDED)[number];
 
 async function uncontended(runtime: EtcdRuntime, endpoints: string[]): Promise<SuiteReport> {
-  const provider = new runtime.EtcdLockProvider({ endpoints, ttlMs: 10_000 });
+  const provider = new runtime.EtcdProvider({ endpoints, ttlMs: 10_000 });
   const ours = provider.lock('bench-uncontended-ours');
   const client = new runtime.Etcd3({ hosts: endpoints });
   const rawLease = await client.leaseClient.leaseGrant({ TTL: 60 });
@@ -259,7 +259,7 @@ async function contended(
   const counters = { ours: { retries: 0 }, peer: { retries: 0 } };
   let roundNumber = 0;
   const ours = async (): Promise<ContendedClient> => {
-    const provider = new runtime.EtcdLockProvider({ endpoints, ttlMs: 10_000 });
+    const provider = new runtime.EtcdProvider({ endpoints, ttlMs: 10_000 });
     const lock = provider.lock(`bench-contended-ours-${roundNumber}`);
     return { acquire: () => lock.acquire(), close: () => provider.close() };
   };

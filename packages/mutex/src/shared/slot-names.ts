@@ -102,8 +102,10 @@ function genIndex(table: SharedTable, slot: number): number {
  *
  * Tokens stay monotonic per name: before a slot's generation turns odd, the table's record of retired
  * tokens (RETIRED_FENCE) is raised to the slot's counter, and a renamed slot's counter starts from that
- * record. A name that is absent from the table was renamed away (its tokens are in the record) or never
- * placed, so wherever it comes back its tokens continue above every token it was ever given.
+ * record as it is once the new name was checked to live nowhere else (read earlier, it would miss the
+ * tokens of the name's stay in another slot that began and ended while this renamer was working). A name
+ * that is absent from the table was renamed away (its tokens are in the record) or never placed, so
+ * wherever it comes back its tokens continue above every token it was ever given.
  */
 function renameIdleSlot(
   table: SharedTable,
@@ -127,18 +129,20 @@ function renameIdleSlot(
     }
     Atomics.store(words, RECLAIM_CURSOR, (slot + 1) % table.capacity);
     const fence = table.fenceIndex(base);
-    const retired = raiseRetired(table, Atomics.load(table.wide, fence));
+    raiseRetired(table, Atomics.load(table.wide, fence));
     const index = base + GEN;
     const generation = Atomics.load(words, index);
     // Odd from here until the name is confirmed: lookups skip the slot, and the recovery of a thread that
     // dies in between empties it.
     Atomics.store(words, index, (generation + 1) | 0);
     if (phaseHook !== undefined) phaseHook(Phase.RENAMING);
-    Atomics.store(table.wide, fence, retired);
     Atomics.store(table.wide, table.keyIndex(slot), key);
     if (phaseHook !== undefined) phaseHook(Phase.RENAME_WRITTEN);
     const twin = mustGiveWay(table, key, slot);
     if (twin >= 0) Atomics.store(table.wide, table.keyIndex(slot), VACANT_KEY);
+    // The counter starts from the record as it is now, once the name was found nowhere else: the name may
+    // have been placed, granted and retired in another slot since the record was raised above.
+    else Atomics.store(table.wide, fence, Atomics.load(table.wide, RETIRED_FENCE));
     Atomics.store(words, index, (generation + 2) | 0);
     queue.pass(ticket);
     if (twin < 0) return { slot, generation: (generation + 2) | 0 };
@@ -182,22 +186,13 @@ function isRenaming(table: SharedTable, slot: number): boolean {
   return (Atomics.load(table.words, genIndex(table, slot)) & 1) !== 0;
 }
 
-/** Raises RETIRED_FENCE to at least `token` (compareExchange loop); returns the record. */
-function raiseRetired(table: SharedTable, token: bigint): bigint {
+/** Raises RETIRED_FENCE to at least `token` (compareExchange loop). */
+function raiseRetired(table: SharedTable, token: bigint): void {
   for (;;) {
     const current = Atomics.load(table.wide, RETIRED_FENCE);
-    const raised = max(current, token);
-    if (
-      raised === current ||
-      Atomics.compareExchange(table.wide, RETIRED_FENCE, current, raised) === current
-    ) {
-      return raised;
-    }
+    if (token <= current) return;
+    if (Atomics.compareExchange(table.wide, RETIRED_FENCE, current, token) === current) return;
   }
-}
-
-function max(left: bigint, right: bigint): bigint {
-  return left > right ? left : right;
 }
 
 /** FNV-1a, 64-bit, over UTF-16 code units; never 0 (a slot never used) or VACANT_KEY. @internal */

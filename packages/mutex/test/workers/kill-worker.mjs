@@ -1,5 +1,5 @@
 // A worker of the kill tests: read-await-write sections on a shared counter, forever. When the main thread
-// arms a kill for a protocol phase (see Phase in src/phase-hook.ts, or SECTION for the critical section),
+// arms a kill for a protocol phase (see Phase in src/shared/phase-hook.ts, or SECTION for the critical section),
 // the worker that reaches that phase first, after `countdown` more passes, records itself as the victim and
 // spins there until the main thread terminates it. stats[WAITING + index] is 1 while it waits for the lock.
 import { threadId, workerData } from 'node:worker_threads';

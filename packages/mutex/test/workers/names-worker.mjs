@@ -13,13 +13,14 @@ const tokens = new BigInt64Array(tokensBuffer);
 const stats = new Int32Array(statsBuffer); // [overlaps, token errors, grants, -, holding held:<index>...]
 
 if (workerData.forgetFences) {
-  // The table layout (src/shared-table.ts): 16 header words, capacity keys of 2 words, then slots of
+  // The table layout (src/shared/shared-table.ts): 16 header words, capacity keys of 2 words, then slots of
   // 8 + ring words, GEN at +4 and the fence at words +6..7; the record of old tokens is header words 8..9.
   const words = new Int32Array(handle.buffer);
   const wide = new BigInt64Array(handle.buffer, 0, Math.floor(handle.buffer.byteLength / 8));
   const [capacity, ring] = [words[1], words[2]];
   setPhaseHook((phase) => {
-    if (phase !== Phase.RENAMING) return;
+    // At both steps of a renaming before its counter is set, so the renamed slot starts from nothing.
+    if (phase !== Phase.RENAMING && phase !== Phase.RENAME_WRITTEN) return;
     Atomics.store(wide, 4, 0n);
     for (let slot = 0; slot < capacity; slot++) {
       const base = 16 + capacity * 2 + slot * (8 + ring);

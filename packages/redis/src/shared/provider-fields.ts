@@ -1,4 +1,4 @@
-import { millisecondsSetting, validateLeaseTtl, validatePositiveMs, validateRenewEvery } from '@lock/core';
+import { millisecondsSetting, validateLeaseTtl, validateRenewEvery } from '@lock/core';
 import * as v from 'valibot';
 import { DEFAULT_TTL_MS, REDIS_TTL_RULE } from './lease-ttl.js';
 import { prefixSetting } from './prefix.js';
@@ -23,16 +23,18 @@ export function providerFields() {
   };
 }
 
+/** Core's words for the lease lengths of {@link REDIS_TTL_RULE}, as its own check says them. */
+const LEASE_EXPECTED = expectedOf(() => validateLeaseTtl('ttlMs', 0, REDIS_TTL_RULE)) ?? 'a lease length';
+
 /**
- * A provider's default lease length as a setting: checked by core's own rules (a whole number of ms, then
- * {@link REDIS_TTL_RULE}), in core's words, so a configuration and `lock(name, { ttlMs })` say the same.
+ * A provider's default lease length as a setting: a whole number (so the JSON Schema says `integer`) that core's
+ * own check of {@link REDIS_TTL_RULE} accepts, in core's words, so a configuration and `lock(name, { ttlMs })`
+ * say the same.
  */
 export const leaseTtlSetting = v.pipe(
-  v.number('a whole number of ms from 100'),
-  expectedBy<number>((ttlMs) => {
-    validatePositiveMs('ttlMs', ttlMs);
-    validateLeaseTtl('ttlMs', ttlMs, REDIS_TTL_RULE);
-  }),
+  v.number(LEASE_EXPECTED),
+  v.integer(LEASE_EXPECTED),
+  expectedBy<number>((ttlMs) => validateLeaseTtl('ttlMs', ttlMs, REDIS_TTL_RULE)),
 );
 
 /** The settings every Redis and Redlock provider has that the renewal rule reads. */

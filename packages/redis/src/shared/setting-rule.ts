@@ -32,11 +32,13 @@ export function settingRule<T extends object>(
 
 /**
  * A check of one setting by a validator that throws `InvalidArgumentError` (one of core's, or this package's):
- * the rule and its words stay in one place, and the setting reports the validator's `expected`.
+ * the rule and its words stay in one place, and the setting reports the validator's `expected`. Put it after the
+ * setting's type checks: it runs only when they passed.
  */
 export function expectedBy<T>(validate: (value: T) => void): v.RawCheckAction<T> {
   return v.rawCheck<T>(({ dataset, addIssue }) => {
-    if (!dataset.typed) return;
+    // After an earlier step of the same setting failed, that problem is the one to report.
+    if (!dataset.typed || dataset.issues !== undefined) return;
     const expected = expectedOf(() => validate(dataset.value));
     if (expected !== undefined) addIssue({ message: expected });
   });

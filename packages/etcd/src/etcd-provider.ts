@@ -9,79 +9,26 @@ import {
 } from '@lock/core';
 import { Etcd3 } from 'etcd3';
 import { etcdClientOptions } from './client-options.js';
+import { describeServer, type EtcdProviderDescription } from './describe-server.js';
 import { etcdCapabilities } from './etcd-capabilities.js';
 import type { EtcdClient } from './etcd-client.js';
 import { EtcdLock } from './etcd-lock.js';
 import type { EtcdLockBackend, EtcdLockStats } from './etcd-lock-backend.js';
-import { validateSettings } from './etcd-settings.js';
 import { hedged } from './hedge.js';
 import { LocalSlot } from './local-slot.js';
-import { prefixRangeEnd } from './lock-key.js';
+import { type EtcdProviderOptions, parseProviderOptions } from './provider-options.js';
+import { type EtcdLockStatus, readStatus } from './read-status.js';
 import { type RequestTiming, requestTiming } from './request-timing.js';
 import { type EtcdServerInfo, serverInfo, warnLeaseRevocation } from './server-version.js';
 import { SessionPool } from './session-pool.js';
 import { WatchStream } from './watch-stream.js';
-
-/** Options of an {@link EtcdLockProvider}. */
-export interface EtcdLockProviderOptions {
-  /** etcd client URLs (`http://127.0.0.1:2379`); the provider creates and closes its own client. */
-  endpoints?: readonly string[] | undefined;
-  /**
-   * A client you built (`new Etcd3(etcdClientOptions(endpoints, requestTimeoutMs, ttlMs))`); used as is and
-   * never closed by the provider.
-   */
-  client?: EtcdClient | undefined;
-  /**
-   * Session lease TTL in ms, whole seconds, at least 2000. Default 10,000 (etcdctl's). It bounds how long a
-   * crashed holder blocks others.
-   */
-  ttlMs?: number | undefined;
-  /** Prepended to every lock's key prefix; a `/` is appended when missing. Default `''` (etcdctl's keys). */
-  prefix?: string | undefined;
-  /** Bound on one attempt of one etcd request, in ms (a third of `ttlMs` at most). Default 5,000. */
-  requestTimeoutMs?: number | undefined;
-  /**
-   * Opt-in mitigation of etcd issue 15247 (etcd before 3.4.28 / 3.5.11; see `server`): a waiter whose
-   * predecessor's key vanishes together with its lease (revoked or expired, not deleted by its owner) waits
-   * out that holder's TTL plus drift before it takes the lock. Costs a lease read per watched key (off the
-   * handoff path), and a TTL of waiting after every holder that crashed or closed its session right after
-   * releasing. Protects only when every contender uses it. Default false.
-   */
-  waitOutRevokedHolders?: boolean | undefined;
-}
-
-/** One entry in a lock's etcd queue. */
-export interface EtcdLockEntry {
-  /** The etcd key (`<prefix><name>/<lease hex>`). */
-  key: string;
-  /** Its create revision: the fencing token it has or will have as holder. */
-  token: bigint;
-  /** The lease that carries it (its session). */
-  leaseId: bigint;
-}
-
-/** A lock's state as etcd sees it, for `lock status`. */
-export interface EtcdLockStatus {
-  /** The lock name that was asked about. */
-  name: string;
-  /** The key prefix contended on (`etcdctl lock` uses the same one for the same name). */
-  keyPrefix: string;
-  /** The key with the lowest create revision, or `null` when nobody holds or waits. */
-  owner: EtcdLockEntry | null;
-  /** Waiting keys in grant order. */
-  waiters: EtcdLockEntry[];
-  /** The etcd revision the answer was read at. */
-  revision: bigint;
-  /** The server's version and known defects, or `null` when it could not be read. */
-  server: EtcdServerInfo | null;
-}
 
 /**
  * Makes {@link EtcdLock}s that share one session lease (as Go's `concurrency.Session`), kept alive through
  * core's `LeaseKeeper`. When the session ends (expiry, revocation, or no confirmed keepalive before the safe
  * deadline), every lease of that session aborts its signal and later acquisitions open a new one.
  */
-export class EtcdLockProvider extends BaseProvider<EtcdLock> {
+export class EtcdProvider extends BaseProvider<EtcdLock> {
   /** Cluster scope, consensus durability, pushed FIFO waiting, fencing, leases whose length is the session's. */
   readonly capabilities: Capabilities;
   /** The session TTL, in ms. */
@@ -112,20 +59,25 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
   private serverRead: Promise<EtcdServerInfo> | undefined;
   private serverFacts: EtcdServerInfo | undefined;
 
-  /** Checks the options before any I/O (`InvalidArgumentError` naming the field). Connects lazily. */
-  constructor(options: EtcdLockProviderOptions) {
+  /**
+   * Checks the options before any I/O (`InvalidArgumentError` naming the field, `options.ttlMs`: the words of
+   * the settings schema). Connects lazily.
+   */
+  constructor(options: EtcdProviderOptions) {
     super();
-    const settings = validateSettings(options, 'options', true);
+    const settings = parseProviderOptions(options);
     this.ttlMs = settings.ttlMs;
-    this.keyPrefix = settings.prefix;
+    // A prefix always ends with '/', so two prefixes (or a prefix and a name) can never run into each other.
+    this.keyPrefix =
+      settings.prefix === '' || settings.prefix.endsWith('/') ? settings.prefix : `${settings.prefix}/`;
     this.requestTimeoutMs = settings.requestTimeoutMs;
     this.waitOutRevokedHolders = settings.waitOutRevokedHolders;
-    this.capabilities = etcdCapabilities(this.ttlMs);
+    this.capabilities = etcdCapabilities(settings);
     this.timing = requestTiming(this.ttlMs, this.requestTimeoutMs);
     this.ownsClient = settings.client === undefined;
     this.client =
       settings.client ??
-      new Etcd3(etcdClientOptions(settings.endpoints as string[], settings.requestTimeoutMs, this.ttlMs));
+      new Etcd3(etcdClientOptions(settings.endpoints ?? [], settings.requestTimeoutMs, this.ttlMs));
     this.watches = new WatchStream(this.client, this.timing.slowAfterMs);
     this.sessions = new SessionPool({
       client: this.client,
@@ -207,44 +159,30 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
   }
 
   /**
-   * Reads `name`'s queue from etcd: owner (lowest create revision) and waiters in grant order, with the
-   * server's version. Rejects with `LockBackendError` (the gRPC error as `cause`) when etcd fails.
+   * Reads `name`'s queue from etcd: the holder (lowest create revision, its create revision as token) and the
+   * waiters in grant order, with the keys' leases and the server's version in `details`. Keys of `etcdctl lock
+   * NAME` are listed too. Rejects with `LockBackendError` (the gRPC error as `cause`) when etcd fails.
    */
   async status(name: string): Promise<EtcdLockStatus> {
     const lock = this.lock(name);
-    const prefix = Buffer.from(lock.keyPrefix);
-    const [reply, server] = await Promise.all([
-      this.backend
-        .call((options) =>
-          this.client.kv.range(
-            {
-              key: prefix,
-              range_end: prefixRangeEnd(prefix),
-              sort_target: 'Create',
-              sort_order: 'Ascend',
-              keys_only: true,
-            },
-            options,
-          ),
-        )
-        .catch((error: unknown) => {
-          throw this.backendError('status', error, name);
-        }),
-      this.serverInfo().catch(() => null),
-    ]);
-    const entries = reply.kvs.map((kv) => ({
-      key: kv.key.toString(),
-      token: BigInt(kv.create_revision),
-      leaseId: BigInt(kv.lease),
-    }));
-    return {
+    return readStatus(
+      this.backend,
       name,
-      keyPrefix: lock.keyPrefix,
-      owner: entries[0] ?? null,
-      waiters: entries.slice(1),
-      revision: BigInt(reply.header.revision),
-      server,
-    };
+      lock.keyPrefix,
+      this.serverInfo().catch(() => null),
+    ).catch((error: unknown) => {
+      throw this.backendError('status', error, name);
+    });
+  }
+
+  /**
+   * The server in words and what a caller should know about it, for `lock explain` and `lock status`: its
+   * version, and a warning when it is affected by etcd issue 15247 and this provider does not wait out revoked
+   * holders. Reads the version once (see {@link serverInfo}); rejects with `LockBackendError` when etcd does
+   * not answer.
+   */
+  async describe(): Promise<EtcdProviderDescription> {
+    return describeServer(await this.serverInfo(), this);
   }
 
   protected createLock(name: string, options: LockOptions | undefined): EtcdLock {
@@ -253,7 +191,7 @@ export class EtcdLockProvider extends BaseProvider<EtcdLock> {
   }
 
   protected async closeBackend(): Promise<void> {
-    // Waiters listen to this signal and reject with an error naming their lock (see waitSignal).
+    // Waiters listen to this signal and reject with an error naming their lock (see contend).
     this.closeController.abort(new ProviderClosedError('etcd', 'acquire'));
     this.watches.close();
     for (const slot of this.slots.values())

@@ -1,0 +1,72 @@
+import type { LockParticipant, LockStatus } from '@lock/core';
+import type { EtcdLockBackend } from './etcd-lock-backend.js';
+import { prefixRangeEnd } from './lock-key.js';
+import type { EtcdServerInfo } from './server-version.js';
+
+/**
+ * A lock's state as etcd sees it: core's {@link LockStatus}, each entry a key with its create revision (always
+ * known: it is the token the key holds or will hold), with etcd's own terms in `details`.
+ */
+export type EtcdLockStatus = Omit<LockStatus, 'holders' | 'waiters' | 'details'> & {
+  readonly holders: readonly EtcdQueueEntry[];
+  readonly waiters: readonly EtcdQueueEntry[];
+  readonly details: EtcdStatusDetails;
+};
+
+/** One key in a lock's queue: `id` is the key, `token` its create revision. */
+export type EtcdQueueEntry = LockParticipant & { readonly token: bigint };
+
+/** What `status(name).details` holds for etcd. */
+export type EtcdStatusDetails = {
+  /** The key prefix contended on (`etcdctl lock` uses the same one for the same name). */
+  readonly keyPrefix: string;
+  /** The etcd revision the answer was read at. */
+  readonly revision: bigint;
+  /** The session lease (hex, as in the key's last segment) carrying each key, by key. */
+  readonly leases: Readonly<Record<string, string>>;
+  /** The server's version and known defects, or `null` when they could not be read. */
+  readonly server: EtcdServerInfo | null;
+};
+
+/**
+ * Reads the queue under `keyPrefix` in one range request: every key, ordered by create revision. The first is
+ * the holder, its create revision its fencing token; each waiter's create revision is the token it will hold.
+ * etcd keeps no token once a key is gone, so `lastToken` is `null`.
+ * @internal
+ */
+export async function readStatus(
+  backend: EtcdLockBackend,
+  name: string,
+  keyPrefix: string,
+  server: Promise<EtcdServerInfo | null>,
+): Promise<EtcdLockStatus> {
+  const prefix = Buffer.from(keyPrefix);
+  const [reply, serverFacts] = await Promise.all([
+    backend.call((options) =>
+      backend.client.kv.range(
+        {
+          key: prefix,
+          range_end: prefixRangeEnd(prefix),
+          sort_target: 'Create',
+          sort_order: 'Ascend',
+          keys_only: true,
+        },
+        options,
+      ),
+    ),
+    server,
+  ]);
+  const entries = reply.kvs.map((kv) => ({ id: kv.key.toString(), token: BigInt(kv.create_revision) }));
+  const leases = Object.fromEntries(
+    reply.kvs.map((kv) => [kv.key.toString(), BigInt(kv.lease).toString(16)]),
+  );
+  const waiters = entries.slice(1);
+  return {
+    name,
+    holders: entries.slice(0, 1),
+    waiters,
+    waiterCount: waiters.length,
+    lastToken: null,
+    details: { keyPrefix, revision: BigInt(reply.header.revision), leases, server: serverFacts },
+  };
+}
