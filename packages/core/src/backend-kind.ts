@@ -27,7 +27,8 @@ import type { Capabilities, CapabilityProfile, LockProvider } from './types.js';
  * export const kinds = [redisKind, redlockKind];
  * ```
  */
-export interface BackendKind<Settings extends object = Record<string, unknown>> {
+// biome-ignore lint/suspicious/noExplicitAny: the default is any kind, whatever its settings (a kind is contravariant in them).
+export interface BackendKind<Settings extends object = any> {
   /** The name a configuration's `kind` field uses: lowercase letters, digits and `-`. */
   readonly kind: string;
   /** One line on what it is, shown by `explain` and in the configuration's JSON Schema. */

@@ -26,7 +26,10 @@ export {
   type SettingsSchema,
   schemaKeys,
 } from './settings/parse-settings.js';
+export { settingsObject } from './settings/settings-object.js';
+export { hashName64 } from './threads/hash-name64.js';
 export { processSharedBuffer } from './threads/process-shared-buffer.js';
+export { type SharedBufferShape, sharedBufferOf } from './threads/shared-buffer-of.js';
 export { isPromise } from './timing/is-promise.js';
 export { type LinkedSignal, linkSignals } from './timing/link-signals.js';
 export { noop } from './timing/noop.js';

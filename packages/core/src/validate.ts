@@ -118,13 +118,22 @@ export function validateAcquireOptions(
 }
 
 /**
- * Checks per-lock options given by a caller: only known keys, and valid values, including the relation
- * between renewal interval and TTL.
+ * Checks per-lock options given by a caller: only known keys (the `LockOptions` ones, and `extraKeys` a lock
+ * of its own adds), and valid values, including the relation between renewal interval and TTL.
  */
-export function validateLockOptions(options: LockOptions | undefined, lockName: string): void {
+export function validateLockOptions(
+  options: LockOptions | undefined,
+  lockName: string,
+  extraKeys: readonly string[] = [],
+): void {
   if (options === undefined) return;
   validateOptionsObject('options', options, lockName);
-  validateKnownKeys('options', options, LOCK_KEYS, lockName);
+  validateKnownKeys(
+    'options',
+    options,
+    extraKeys.length === 0 ? LOCK_KEYS : [...LOCK_KEYS, ...extraKeys],
+    lockName,
+  );
   validateLockOptionValues(options, lockName);
 }
 

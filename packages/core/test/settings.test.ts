@@ -7,6 +7,8 @@ import {
   InvalidConfigError,
   millisecondsSetting,
   parseSettings,
+  schemaKeys,
+  settingsObject,
   validateAcquireOptions,
   validateLockOptions,
 } from '../src/index.js';
@@ -111,5 +113,22 @@ describe('one problem, one line', () => {
     expect(checked.issues.map((issue) => [issue.path, issue.expected, issue.received])).toEqual([
       ['config.url', 'a redis:// URL', 'undefined'],
     ]);
+  });
+});
+
+describe('every unknown key, and no arrays for objects', () => {
+  it('reports each unknown key of an object, not only the first', () => {
+    const checked = checkSettings(settings, { url: 'redis://h', ttlMS: 1, colour: 'red' }, 'config');
+    expect(checked.issues.map((issue) => issue.path)).toEqual(['config.ttlMS', 'config.colour']);
+    expect(checked.issues[0]!.expected).toMatch(/did you mean `ttlMs`\?/);
+  });
+
+  it('settingsObject refuses an array where its object belongs', () => {
+    const schema = settingsObject({ url: v.optional(v.string()) }, 'an object of Redis settings');
+    const checked = checkSettings(schema, [], 'config');
+    expect(checked.issues.map((issue) => [issue.path, issue.expected, issue.received])).toEqual([
+      ['config', 'an object of Redis settings', 'an instance of Array'],
+    ]);
+    expect(schemaKeys(schema)).toEqual(['url']);
   });
 });

@@ -27,7 +27,7 @@ export function checkSettings<Output>(
   // One problem once: a value that fails two checks worded alike (an integer from 1, given 0.5) is one line.
   const seen = new Set<string>();
   const issues = result.issues
-    .map((issue) => toConfigIssue(schema, issue, path))
+    .flatMap((issue) => toConfigIssues(schema, issue, path))
     .filter((issue) => {
       const key = `${issue.path}\0${issue.expected}`;
       if (seen.has(key)) return false;
@@ -66,25 +66,35 @@ interface SchemaNode {
   readonly pipe?: readonly unknown[];
 }
 
-function toConfigIssue(root: unknown, issue: AnyIssue, base: string): ConfigIssue {
+function toConfigIssues(root: unknown, issue: AnyIssue, base: string): ConfigIssue[] {
   const keys = (issue.path ?? []).map((item) => item.key as string | number);
   const path = keys.reduce<string>((joined, key) => joinPath(joined, key), base);
   if (isObjectIssue(issue) && keys.length > 0 && issue.expected !== 'never' && issue.input === undefined) {
     // A required key that is missing: say what its own schema expects, not what the object as a whole is.
     const own = messageOf(schemaAt(root, keys));
-    return { path, expected: own ?? expectedOf(issue), received: 'undefined', value: undefined };
+    return [{ path, expected: own ?? expectedOf(issue), received: 'undefined', value: undefined }];
   }
   if (issue.type === 'strict_object' && keys.length > 0) {
-    const parent = schemaAt(root, keys.slice(0, -1));
-    const unknown = String(keys[keys.length - 1]);
-    return {
-      path,
-      expected: unknownKeyExpected(unknown, schemaKeys(parent) ?? []),
-      received: `the key ${JSON.stringify(unknown)}`,
-      value: issue.input,
-    };
+    // Valibot reports the first unknown key of an object; report every one, each with its closest known key.
+    const parentKeys = keys.slice(0, -1);
+    const parentPath = parentKeys.reduce<string>((joined, key) => joinPath(joined, key), base);
+    const known = schemaKeys(schemaAt(root, parentKeys)) ?? [];
+    const object = issue.path?.[issue.path.length - 1]?.input;
+    const unknown = isRecord(object)
+      ? Object.keys(object).filter((key) => !known.includes(key))
+      : [String(keys[keys.length - 1])];
+    return unknown.map((key) => ({
+      path: joinPath(parentPath, key),
+      expected: unknownKeyExpected(key, known),
+      received: `the key ${JSON.stringify(key)}`,
+      value: isRecord(object) ? object[key] : issue.input,
+    }));
   }
-  return { path, expected: expectedOf(issue), received: describeValue(issue.input), value: issue.input };
+  return [{ path, expected: expectedOf(issue), received: describeValue(issue.input), value: issue.input }];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isObjectIssue(issue: AnyIssue): boolean {
