@@ -1,4 +1,4 @@
-import { parseSettings } from '@lock/core';
+import { parseSettings, settingsObject } from '@lock/core';
 import * as v from 'valibot';
 import type { MutexProvider } from './in-process/mutex-provider.js';
 import { mutexKind, mutexSettings, sharedMutexKind } from './kind.js';
@@ -8,11 +8,11 @@ import { sharedMutexSettings } from './shared/shared-mutex-settings.js';
 const BACKEND_EXPECTED = "'mutex' (the default) or 'shared-mutex'";
 
 // One kind's settings beside the `backend` key that picks it: the kinds' own schemas, nothing restated.
-const mutexConfig = v.strictObject(
+const mutexConfig = settingsObject(
   { backend: v.optional(v.literal('mutex', BACKEND_EXPECTED)), ...mutexSettings.entries },
   'a configuration object',
 );
-const sharedMutexConfig = v.strictObject(
+const sharedMutexConfig = settingsObject(
   { backend: v.literal('shared-mutex', BACKEND_EXPECTED), ...sharedMutexSettings.entries },
   'a configuration object',
 );

@@ -1,4 +1,5 @@
 import type { BackendKind } from '@lock/core';
+import { settingsObject } from '@lock/core';
 import * as v from 'valibot';
 import { mutexCapabilities } from './in-process/mutex.js';
 import { MutexProvider } from './in-process/mutex-provider.js';
@@ -8,7 +9,7 @@ import { type SharedMutexProviderConfig, sharedMutexSettings } from './shared/sh
 import { SharedTable } from './shared/shared-table.js';
 
 /** Settings of the `mutex` kind: none (unknown keys are errors). */
-export const mutexSettings = v.strictObject({}, 'an object with no settings (the mutex kind has none)');
+export const mutexSettings = settingsObject({}, 'an object with no settings (the mutex kind has none)');
 
 /** Validated settings of the `mutex` kind: an empty object. */
 export type MutexProviderConfig = v.InferOutput<typeof mutexSettings>;

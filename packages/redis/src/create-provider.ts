@@ -1,4 +1,4 @@
-import { parseSettings } from '@lock/core';
+import { parseSettings, settingsObject } from '@lock/core';
 import * as v from 'valibot';
 import { redisKind, redlockKind } from './kind.js';
 import type { RedisProvider } from './redis/redis-provider.js';
@@ -30,8 +30,8 @@ export function createProvider(config: RedisProviderConfig | RedlockConfig): Red
 const INSTANCE_FIELDS = ['endpoints', 'driftFactor', 'instanceTimeoutMs'] as const;
 const redlockEntries = v.object(redlockSettings.pipe[0].entries);
 const redlockConfig = v.pipe(
-  v.strictObject({
-    redlock: v.strictObject(v.pick(redlockEntries, INSTANCE_FIELDS).entries, 'an object with endpoints'),
+  settingsObject({
+    redlock: settingsObject(v.pick(redlockEntries, INSTANCE_FIELDS).entries, 'an object with endpoints'),
     ...v.omit(redlockEntries, INSTANCE_FIELDS).entries,
   }),
   renewEveryRule(),

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, integerSetting } from '@lock/core';
+import { InvalidArgumentError, integerSetting, settingsObject } from '@lock/core';
 import * as v from 'valibot';
 
 /** Default number of names a provider's table can hold. */
@@ -14,7 +14,7 @@ const capacityRule = v.pipe(
 );
 
 /** Settings of the `trylock` kind, and the options of a `TryLockProvider`. Unknown keys are errors. */
-export const tryLockSettings = v.strictObject(
+export const tryLockSettings = settingsObject(
   { capacity: v.optional(capacityRule, DEFAULT_TRY_LOCK_CAPACITY) },
   'an object of trylock settings (capacity)',
 );

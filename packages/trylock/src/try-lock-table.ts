@@ -1,7 +1,9 @@
 import {
+  hashName64,
   InvalidArgumentError,
   LockBackendError,
   processSharedBuffer,
+  sharedBufferOf,
   UnsupportedCapabilityError,
 } from '@lock/core';
 import { TRY_LOCK_BYTES, type TryLockHandle } from './try-lock.js';
@@ -72,34 +74,15 @@ export class TryLockTable {
 
   /** Attaches a table from a handle posted by another thread; validates it first. */
   static attach(handle: TryLockTableHandle): TryLockTable {
-    if (typeof handle !== 'object' || handle === null) {
-      throw new InvalidArgumentError('handle', handle, 'a TryLockProvider handle { buffer }');
-    }
-    const buffer = handle.buffer;
-    if (!(buffer instanceof SharedArrayBuffer)) {
-      throw new InvalidArgumentError(
-        'handle.buffer',
-        buffer,
-        'a SharedArrayBuffer (a plain ArrayBuffer is not shared between workers)',
-      );
-    }
-    if (buffer.byteLength < HEADER_BYTES) {
-      throw new InvalidArgumentError(
-        'handle.buffer.byteLength',
-        buffer.byteLength,
-        `at least ${HEADER_BYTES} bytes: the buffer of a TryLockProvider (from .handle)`,
-      );
-    }
-    const [magic, capacity] = new Int32Array(buffer, 0, 2);
-    if (magic !== MAGIC) {
-      throw new InvalidArgumentError(
-        'handle.buffer',
-        `a buffer whose first word is 0x${(magic! >>> 0).toString(16)}`,
-        `the buffer of a TryLockProvider (from .handle), whose first word is 0x${MAGIC.toString(16)}`,
-      );
-    }
-    const expectedBytes = HEADER_BYTES + capacity! * (8 + TRY_LOCK_BYTES);
-    if (capacity! < 1 || buffer.byteLength !== expectedBytes) {
+    const buffer = sharedBufferOf(handle, {
+      what: 'a TryLockProvider',
+      handle: 'a TryLockProvider handle { buffer }',
+      minBytes: HEADER_BYTES,
+      magic: MAGIC,
+    });
+    const capacity = new Int32Array(buffer, 0, 2)[1]!;
+    const expectedBytes = HEADER_BYTES + capacity * (8 + TRY_LOCK_BYTES);
+    if (capacity < 1 || buffer.byteLength !== expectedBytes) {
       throw new InvalidArgumentError(
         'handle.buffer.byteLength',
         buffer.byteLength,
@@ -136,18 +119,8 @@ export class TryLockTable {
   }
 }
 
-/** FNV-1a, 64-bit, over UTF-16 code units; never 0 (0 marks a free slot). */
+/** The slot key of a name: core's 64-bit name hash, never 0 (0 marks a free slot). */
 function hash64(name: string): bigint {
-  let low = 0x84222325 >>> 0;
-  let high = 0xcbf29ce4 >>> 0;
-  for (let index = 0; index < name.length; index++) {
-    low ^= name.charCodeAt(index);
-    // Multiply the 64-bit (high, low) by the FNV prime 0x100000001b3 in 32-bit halves.
-    const lowProduct = Math.imul(low, 0x1b3);
-    const carry = Math.floor(((low >>> 0) * 0x1b3) / 2 ** 32);
-    high = (Math.imul(high, 0x1b3) + Math.imul(low, 0x100) + carry) >>> 0;
-    low = lowProduct >>> 0;
-  }
-  const value = BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low));
+  const value = hashName64(name);
   return value === 0n ? 1n : value;
 }

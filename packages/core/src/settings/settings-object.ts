@@ -6,13 +6,17 @@ import * as v from 'valibot';
  */
 export function settingsObject<const Entries extends v.ObjectEntries>(
   entries: Entries,
-  expected = 'an object of settings',
+  expected = 'an object',
 ) {
-  return v.pipe(
-    v.custom<unknown>(
+  const object = v.strictObject(entries, expected);
+  const schema = v.pipe(
+    // Typed as the object's input, so that the settings' input type stays what the entries accept.
+    v.custom<v.InferInput<typeof object>>(
       (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
       expected,
     ),
-    v.strictObject(entries, expected),
+    object,
   );
+  // The entries stay at hand, as on any object schema, for settings composed from others (`v.pick`, spreads).
+  return Object.assign(schema, { entries: object.entries });
 }

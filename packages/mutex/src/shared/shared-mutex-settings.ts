@@ -1,4 +1,4 @@
-import { InvalidArgumentError, integerSetting } from '@lock/core';
+import { InvalidArgumentError, integerSetting, settingsObject } from '@lock/core';
 import * as v from 'valibot';
 
 /** Default number of named slots in a provider's table. */
@@ -27,7 +27,7 @@ const maxThreadsRule = v.pipe(
  * Settings of the `shared-mutex` kind, and the options of a `SharedMutexProvider`: the shape of its table.
  * Unknown keys are errors.
  */
-export const sharedMutexSettings = v.strictObject(
+export const sharedMutexSettings = settingsObject(
   {
     capacity: v.optional(capacityRule, DEFAULT_CAPACITY),
     maxThreads: v.optional(maxThreadsRule, DEFAULT_MAX_THREADS),

@@ -1,5 +1,10 @@
 import { threadId } from 'node:worker_threads';
-import { InvalidArgumentError, processSharedBuffer, UnsupportedCapabilityError } from '@lock/core';
+import {
+  InvalidArgumentError,
+  processSharedBuffer,
+  sharedBufferOf,
+  UnsupportedCapabilityError,
+} from '@lock/core';
 import { validateTableShape } from './shared-mutex-settings.js';
 import { INITIAL_CELL } from './ticket-cell.js';
 
@@ -128,32 +133,12 @@ export class SharedTable {
 
   /** Attaches a table from a handle posted by another thread; validates it first. */
   static attach(handle: SharedMutexHandle): SharedTable {
-    if (typeof handle !== 'object' || handle === null) {
-      throw new InvalidArgumentError('handle', handle, 'a SharedMutexHandle { buffer }');
-    }
-    const buffer = handle.buffer;
-    if (!(buffer instanceof SharedArrayBuffer)) {
-      throw new InvalidArgumentError(
-        'handle.buffer',
-        buffer,
-        'a SharedArrayBuffer (a plain ArrayBuffer is not shared between workers)',
-      );
-    }
-    if (buffer.byteLength < HEADER_WORDS * 4) {
-      throw new InvalidArgumentError(
-        'handle.buffer.byteLength',
-        buffer.byteLength,
-        `at least ${HEADER_WORDS * 4} bytes: the buffer of a shared mutex (from .handle)`,
-      );
-    }
-    const magic = new Int32Array(buffer, 0, 1)[0]!;
-    if (magic !== MAGIC) {
-      throw new InvalidArgumentError(
-        'handle.buffer',
-        `a buffer whose first word is 0x${(magic >>> 0).toString(16)}`,
-        `the buffer of a shared mutex of this version (from .handle), whose first word is 0x${MAGIC.toString(16)}`,
-      );
-    }
+    const buffer = sharedBufferOf(handle, {
+      what: 'a shared mutex',
+      handle: 'a SharedMutexHandle { buffer }',
+      minBytes: HEADER_WORDS * 4,
+      magic: MAGIC,
+    });
     const table = new SharedTable(buffer);
     const ring = table.ring;
     const expectedBytes = (table.slotsStart + table.capacity * table.slotWords) * 4;

@@ -1,4 +1,4 @@
-import { LockBackendError } from '@lock/core';
+import { hashName64, LockBackendError } from '@lock/core';
 import { Phase, phaseHook } from './phase-hook.js';
 import { DIED, GEN, RECLAIM_CURSOR, RETIRED_FENCE, type SharedTable } from './shared-table.js';
 import { TicketQueue } from './ticket-queue.js';
@@ -195,18 +195,8 @@ function raiseRetired(table: SharedTable, token: bigint): void {
   }
 }
 
-/** FNV-1a, 64-bit, over UTF-16 code units; never 0 (a slot never used) or VACANT_KEY. @internal */
+/** The slot key of a name: core's 64-bit name hash, never 0 (a slot never used) or VACANT_KEY. @internal */
 export function hash64(name: string): bigint {
-  let low = 0x84222325 >>> 0;
-  let high = 0xcbf29ce4 >>> 0;
-  for (let index = 0; index < name.length; index++) {
-    low ^= name.charCodeAt(index);
-    // Multiply the 64-bit (high, low) by the FNV prime 0x100000001b3 in 32-bit halves.
-    const lowProduct = Math.imul(low, 0x1b3);
-    const carry = Math.floor(((low >>> 0) * 0x1b3) / 2 ** 32);
-    high = (Math.imul(high, 0x1b3) + Math.imul(low, 0x100) + carry) >>> 0;
-    low = lowProduct >>> 0;
-  }
-  const value = BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low));
+  const value = hashName64(name);
   return value === 0n || value === VACANT_KEY ? 1n : value;
 }

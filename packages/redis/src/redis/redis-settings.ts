@@ -1,4 +1,4 @@
-import { integerSetting, millisecondsSetting } from '@lock/core';
+import { integerSetting, millisecondsSetting, settingsObject } from '@lock/core';
 import type { RedisOptions } from 'ioredis';
 import * as v from 'valibot';
 import { clientProblem, isClusterClient } from '../shared/client-checks.js';
@@ -19,7 +19,7 @@ export const MAX_RETENTION_MS = 10 * 365 * 24 * 3600 * 1000;
  */
 export const redisSettings = v.pipe(
   withLockRules(
-    v.strictObject({
+    settingsObject({
       url: v.optional(
         v.pipe(endpointSetting, v.description('The Redis server, e.g. redis://127.0.0.1:6379/0.')),
       ),
@@ -59,7 +59,7 @@ export type RedisProviderConfig = v.InferOutput<typeof redisSettings>;
  */
 export const redisOptionsSchema = v.pipe(
   withLockRules(
-    v.strictObject(
+    settingsObject(
       {
         client: v.optional(
           v.custom<RedisLockClient>(

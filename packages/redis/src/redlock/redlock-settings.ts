@@ -1,4 +1,4 @@
-import { millisecondsSetting } from '@lock/core';
+import { millisecondsSetting, settingsObject } from '@lock/core';
 import * as v from 'valibot';
 import { clientProblem } from '../shared/client-checks.js';
 import { instanceListSetting } from '../shared/endpoint.js';
@@ -15,7 +15,7 @@ const DRIFT_EXPECTED = 'a number from 0 to below 1 (0.01 is typical)';
  * constructor checks its options with the same fields and rules.
  */
 export const redlockSettings = v.pipe(
-  v.strictObject({
+  settingsObject({
     endpoints: v.pipe(
       instanceListSetting,
       v.description('The independent Redis instances: an odd number of redis:// URLs, none twice.'),
@@ -30,7 +30,7 @@ export type RedlockProviderConfig = v.InferOutput<typeof redlockSettings>;
 
 /** The constructor options of a `RedlockProvider`: the same fields, with clients or endpoints. */
 export const redlockOptionsSchema = v.pipe(
-  v.strictObject(
+  settingsObject(
     {
       clients: v.optional(
         v.pipe(
