@@ -106,7 +106,13 @@ export async function runCell(options: CellOptions): Promise<CellResult> {
 export function rerunReason(
   result: Pick<CellResult, 'mutant' | 'expect' | 'passed' | 'report'>,
 ): string | undefined {
-  if (result.mutant !== 'none') return result.passed ? undefined : 'not red';
+  if (result.mutant !== 'none') {
+    if (result.passed) return undefined;
+    // A fenced mutant can only go red once two clients held at once; without the lock there is no overlap.
+    return result.mutant === 'fencing-off' && result.report.overlaps.count === 0
+      ? 'not red, the fault did not bite (no believed overlap)'
+      : 'not red';
+  }
   if (result.expect === 'FENCED' && result.passed && result.report.overlaps.count === 0) {
     return 'the fault did not bite (no believed overlap)';
   }

@@ -46,6 +46,8 @@ describe('what a cell expects from the server that runs it', () => {
         report: { overlaps: { count: overlaps } } as CellResult['report'],
       });
     expect(run('fencing-off', 'RED', false, 3)).toBe('not red');
+    expect(run('fencing-off', 'RED', false, 0)).toMatch(/did not bite/);
+    expect(run('no-lock', 'RED', false, 0)).toBe('not red');
     expect(run('fencing-off', 'RED', true, 3)).toBeUndefined();
     expect(run('none', 'FENCED', true, 0)).toMatch(/did not bite/);
     expect(run('none', 'FENCED', true, 2)).toBeUndefined();
