@@ -48,7 +48,7 @@ function hint(needs: ResolvedNeeds, kinds: readonly BackendKind[]): string {
   const others =
     unjudged.length === 0
       ? ''
-      : `; not installed here, so not judged: ${unjudged.map(([kind, entry]) => `${kind} (${entry.install})`).join(', ')}`;
+      : `; not judged (not loaded): ${unjudged.map(([kind, entry]) => `${kind} (${entry.install})`).join(', ')}`;
   if (fitting.length > 0) {
     const names = fitting.map((kind) => `${kind.kind} (${kind.install})`).join(' or ');
     return `a backend of kind ${names} would satisfy them`;

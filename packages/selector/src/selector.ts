@@ -106,7 +106,12 @@ export class Selector {
   /** Kinds judged for hints besides the configured ones (every installed catalog kind, once a check failed). */
   private hintKinds: readonly BackendKind[] = [];
 
-  private constructor(config: SelectorConfig, entries: BackendEntry[], checking: boolean) {
+  private constructor(
+    config: SelectorConfig,
+    entries: BackendEntry[],
+    checking: boolean,
+    private readonly loadModule: ModuleLoader,
+  ) {
     this.config = config;
     this.entries = entries;
     this.checking = checking;
@@ -154,7 +159,7 @@ export class Selector {
         }),
       );
     }
-    const selector = new Selector(checked.config, entries, options.check !== false);
+    const selector = new Selector(checked.config, entries, options.check !== false, loadModule);
     // Kinds that keep one shared-memory table per process: a worker finds it only if the main thread made it
     // before the worker started, so make it now and "create the selector, then start workers" just works.
     if (isMainThread) {
@@ -169,8 +174,7 @@ export class Selector {
         selector.check();
       } catch (error) {
         if (!NoBackendSatisfiesError.isInstance(error)) throw error;
-        // Before failing, judge every kind installed here, so the hint can name one that would fit.
-        selector.hintKinds = await installedCatalogKinds(loadModule);
+        await selector.judgeInstalledKinds();
         selector.check();
         throw error;
       }
@@ -254,7 +258,7 @@ export class Selector {
     options?: LockOptions,
     extraNeeds?: LockNeeds,
   ): Promise<{ readonly lock: Lock; readonly explanation: Explanation }> {
-    const { entry, index, explanation } = this.route(name, extraNeeds);
+    const { entry, index, explanation } = await this.routeJudged(name, extraNeeds);
     const provider = await entry.provider(index, this.closing !== undefined);
     return { lock: provider.lock(name, options), explanation };
   }
@@ -264,7 +268,7 @@ export class Selector {
    * backend offers, e.g. a shared mutex's `handle` to post to worker threads.
    */
   async providerFor(name: string, extraNeeds?: LockNeeds): Promise<LockProvider> {
-    const { entry, index } = this.route(name, extraNeeds);
+    const { entry, index } = await this.routeJudged(name, extraNeeds);
     return entry.provider(index, this.closing !== undefined);
   }
 
@@ -277,7 +281,7 @@ export class Selector {
     name: string,
     extraNeeds?: LockNeeds,
   ): Promise<{ readonly status: LockStatus; readonly explanation: Explanation }> {
-    const { entry, index, explanation } = this.route(name, extraNeeds);
+    const { entry, index, explanation } = await this.routeJudged(name, extraNeeds);
     try {
       const provider = await entry.provider(index, this.closing !== undefined);
       if (typeof provider.status !== 'function') {
@@ -376,6 +380,25 @@ export class Selector {
 
   private entry(name: string): BackendEntry {
     return this.entries.find((candidate) => candidate.name === name)!;
+  }
+
+  /**
+   * Like `route`, but when no backend meets the needs, first judges every kind installed here, so that the
+   * error's hint can name one that would (the synchronous `lock()` judges only the kinds already loaded).
+   */
+  private async routeJudged(name: string, extraNeeds: LockNeeds | undefined): Promise<Route> {
+    try {
+      return this.route(name, extraNeeds);
+    } catch (error) {
+      if (!NoBackendSatisfiesError.isInstance(error)) throw error;
+      await this.judgeInstalledKinds();
+      return this.route(name, extraNeeds);
+    }
+  }
+
+  /** Loads the descriptor of every catalog kind installed here, for hints. */
+  private async judgeInstalledKinds(): Promise<void> {
+    if (this.hintKinds.length === 0) this.hintKinds = await installedCatalogKinds(this.loadModule);
   }
 
   private route(name: string, extraNeeds: LockNeeds | undefined): Route {

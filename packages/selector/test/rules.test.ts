@@ -86,11 +86,10 @@ const cases: Case[] = [
     refusal: ['trylock', 'cannot wait in line (waiting: none), blocking required'],
   },
   {
-    title: 'threads, preempt: the shared mutex (the trylock provider is per process)',
+    title: 'threads, preempt: the trylock (one table for the process, never waits)',
     needs: { scope: 'threads', blocking: false },
     backends: builtins,
-    chosen: 'shared-mutex',
-    refusal: ['trylock', 'scope process < threads required'],
+    chosen: 'trylock',
   },
   {
     title: 'cluster, losing a lock on failure is fine: redis over etcd',

@@ -78,12 +78,10 @@ describe('Selector with the embedded default', () => {
 
   it('refuses a cluster need with no server configured, naming the need and the kinds that would fit', async () => {
     const selector = await Selector.create();
-    let caught: unknown;
-    try {
-      selector.lock('orders:1', undefined, { scope: 'cluster', durability: 'consensus' });
-    } catch (error) {
-      caught = error;
-    }
+    const needs = { scope: 'cluster', durability: 'consensus' } as const;
+    // The synchronous lock() judges the kinds at hand; it says which it could not judge.
+    expect(() => selector.lock('orders:1', undefined, needs)).toThrow(/not judged \(not loaded\): redis/);
+    const caught = await selector.open('orders:1', undefined, needs).catch((error: unknown) => error);
     expect(NoBackendSatisfiesError.isInstance(caught)).toBe(true);
     const error = caught as NoBackendSatisfiesError;
     expect(error.unmet).toContain('scope >= cluster');
