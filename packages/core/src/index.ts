@@ -12,7 +12,7 @@ export { type CandidateVerdict, NoBackendSatisfiesError } from './errors/no-back
 export { ProviderClosedError } from './errors/provider-closed-error.js';
 export { UnsupportedCapabilityError } from './errors/unsupported-capability-error.js';
 export type { AcquireRequest, Grant, LoseGrant } from './grant.js';
-export { LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.js';
+export { defaultDriftMs, LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.js';
 export { type LeaseHooks, type LeaseRegistry, type LeaseSettings, ManagedLease } from './managed-lease.js';
 export { MAX_TIMER_MS, monotonicNow } from './monotonic.js';
 export { raceSignal } from './race-signal.js';
@@ -50,6 +50,7 @@ export type {
   LockProvider,
   LockScope,
   LockStatus,
+  ProviderDescription,
   WaitingStrategy,
 } from './types.js';
 export {

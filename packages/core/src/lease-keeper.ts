@@ -23,6 +23,14 @@ export interface LeaseKeeperOptions {
   onLost(reason: LockLostReason, cause?: unknown): void;
 }
 
+/**
+ * The safety margin a lease's safe deadline keeps for clock-rate drift between client and server when the grant
+ * names none: 1% of the TTL plus 2 ms. A waiter that waits out someone else's lease adds the same margin.
+ */
+export function defaultDriftMs(ttlMs: number): number {
+  return Math.ceil(ttlMs * 0.01) + 2;
+}
+
 /** Shortest wait before retrying a renewal that failed with an unknown result. */
 const MIN_RETRY_MS = 10;
 /** Renewal requests that may be unanswered at once before the keeper waits for one to settle. */
@@ -97,7 +105,7 @@ export class LeaseKeeper {
   }
 
   private drift(): number {
-    return this.driftMs ?? Math.ceil(this.ttlMs * 0.01) + 2;
+    return this.driftMs ?? defaultDriftMs(this.ttlMs);
   }
 
   private armWatchdog(): void {

@@ -126,6 +126,16 @@ export interface LockStatus {
   readonly details?: Readonly<Record<string, unknown>> | undefined;
 }
 
+/** What a provider says about the server behind it (`LockProvider.describe`), for tools that show any backend. */
+export interface ProviderDescription {
+  /** The server in words: `"etcd 3.4.23"`, `"ZooKeeper 3.8.0 (3 servers: leader, follower, follower)"`. */
+  readonly server: string;
+  /** What a caller should know about it, one sentence each (a known server bug, a clamped setting); may be empty. */
+  readonly warnings: readonly string[];
+  /** The same facts in the backend's own terms. */
+  readonly details?: Readonly<Record<string, unknown>> | undefined;
+}
+
 /** A backend: makes locks by name and owns the connections it created. */
 export interface LockProvider {
   /** What every lock of this provider guarantees. */
@@ -137,6 +147,11 @@ export interface LockProvider {
    * asked from another process and may leave it out). Rejects with `LockBackendError` when the backend fails.
    */
   status?(name: string): Promise<LockStatus>;
+  /**
+   * What the server behind this provider is (its version, what is known about it), asked of it now. Server
+   * backends; rejects with `LockBackendError` when no server answers. Opens no lock session.
+   */
+  describe?(): Promise<ProviderDescription>;
   /**
    * Releases what the provider holds and closes connections it created (not ones the caller passed in).
    * Held leases abort their signal with `LockLostError` (reason `closed`). Idempotent.

@@ -1,4 +1,4 @@
-import { sleep } from '@lock/core';
+import { defaultDriftMs, sleep } from '@lock/core';
 import type { LockContext } from './etcd-lock-backend.js';
 import type { EtcdSession } from './etcd-session.js';
 
@@ -75,18 +75,10 @@ export async function waitOutIfRevoked(
   signal.addEventListener('abort', end, { once: true });
   const stopSession = session.onLost(end);
   try {
-    await sleep(holderTtlMs + driftMs(holderTtlMs), ended.signal);
+    await sleep(holderTtlMs + defaultDriftMs(holderTtlMs), ended.signal);
   } finally {
     signal.removeEventListener('abort', end);
     stopSession();
   }
   return true;
-}
-
-/**
- * The margin the holder subtracted from its own deadline, added here on the other side: core's `LeaseKeeper`
- * default (1% of the TTL plus 2 ms), which core does not export as a function yet.
- */
-function driftMs(ttlMs: number): number {
-  return Math.ceil(ttlMs * 0.01) + 2;
 }

@@ -4,8 +4,12 @@ import {
   type LockProvider,
   validateLockName,
 } from '@lock/core';
+import { checkNeeds } from './check-needs.js';
 import type { BackendEntry } from './entries/backend-entry.js';
 import { measureLock } from './measure-lock.js';
+import type { Policy } from './policies.js';
+import { rankCandidates } from './rank-candidates.js';
+import type { CandidateBackend, CandidateReport } from './types.js';
 
 /** Options of `Selector.calibrate`. */
 export interface CalibrateOptions {
@@ -96,4 +100,36 @@ export async function calibrateEntries(
     if (worst !== undefined) measured.set(entry, worst);
   }
   return { results, measured };
+}
+
+/**
+ * The first policy whose chosen backend misses a need by the measured figures (without switching backends: other
+ * processes choose by the configuration), with the refused report, or undefined when every policy holds.
+ */
+export function measuredRefusal(
+  policies: readonly Policy[],
+  candidates: readonly CandidateBackend[],
+  measured: ReadonlyMap<BackendEntry, CapabilityProfile>,
+): { policy: Policy; report: CandidateReport } | undefined {
+  for (const policy of policies) {
+    const ranked = rankCandidates(policy.needs, candidates, policy.config.backend);
+    const first = ranked[0];
+    const chosen = first?.chosen
+      ? [...measured.keys()].find((entry) => entry.name === first.backend)
+      : undefined;
+    const profile = chosen === undefined ? undefined : measured.get(chosen);
+    if (chosen === undefined || profile === undefined || first === undefined) continue;
+    const verdict = checkNeeds(
+      policy.needs,
+      chosen.capabilities,
+      profile,
+      chosen.clusters.length,
+      chosen.stableShards,
+    );
+    if (verdict.unmet.length > 0) {
+      const reasons = ['measured by calibrate()', ...verdict.refusals];
+      return { policy, report: { ...first, qualifies: false, chosen: false, reasons, unmet: verdict.unmet } };
+    }
+  }
+  return undefined;
 }

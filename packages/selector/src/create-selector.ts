@@ -1,4 +1,5 @@
-import { Selector, type SelectorOptions } from './selector.js';
+import { Selector } from './selector.js';
+import type { SelectorOptions } from './selector-options.js';
 import type { SelectorConfig } from './types.js';
 
 /**

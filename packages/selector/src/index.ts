@@ -7,7 +7,8 @@ export { DEFAULT_CONFIG } from './default-config.js';
 export { type CatalogEntry, EMBEDDED_KINDS, KIND_CATALOG } from './kinds/catalog.js';
 export { installedCatalogKinds } from './kinds/installed-kinds.js';
 export { describeNeeds } from './resolve-needs.js';
-export { Selector, type SelectorOptions } from './selector.js';
+export { Selector } from './selector.js';
+export type { SelectorOptions } from './selector-options.js';
 export type {
   BackendConfig,
   BackendKindName,

@@ -1,4 +1,3 @@
-import { isMainThread } from 'node:worker_threads';
 import {
   type BackendKind,
   InvalidArgumentError,
@@ -11,64 +10,32 @@ import {
   type LockStatus,
   NoBackendSatisfiesError,
   ProviderClosedError,
+  type ProviderDescription,
   UnsupportedCapabilityError,
   validateKnownKeys,
   validateLockName,
   validateLockOptions,
 } from '@lock/core';
-import { type CalibrateOptions, type CalibrationResult, calibrateEntries } from './calibrate.js';
-import { checkNeeds } from './check-needs.js';
+import {
+  type CalibrateOptions,
+  type CalibrationResult,
+  calibrateEntries,
+  measuredRefusal,
+} from './calibrate.js';
 import { readConfigFile } from './config/load-config-file.js';
 import { checkConfig } from './config/validate-config.js';
 import { DEFAULT_CONFIG } from './default-config.js';
 import { DeferredLock } from './deferred-lock.js';
-import { BackendEntry } from './entries/backend-entry.js';
-import { embeddedEntries } from './entries/embedded-entries.js';
+import type { BackendEntry } from './entries/backend-entry.js';
+import { buildEntries } from './entries/build-entries.js';
 import { installedCatalogKinds } from './kinds/installed-kinds.js';
-import { NamePattern } from './name-pattern.js';
 import { noBackendError } from './no-backend-error.js';
+import { compilePolicies, type Policy, policyFor } from './policies.js';
 import { rankCandidates } from './rank-candidates.js';
 import { rendezvousIndex } from './rendezvous-index.js';
-import { combineNeeds, resolveNeeds } from './resolve-needs.js';
-import type {
-  CandidateBackend,
-  Explanation,
-  LockNeeds,
-  ModuleLoader,
-  PolicyConfig,
-  ResolvedNeeds,
-  SelectorConfig,
-} from './types.js';
-
-/** Options of {@link Selector.create}. */
-export interface SelectorOptions {
-  /**
-   * Loads a backend package by name. The default is a dynamic `import()` from this package's location;
-   * pass `(name) => import(name)` from your own code when your package manager does not let this package
-   * see yours (pnpm without hoisting).
-   */
-  loadModule?: ModuleLoader | undefined;
-  /** Calibrate the backends before checking the policies; see {@link Selector.calibrate}. */
-  calibrate?: boolean | CalibrateOptions | undefined;
-  /**
-   * `false` skips the check of every policy at startup and after calibration (for tools that explain one
-   * name even when another policy is unsatisfiable); `lock()` still refuses a name whose needs no backend
-   * meets. Default `true`.
-   */
-  check?: boolean | undefined;
-  /**
-   * A lease length in ms for every backend whose grants expire: it replaces the setting each kind names as
-   * its lease length (a Redis lock's default `ttlMs`, an etcd session's TTL, a ZooKeeper session timeout),
-   * validated by the kind like the configuration's own. What `lock run --ttl` sets.
-   */
-  ttlMs?: number | undefined;
-}
-
-interface Policy {
-  readonly pattern: NamePattern;
-  readonly config: PolicyConfig;
-  readonly needs: ResolvedNeeds;
-}
+import { combineNeeds } from './resolve-needs.js';
+import type { SelectorOptions } from './selector-options.js';
+import type { CandidateBackend, Explanation, LockNeeds, ModuleLoader, SelectorConfig } from './types.js';
 
 /** Where a name goes: its entry, cluster and the explanation of the choice. */
 interface Route {
@@ -115,11 +82,7 @@ export class Selector {
     this.config = config;
     this.entries = entries;
     this.checking = checking;
-    this.policies = Object.entries(config.policies ?? {}).map(([pattern, policy]) => ({
-      pattern: new NamePattern(pattern),
-      config: policy,
-      needs: resolveNeeds(policy),
-    }));
+    this.policies = compilePolicies(config);
   }
 
   /**
@@ -146,28 +109,8 @@ export class Selector {
     const input =
       config === undefined ? DEFAULT_CONFIG : source !== undefined ? await readConfigFile(source) : config;
     const checked = await checkConfig(input, { loadModule, source, leaseTtlMs: options.ttlMs });
-    const entries = await embeddedEntries(checked.config, loadModule);
-    for (const [name, entryConfig] of Object.entries(checked.config.backends ?? {})) {
-      entries.push(
-        new BackendEntry({
-          name,
-          kindName: entryConfig.kind,
-          builtin: false,
-          config: entryConfig,
-          kind: checked.kinds.get(name),
-          clusters: checked.settings.get(name) ?? [],
-        }),
-      );
-    }
+    const entries = await buildEntries(checked, loadModule);
     const selector = new Selector(checked.config, entries, options.check !== false, loadModule);
-    // Kinds that keep one shared-memory table per process: a worker finds it only if the main thread made it
-    // before the worker started, so make it now and "create the selector, then start workers" just works.
-    if (isMainThread) {
-      for (const entry of entries) {
-        if (entry.kind?.prepareInMainThread !== true) continue;
-        for (let index = 0; index < entry.clusters.length; index += 1) entry.provider(index, false);
-      }
-    }
     if (options.calibrate) await selector.calibrate(options.calibrate === true ? {} : options.calibrate);
     if (selector.checking) {
       try {
@@ -300,6 +243,22 @@ export class Selector {
   }
 
   /**
+   * What the server of the backend chosen for `name` is, asked of it now (`LockProvider.describe`: its version,
+   * known problems with it), or `undefined` when the backend has no server to describe. `LockBackendError`
+   * (with the cause) when it does not answer.
+   */
+  async describe(name: string, extraNeeds?: LockNeeds): Promise<ProviderDescription | undefined> {
+    const { entry, index } = await this.routeJudged(name, extraNeeds);
+    try {
+      const provider = await entry.provider(index, this.closing !== undefined);
+      return await provider.describe?.();
+    } catch (error) {
+      if (LockError.isInstance(error)) throw error;
+      throw new LockBackendError(entry.kindName, 'describe', { lockName: name, cause: error });
+    }
+  }
+
+  /**
    * Measures each backend against its real servers: uncontended acquire + release pairs on one lock name per
    * cluster, giving the median latency and pairs per second. By default the figures only check the current
    * choices (see {@link CalibrateOptions.apply}).
@@ -316,28 +275,14 @@ export class Selector {
       return results;
     }
     if (!this.checking) return results;
-    for (const policy of this.policies) {
-      const ranked = rankCandidates(policy.needs, this.candidates, policy.config.backend);
-      const chosen = ranked[0]?.chosen ? this.entry(ranked[0].backend) : undefined;
-      const profile = chosen === undefined ? undefined : measured.get(chosen);
-      if (chosen === undefined || profile === undefined) continue;
-      const verdict = checkNeeds(
-        policy.needs,
-        chosen.capabilities,
-        profile,
-        chosen.clusters.length,
-        chosen.stableShards,
+    const refusal = measuredRefusal(this.policies, this.candidates, measured);
+    if (refusal !== undefined) {
+      throw noBackendError(
+        `policy ${refusal.policy.pattern.source}`,
+        refusal.policy.needs,
+        [refusal.report],
+        this.kinds(),
       );
-      if (verdict.unmet.length > 0) {
-        const report = {
-          ...ranked[0]!,
-          qualifies: false,
-          chosen: false,
-          reasons: ['measured by calibrate()', ...verdict.refusals],
-          unmet: verdict.unmet,
-        };
-        throw noBackendError(`policy ${policy.pattern.source}`, policy.needs, [report], this.kinds());
-      }
     }
     return results;
   }
@@ -363,19 +308,7 @@ export class Selector {
   }
 
   private policyFor(name: string): Policy {
-    const best = NamePattern.best(
-      this.policies.map((policy) => policy.pattern),
-      name,
-    );
-    const policy = this.policies.find((candidate) => candidate.pattern === best);
-    if (policy === undefined) {
-      throw new InvalidArgumentError(
-        'name',
-        name,
-        `a name matched by a policy (configured patterns: ${this.policies.map((item) => JSON.stringify(item.pattern.source)).join(', ') || 'none'}; add a "*" policy for a default)`,
-      );
-    }
-    return policy;
+    return policyFor(this.policies, name);
   }
 
   private entry(name: string): BackendEntry {
