@@ -3,7 +3,14 @@ import { defineConfig } from 'tsup';
 export default defineConfig([
   {
     // The library: ESM and CJS, each with its own types.
-    entry: { index: 'src/index.ts', conformance: 'src/conformance.ts' },
+    entry: {
+      index: 'src/index.ts',
+      conformance: 'src/conformance.ts',
+      proxy: 'src/proxy/index.ts',
+      safety: 'src/safety/index.ts',
+      servers: 'src/servers/index.ts',
+      'fake-kind': 'src/fake-kind/index.ts',
+    },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

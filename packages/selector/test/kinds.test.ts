@@ -109,7 +109,7 @@ describe('a kind from a package the selector has never heard of', () => {
     );
     expect(NoBackendSatisfiesError.isInstance(error)).toBe(true);
     expect((error as NoBackendSatisfiesError).hint).toMatch(
-      /a backend of kind fake \(npm install lock-kind-fake\)/,
+      /a backend of kind fake \(npm install @lock\/testkit\)/,
     );
   });
 

@@ -1,0 +1,39 @@
+// '@lock/testkit/servers': real servers from the machine's binaries (Redis, etcd, ZooKeeper), stopped by PID.
+export { childScriptPath } from './child-script.js';
+export {
+  EtcdCluster,
+  EtcdMember,
+  type EtcdMemberStatus,
+  type StartEtcdOptions,
+  startEtcd,
+} from './etcd-cluster.js';
+export { fourLetterWord } from './four-letter-word.js';
+export { freePort, freePorts } from './free-ports.js';
+export { INSTALL_COMMAND, MissingBinaryError, requireBinary } from './missing-binary-error.js';
+export {
+  killRegisteredPidsSync,
+  registeredPids,
+  registerPid,
+  registerTempDir,
+  unregisterPid,
+  unregisterTempDir,
+} from './process-registry.js';
+export { RedisInstances, startRedisInstances } from './redis-instances.js';
+export {
+  RedisReplicaPair,
+  type StartRedisReplicaPairOptions,
+  startRedisReplicaPair,
+} from './redis-replica-pair.js';
+export { type RedisRole, RedisServer, type StartRedisOptions, startRedis } from './redis-server.js';
+export { parseInfo, RespClient, RespError, type RespReply, respCommand } from './resp-client.js';
+export { ServerHandle } from './server-handle.js';
+export { ServerProcess, type ServerProcessOptions } from './server-process.js';
+export { createTempDir, removeTempDir } from './temp-dir.js';
+export { type WaitUntilOptions, waitUntil } from './wait-until.js';
+export {
+  type StartZooKeeperOptions,
+  startZooKeeper,
+  ZooKeeperEnsemble,
+  type ZooKeeperMode,
+  ZooKeeperServer,
+} from './zookeeper-ensemble.js';
