@@ -173,13 +173,13 @@ describe('configuration lookup and errors', () => {
     [
       'a bad field',
       { backends: { orders: { kind: 'redis', url: 42 } } },
-      /Invalid backends\.orders\.url: expected a redis:\/\/ URL string, received 42/,
+      /Invalid configuration in .*: backends\.orders\.url: expected a redis:\/\/host:port URL .*, received 42/,
     ],
     ['bad JSON', '{ "policies": ', /valid JSON/],
     [
       'an unknown need',
       { policies: { '*': { scop: 'cluster' } } },
-      /Invalid policies\["\*"\]\.scop: expected no such field/,
+      /policies\["\*"\]\.scop: expected a known key; did you mean `scope`\?/,
     ],
   ])('%s -> exit 78 naming the field', async (_title, config, message) => {
     const path = writeConfig(`bad-${_title.replace(/\W/g, '')}.json`, config);

@@ -110,7 +110,7 @@ describe.each(['redis', 'etcd', 'zk'] as const)('lock run on %s', (backend) => {
     }
     const status = await runCli(['status', 'e2e-job', '--json', '--config', configs[backend]!], { cwd: dir });
     expect(status.code, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ held: false, waiters: 0 });
+    expect(JSON.parse(status.stdout)).toMatchObject({ held: false, holders: [], waiterCount: 0 });
   }, 150_000);
 
   it('the broken variant (no lock) overlaps, so the check above can fail', async () => {
@@ -138,17 +138,24 @@ describe.each(['redis', 'etcd', 'zk'] as const)('lock run on %s', (backend) => {
     const [started] = readEvents<{ token: string; name: string; backend: string }>(file);
     expect(started).toMatchObject({ name: 'e2e-status' });
     const waiter = startCli(['run', 'e2e-status', '--config', configs[backend]!, '--', 'true'], { cwd: dir });
-    let status: { held: boolean; token: string; waiters: number } | undefined;
+    let status: { held: boolean; holders: Array<{ token: string }>; waiterCount: number } | undefined;
     // The waiter needs a moment to start and queue on the server.
-    for (let attempt = 0; attempt < 40 && status?.waiters !== 1; attempt += 1) {
+    for (let attempt = 0; attempt < 40 && status?.waiterCount !== 1; attempt += 1) {
       const result = await runCli(['status', 'e2e-status', '--json', '--config', configs[backend]!], {
         cwd: dir,
       });
       expect(result.code, result.stderr).toBe(0);
       status = JSON.parse(result.stdout);
-      if (status?.waiters !== 1) await new Promise((resolve) => setTimeout(resolve, 250));
+      if (status?.waiterCount !== 1) await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    expect(status).toMatchObject({ held: true, token: started!.token, waiters: 1 });
+    expect(status).toMatchObject({ held: true, holders: [{ token: started!.token }], waiterCount: 1 });
+    // Beside the lock, what the server is, from the provider's own description.
+    const text = await runCli(['status', 'e2e-status', '--config', configs[backend]!], { cwd: dir });
+    expect(text.stdout).toMatch(/^server: {2}\S+/m);
+    if (backend === 'etcd') {
+      expect(text.stdout).toMatch(/^server: {2}etcd \d+\.\d+\.\d+/m);
+      expect(text.stdout).toMatch(/^warning: .*15247/m);
+    }
     holder.kill('SIGTERM');
     expect((await holder.done).code).toBe(0);
     const waited = await waiter.done;
@@ -304,10 +311,11 @@ describe('a lock lost while the command runs stops it', () => {
       const status = await runCli(['status', 'e2e-lost-etcd', '--json', '--config', configs.etcd!], {
         cwd: dir,
       });
-      const leaseId = BigInt(JSON.parse(status.stdout).raw.owner.leaseId);
+      const { holders, details } = JSON.parse(status.stdout);
+      const leaseHex = details.leases[holders[0].id] as string;
       await execFileAsync(
         'etcdctl',
-        ['--endpoints', etcd.endpoints.join(','), 'lease', 'revoke', leaseId.toString(16)],
+        ['--endpoints', etcd.endpoints.join(','), 'lease', 'revoke', leaseHex],
         {
           env: { ...process.env, ETCDCTL_API: '3' },
         },
@@ -330,7 +338,7 @@ describe('a lock lost while the command runs stops it', () => {
       { cwd: dir },
     );
     expect(bad.code, bad.stderr).toBe(64);
-    expect(bad.stderr).toMatch(/--ttl 1500: .*ttlMs/);
+    expect(bad.stderr).toMatch(/--ttl 1500: Invalid options\.ttlMs: .*whole seconds|--ttl 1500: .*ttlMs/);
   }, 60_000);
 
   it('zookeeper: a server paused past the session timeout stops the command and exits 79', async () => {

@@ -3,6 +3,7 @@ import { describeConfigSource } from '../config/find-config.js';
 import { CLI_NEEDS, openSelector } from '../config/open-selector.js';
 import { formatCalibration } from '../explain/format-calibration.js';
 import { formatExplanation, type RunChoice } from '../explain/format-explanation.js';
+import { askServer, formatServer } from '../shared/ask-server.js';
 import { EXIT } from '../shared/exit-codes.js';
 import { parseCommandLine, parseInteger } from '../shared/parse-command-line.js';
 import { reportError } from '../shared/report-error.js';
@@ -10,19 +11,22 @@ import { toJson } from '../shared/to-json.js';
 import { UsageError } from '../shared/usage-error.js';
 import { within } from '../shared/within.js';
 
-const USAGE = 'Usage: lock explain NAME [--config file] [--json] [--calibrate [--rounds N]]';
+const USAGE = 'Usage: lock explain NAME [--config file] [--json] [--offline] [--calibrate [--rounds N]]';
 
 const HELP = `${USAGE}
 
 Prints which backend the configuration chooses for the lock NAME and why: the policy that matches NAME, its
 needs, and every candidate (configured backends and the in-process built-ins) ranked, with the reason each
 was taken or refused (e.g. "cache (redis)  refused: durability single-node < consensus required"). Also says
-what 'lock run' would use, since it asks for scope 'cluster' on top of the policy. Connects to nothing.
+what 'lock run' would use, since it asks for scope 'cluster' on top of the policy. For a server backend it
+then asks the server what it is (its version, and what is known about that version, such as a server bug that
+weakens the lock), for at most 3 s; --offline connects to nothing.
 
 Options:
   --config file   configuration file (default: $LOCK_CONFIG, else ./lock.config.json, else embedded)
   --json          print the decision as JSON: { config, name, policy, needs, candidates, chosen, cluster, run,
-                  calibration }
+                  server, calibration }
+  --offline       do not ask the chosen backend's server what it is
   --calibrate     first measure every backend on its servers (N uncontended acquire + release per cluster:
                   p50 and ops/s) and choose by the measured figures; connects. Other processes choose by
                   the configuration, so declare the figures you want used everywhere as each backend's
@@ -44,6 +48,7 @@ export async function run(args: string[]): Promise<number> {
       json: { type: 'boolean' },
       calibrate: { type: 'boolean' },
       rounds: { type: 'string' },
+      offline: { type: 'boolean' },
     });
     if (values.help) {
       process.stdout.write(HELP);
@@ -65,10 +70,15 @@ export async function run(args: string[]): Promise<number> {
         cluster: forRun.cluster,
         unmet: forRun.chosen === undefined ? unmetOf(() => selector.lock(name, undefined, CLI_NEEDS)) : [],
       };
+      const server =
+        values.offline || explanation.chosen === undefined ? undefined : await askServer(selector, name);
       if (values.json) {
-        process.stdout.write(`${toJson({ config: source, ...explanation, run: runChoice, calibration })}\n`);
+        process.stdout.write(
+          `${toJson({ config: source, ...explanation, run: runChoice, server, calibration })}\n`,
+        );
       } else {
         process.stdout.write(formatExplanation(explanation, describeConfigSource(source), runChoice));
+        if (server !== undefined) process.stdout.write(formatServer(server));
         if (calibration !== undefined)
           process.stdout.write(formatCalibration(calibration, selector.candidates));
       }

@@ -1,5 +1,6 @@
 import { LockBackendError, validateLockName } from '@lock/core';
 import { CLI_NEEDS, openSelector } from '../config/open-selector.js';
+import { askServer, formatServer } from '../shared/ask-server.js';
 import { EXIT } from '../shared/exit-codes.js';
 import { parseCommandLine, parseMs } from '../shared/parse-command-line.js';
 import { reportError } from '../shared/report-error.js';
@@ -13,14 +14,15 @@ const USAGE = 'Usage: lock status NAME [--config file] [--json] [--timeout ms]';
 const HELP = `${USAGE}
 
 Prints who holds the lock NAME, its fencing token and its waiters, as the backend 'lock run' would use for
-NAME reports them (each backend names holders and waiters its own way: an owner id, a key, a node). In-process
-backends cannot be asked from another process.
+NAME reports them (each backend names holders and waiters its own way: an owner id, a key, a node), and
+what the server is (its version, known problems with it). In-process backends cannot be asked from another
+process.
 
 Options:
   --config file   configuration file (default: $LOCK_CONFIG, else ./lock.config.json, else embedded)
   --timeout ms    give up when the backend has not answered after this long (default 10000)
-  --json          print { backend, kind, cluster, held, name, holders, waiters, waiterCount, lastToken, details }
-                  as JSON (tokens as decimal strings)
+  --json          print { backend, kind, cluster, held, name, holders, waiters, waiterCount, lastToken, details,
+                  server } as JSON (tokens as decimal strings)
   -h, --help      this help
 
 Exit codes:
@@ -48,7 +50,10 @@ export async function run(args: string[]): Promise<number> {
     const timeoutMs = parseMs('timeout', values.timeout, 1) ?? 10_000;
     const { selector } = await openSelector(values.config as string | undefined, { check: false });
     try {
-      const answer = await within(selector.status(name, CLI_NEEDS), timeoutMs);
+      const [answer, server] = await Promise.all([
+        within(selector.status(name, CLI_NEEDS), timeoutMs),
+        askServer(selector, name, CLI_NEEDS, Math.min(timeoutMs, 3_000)),
+      ]);
       if (answer === undefined) {
         const chosen = selector.explain(name, CLI_NEEDS).candidates.find((candidate) => candidate.chosen);
         throw new LockBackendError(chosen?.kind ?? 'backend', 'status', {
@@ -60,11 +65,12 @@ export async function run(args: string[]): Promise<number> {
       const chosen = explanation.candidates.find((candidate) => candidate.chosen)!;
       if (values.json) {
         process.stdout.write(
-          `${toJson({ backend: chosen.backend, kind: chosen.kind, cluster: explanation.cluster, held: status.holders.length > 0, ...status })}\n`,
+          `${toJson({ backend: chosen.backend, kind: chosen.kind, cluster: explanation.cluster, held: status.holders.length > 0, ...status, server })}\n`,
         );
         return EXIT.OK;
       }
       process.stdout.write(formatStatus(status, chosen, explanation));
+      if (server !== undefined) process.stdout.write(formatServer(server));
       return EXIT.OK;
     } finally {
       await within(selector.close(), 2_000);

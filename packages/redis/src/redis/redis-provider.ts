@@ -3,6 +3,7 @@ import {
   type Capabilities,
   type LockOptions,
   type LockStatus,
+  type ProviderDescription,
   parseSettings,
   validateLockName,
 } from '@lock/core';
@@ -17,6 +18,7 @@ import type { RedisLockClient } from '../shared/redis-client.js';
 import { Acquisitions } from './acquisitions.js';
 import { BlockingPool } from './blocking-pool.js';
 import { CommandDeadlines } from './command-deadlines.js';
+import { describeServer } from './describe-server.js';
 import type { RedisBackend } from './lock-context.js';
 import { readStatus } from './read-status.js';
 import { redisCapabilities } from './redis-capabilities.js';
@@ -87,6 +89,15 @@ export class RedisProvider extends BaseProvider<RedisLock> {
     validateLockName(name);
     this.assertOpen('status', name);
     return readStatus(this.backend, name);
+  }
+
+  /**
+   * What the server is (version, role, connected replicas, from `INFO`), and what to know about it for locks:
+   * no append-only file, fewer replicas than `waitReplicas`. `LockBackendError` when Redis does not answer.
+   */
+  async describe(): Promise<ProviderDescription> {
+    this.assertOpen('describe');
+    return describeServer(this.backend);
   }
 
   /**

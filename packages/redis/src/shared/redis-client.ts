@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
  */
 export type RedisLockClient = Pick<
   Redis,
-  'evalsha' | 'eval' | 'blpop' | 'rpush' | 'pexpire' | 'wait' | 'scan' | 'quit' | 'disconnect'
+  'evalsha' | 'eval' | 'blpop' | 'rpush' | 'pexpire' | 'wait' | 'scan' | 'info' | 'quit' | 'disconnect'
 > & {
   /** A new connection with the same options, for blocking waits. */
   duplicate(): RedisLockClient;
