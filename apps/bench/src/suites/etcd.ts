@@ -2,6 +2,7 @@
 // @lock/etcd against the etcd3 package's own Lock and the raw etcd operations underneath, uncontended and
 // with 10 clients on one key. Ratios come from interleaved rounds of the same run. Peers and floors use
 // plain `new Etcd3({ hosts })` clients (etcd3's defaults); @lock/etcd builds its own client.
+// One idea in one file, over 350 lines: the suite is its contenders and rounds side by side, read as one table.
 import { formatNs, formatRate, median, type SuiteReport, summarize, table } from '../harness.js';
 import { type EtcdRuntime, etcdRuntime } from './etcd-runtime.js';
 

@@ -9,6 +9,7 @@ import {
   ProviderClosedError,
 } from '@lock/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BAD_ACQUIRE_OPTIONS, BAD_LOCK_OPTIONS, BAD_NAMES } from './bad-input.js';
 import {
   firstLease,
   grantOrder,
@@ -59,47 +60,6 @@ export interface ConformanceOptions {
   /** Per-test timeout in ms. Default 30,000. */
   testTimeoutMs?: number | undefined;
 }
-
-/** Names the suite rejects for every backend (backends may reject more). */
-export const BAD_NAMES: readonly unknown[] = [
-  undefined,
-  null,
-  '',
-  '   ',
-  42,
-  {},
-  ['a'],
-  'a\0b',
-  'x'.repeat(5000),
-];
-
-/** Lock options the suite rejects for every backend, with the parameter each error must name. */
-export const BAD_LOCK_OPTIONS: readonly [LockOptions | unknown, string][] = [
-  [{ ttlMs: 0 }, 'ttlMs'],
-  [{ ttlMs: -1 }, 'ttlMs'],
-  [{ ttlMs: 1.5 }, 'ttlMs'],
-  [{ ttlMs: Number.NaN }, 'ttlMs'],
-  [{ ttlMs: Number.POSITIVE_INFINITY }, 'ttlMs'],
-  [{ ttlMs: 2 ** 53 }, 'ttlMs'],
-  [{ renewEveryMs: 0 }, 'renewEveryMs'],
-  [{ maxHoldMs: -5 }, 'maxHoldMs'],
-  [{ ttlMs: 10_000, renewEveryMs: 9_000 }, 'renewEveryMs'],
-  ['fast', 'options'],
-];
-
-/** Acquire options the suite rejects for every backend, with the parameter each error must name. */
-export const BAD_ACQUIRE_OPTIONS: readonly [unknown, string][] = [
-  [{ timeoutMs: -1 }, 'timeoutMs'],
-  [{ timeoutMs: Number.NaN }, 'timeoutMs'],
-  [{ timeoutMs: Number.POSITIVE_INFINITY }, 'timeoutMs'],
-  [{ timeoutMs: '5' }, 'timeoutMs'],
-  [{ signal: {} }, 'signal'],
-  [{ signal: 'abort' }, 'signal'],
-  [{ ttlMs: 0 }, 'ttlMs'],
-  [{ ttlMs: 2.5 }, 'ttlMs'],
-  [null, 'options'],
-  [7, 'options'],
-];
 
 /**
  * The conformance suite: one call per backend, parameterised by the capabilities the backend declares
