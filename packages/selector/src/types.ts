@@ -55,8 +55,8 @@ export interface PolicyConfig extends LockNeeds {
 }
 
 /**
- * The settings of one cluster of a backend: whatever the kind's own settings schema accepts (a Redis `url`,
- * etcd `endpoints`, ...). The selector does not know them; the kind's package validates them.
+ * The settings of one cluster of a backend: whatever the kind's own settings schema accepts. The selector does
+ * not know them; the kind's package validates them.
  */
 export interface ClusterConfig {
   /** Stable id of the cluster for rendezvous hashing; defaults to its address (the kind says what that is). */
@@ -113,8 +113,8 @@ export interface DeclaredProfile {
  * ```json
  * {
  *   "backends": {
- *     "cache": { "kind": "redis", "url": "redis://127.0.0.1:6379" },
- *     "coord": { "kind": "etcd", "endpoints": ["http://127.0.0.1:2379"] }
+ *     "cache": { "kind": "redis", ... the redis kind's settings },
+ *     "coord": { "kind": "etcd", ... the etcd kind's settings }
  *   },
  *   "policies": {
  *     "orders:*": { "scope": "cluster", "durability": "consensus", "fencing": true },

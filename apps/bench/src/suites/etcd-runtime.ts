@@ -1,6 +1,6 @@
-// The bench is bundled by tsup, which would inline etcd3 (CommonJS with gRPC) and the testkit (which finds
-// its child scripts beside its own files). The etcd suite loads them from node_modules at run time,
-// through a specifier the bundler cannot see (as the Redis suite does).
+// The etcd suite's peers and packages, loaded when the suite runs and not before: `bench mutex` must run
+// without a etcd client installed or loaded (the ZooKeeper client is a native addon). tsup keeps them
+// external (skipNodeModulesBundle), so these are plain dynamic imports.
 import type * as LockEtcd from '@lock/etcd';
 import type * as Testkit from '@lock/testkit';
 import type * as Etcd3Module from 'etcd3';

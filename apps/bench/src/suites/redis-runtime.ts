@@ -1,6 +1,6 @@
-// The bench is bundled by tsup, which would inline ioredis (CommonJS that requires Node built-ins, which an
-// ESM bundle cannot do) and the testkit (which finds its child scripts beside its own files). The Redis suite
-// therefore loads them from node_modules at run time, through a specifier the bundler cannot see.
+// The Redis suite's peers and packages, loaded when the suite runs and not before: `bench mutex` must run
+// without a Redis client installed or loaded (the ZooKeeper client is a native addon). tsup keeps them
+// external (skipNodeModulesBundle), so these are plain dynamic imports.
 import type * as LockRedis from '@lock/redis';
 import type * as Testkit from '@lock/testkit';
 import type * as IORedis from 'ioredis';

@@ -1,6 +1,6 @@
-// The bench is bundled by tsup; the zk suite loads the native `zookeeper` addon, @lock/zk and the testkit
-// from node_modules at run time through a specifier the bundler cannot see (as the etcd and Redis suites do).
-
+// The ZooKeeper suite's peers and packages, loaded when the suite runs and not before: `bench mutex` must run
+// without a ZooKeeper client installed or loaded (the ZooKeeper client is a native addon). tsup keeps them
+// external (skipNodeModulesBundle), so these are plain dynamic imports.
 import type * as Testkit from '@lock/testkit';
 import type * as LockZk from '@lock/zk';
 

@@ -34,8 +34,8 @@ export interface CheckConfigOptions {
   readonly source?: string | undefined;
   /**
    * A lease length (ms) for every backend whose grants expire: it replaces the setting each kind names as its
-   * lease length (`BackendKind.leaseSetting`: a Redis `ttlMs`, an etcd session's `ttlMs`, a ZooKeeper
-   * `sessionTimeoutMs`) on the entry and its clusters, and is validated by the kind like any setting.
+   * lease length (`BackendKind.leaseSetting`) on the entry and its clusters, validated by the kind like any
+   * setting.
    */
   readonly leaseTtlMs?: number | undefined;
 }
