@@ -55,6 +55,7 @@ export type {
 } from './types.js';
 export {
   MAX_LOCK_NAME_LENGTH,
+  sessionTtlRule,
   validateAcquireOptions,
   validateFunction,
   validateKnownKeys,

@@ -151,6 +151,23 @@ export function validateLockOptionValues(options: LockOptions, lockName: string)
 }
 
 /**
+ * The lease-length rule of a backend whose leases all live as long as its session (an etcd lease, a ZooKeeper
+ * session): only the session's TTL is accepted. `minMs` and `stepMs` describe what the session itself can be
+ * given (etcd: whole seconds from 2 s); by default the session's TTL is the only length there is.
+ */
+export function sessionTtlRule(
+  sessionTtlMs: number,
+  limits: { readonly minMs?: number; readonly stepMs?: number } = {},
+): LeaseTtlRule {
+  return Object.freeze({
+    setBy: 'session',
+    minMs: limits.minMs ?? sessionTtlMs,
+    stepMs: limits.stepMs ?? 1,
+    sessionTtlMs,
+  });
+}
+
+/**
  * Checks a lease length against the backend's {@link LeaseTtlRule} (after {@link validatePositiveMs}):
  * within its bounds, a whole multiple of its step, and equal to the session's TTL where the session sets it.
  */

@@ -5,6 +5,7 @@ import {
   LockLostError,
   LockTimeoutError,
   monotonicNow,
+  sessionTtlRule,
   validateLockName,
 } from '../src/index.js';
 import { RemoteScriptedLock, ScriptedLock, ScriptedProvider } from './fixtures.js';
@@ -160,7 +161,7 @@ describe('timeoutMs on a server backend bounds the wait for a holder, not the fi
 
 describe('lease lengths follow the backend rule', () => {
   const lockRule = { setBy: 'lock', minMs: 100, stepMs: 1 } as const;
-  const sessionRule = { setBy: 'session', minMs: 2_000, stepMs: 1_000, sessionTtlMs: 3_000 } as const;
+  const sessionRule = sessionTtlRule(3_000, { minMs: 2_000, stepMs: 1_000 });
 
   it('refuses a lease shorter than the backend grants, before any request', async () => {
     const lock = new RemoteScriptedLock('short', { ttl: lockRule });
@@ -184,6 +185,11 @@ describe('lease lengths follow the backend rule', () => {
     expect((extended.error as InvalidArgumentError).parameter).toBe('ttlMs');
     expect(lease.held).toBe(true);
     await lease.extend(3_000);
+  });
+
+  it('sessionTtlRule: the session TTL is the only length, unless limits say what a session can be given', () => {
+    expect(sessionTtlRule(4_000)).toEqual({ setBy: 'session', minMs: 4_000, stepMs: 1, sessionTtlMs: 4_000 });
+    expect(sessionRule).toEqual({ setBy: 'session', minMs: 2_000, stepMs: 1_000, sessionTtlMs: 3_000 });
   });
 
   it('checks a lock-level ttlMs when the provider makes the lock', () => {

@@ -1,4 +1,4 @@
-import type { Capabilities } from '@lock/core';
+import { type Capabilities, sessionTtlRule } from '@lock/core';
 
 /**
  * Shortest session TTL granted as asked, in ms. etcd's minimum lease TTL is 1.5 election timeouts rounded up
@@ -22,11 +22,6 @@ export function etcdCapabilities(settings: { readonly ttlMs: number }): Capabili
     fifo: true,
     fencing: true,
     leases: true,
-    ttl: Object.freeze({
-      setBy: 'session',
-      minMs: ETCD_MIN_TTL_MS,
-      stepMs: ETCD_TTL_STEP_MS,
-      sessionTtlMs: settings.ttlMs,
-    }),
+    ttl: sessionTtlRule(settings.ttlMs, { minMs: ETCD_MIN_TTL_MS, stepMs: ETCD_TTL_STEP_MS }),
   });
 }

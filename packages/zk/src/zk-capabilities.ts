@@ -1,4 +1,4 @@
-import type { Capabilities } from '@lock/core';
+import { type Capabilities, sessionTtlRule } from '@lock/core';
 import { servers } from './connection-string.js';
 
 /**
@@ -18,11 +18,6 @@ export function zkCapabilities(settings: {
     fifo: true,
     fencing: true,
     leases: true,
-    ttl: Object.freeze({
-      setBy: 'session',
-      minMs: settings.sessionTimeoutMs,
-      stepMs: 1,
-      sessionTtlMs: settings.sessionTimeoutMs,
-    }),
+    ttl: sessionTtlRule(settings.sessionTimeoutMs),
   });
 }
