@@ -110,20 +110,26 @@ export interface LockParticipant {
   readonly token: bigint | null;
 }
 
-/** Who holds a lock and who waits for it, as the backend sees it right now (`LockProvider.status`). */
-export interface LockStatus {
+/**
+ * Who holds a lock and who waits for it, as the backend sees it right now (`LockProvider.status`). A backend
+ * may narrow `Details` (its own terms) and `Participant` (its entries, e.g. with a known token).
+ */
+export interface LockStatus<
+  Details extends Readonly<Record<string, unknown>> = Readonly<Record<string, unknown>>,
+  Participant extends LockParticipant = LockParticipant,
+> {
   /** The lock's name. */
   readonly name: string;
   /** The holders: none when the lock is free, one for an exclusive grant. */
-  readonly holders: readonly LockParticipant[];
+  readonly holders: readonly Participant[];
   /** The waiters in the order they will be granted, as far as the backend lists them. */
-  readonly waiters: readonly LockParticipant[];
+  readonly waiters: readonly Participant[];
   /** How many wait; more than `waiters.length` when the backend counts waiters it cannot list. */
   readonly waiterCount: number;
   /** The latest fencing token issued for the name (also when it is free), when the backend keeps it. */
   readonly lastToken: bigint | null;
   /** What else the backend reports, in its own terms (keys, paths, sessions). */
-  readonly details?: Readonly<Record<string, unknown>> | undefined;
+  readonly details?: Details | undefined;
 }
 
 /** What a provider says about the server behind it (`LockProvider.describe`), for tools that show any backend. */

@@ -7,9 +7,7 @@ import type { EtcdServerInfo } from './server-version.js';
  * A lock's state as etcd sees it: core's {@link LockStatus}, each entry a key with its create revision (always
  * known: it is the token the key holds or will hold), with etcd's own terms in `details`.
  */
-export type EtcdLockStatus = Omit<LockStatus, 'holders' | 'waiters' | 'details'> & {
-  readonly holders: readonly EtcdQueueEntry[];
-  readonly waiters: readonly EtcdQueueEntry[];
+export type EtcdLockStatus = LockStatus<EtcdStatusDetails, EtcdQueueEntry> & {
   readonly details: EtcdStatusDetails;
 };
 

@@ -8,9 +8,7 @@ import type { ZooKeeperSession } from './zookeeper-session.js';
  * A lock's queue as ZooKeeper sees it: core's {@link LockStatus}, each entry a node with its czxid (always
  * known: the token it holds or will hold), with ZooKeeper's own terms in `details`.
  */
-export type ZooKeeperLockStatus = Omit<LockStatus, 'holders' | 'waiters' | 'details'> & {
-  readonly holders: readonly ZooKeeperQueueEntry[];
-  readonly waiters: readonly ZooKeeperQueueEntry[];
+export type ZooKeeperLockStatus = LockStatus<ZooKeeperStatusDetails, ZooKeeperQueueEntry> & {
   readonly details: ZooKeeperStatusDetails;
 };
 
