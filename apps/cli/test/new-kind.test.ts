@@ -33,7 +33,16 @@ describe('a kind from a package the CLI has never heard of', () => {
 
   it('lock run runs the command under its lock, with its token', async () => {
     const result = await runCli(
-      ['run', 'orders:1', '--config', config, '--', process.execPath, '-e', 'console.log(process.env.LOCK_TOKEN)'],
+      [
+        'run',
+        'orders:1',
+        '--config',
+        config,
+        '--',
+        process.execPath,
+        '-e',
+        'console.log(process.env.LOCK_TOKEN)',
+      ],
       { cwd: dir },
     );
     expect(result.code, result.stderr).toBe(0);
@@ -45,8 +54,12 @@ describe('a kind from a package the CLI has never heard of', () => {
     const result = await runCli(['explain', 'orders:1', '--config', bad], { cwd: dir });
     expect(result.code).toBe(78);
     expect(result.stderr).toMatch(/\(2 problems\)/);
-    expect(result.stderr).toMatch(/backends\.remote\.address: expected a fake:\/\/ address, received "http:\/\/x"/);
-    expect(result.stderr).toMatch(/backends\.remote\.replica: expected a known key; did you mean `replicas`\?/);
+    expect(result.stderr).toMatch(
+      /backends\.remote\.address: expected a fake:\/\/ address, received "http:\/\/x"/,
+    );
+    expect(result.stderr).toMatch(
+      /backends\.remote\.replica: expected a known key; did you mean `replicas`\?/,
+    );
   });
 
   it('lock schema describes it beside the catalog kinds', async () => {

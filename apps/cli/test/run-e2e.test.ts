@@ -313,13 +313,9 @@ describe('a lock lost while the command runs stops it', () => {
       });
       const { holders, details } = JSON.parse(status.stdout);
       const leaseHex = details.leases[holders[0].id] as string;
-      await execFileAsync(
-        'etcdctl',
-        ['--endpoints', etcd.endpoints.join(','), 'lease', 'revoke', leaseHex],
-        {
-          env: { ...process.env, ETCDCTL_API: '3' },
-        },
-      );
+      await execFileAsync('etcdctl', ['--endpoints', etcd.endpoints.join(','), 'lease', 'revoke', leaseHex], {
+        env: { ...process.env, ETCDCTL_API: '3' },
+      });
     });
     expect(result.code, result.stderr).toBe(79);
     // SIGKILL leaves the command no chance to record anything after its start.

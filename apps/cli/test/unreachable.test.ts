@@ -29,7 +29,10 @@ afterAll(async () => {
 
 function writeConfig(name: string, backend: Record<string, unknown>): string {
   const path = join(dir, name);
-  writeFileSync(path, JSON.stringify({ backends: { remote: backend }, policies: { '*': { scope: 'cluster' } } }));
+  writeFileSync(
+    path,
+    JSON.stringify({ backends: { remote: backend }, policies: { '*': { scope: 'cluster' } } }),
+  );
   return path;
 }
 
@@ -47,7 +50,9 @@ describe('lock run and lock status against a server that is not there', () => {
       url: `redis://127.0.0.1:${await freePort()}`,
       commandTimeoutMs: 1_000,
     });
-    const result = await runCli(['run', 'x', '--timeout', '1000', '--config', config, '--', 'true'], { cwd: dir });
+    const result = await runCli(['run', 'x', '--timeout', '1000', '--config', config, '--', 'true'], {
+      cwd: dir,
+    });
     expectBackendError(result, /redis acquire failed.*ECONNREFUSED/s);
   }, 30_000);
 
@@ -57,13 +62,20 @@ describe('lock run and lock status against a server that is not there', () => {
       url: `redis://127.0.0.1:${silentPort}`,
       commandTimeoutMs: 1_000,
     });
-    const result = await runCli(['run', 'x', '--timeout', '1000', '--config', config, '--', 'true'], { cwd: dir });
+    const result = await runCli(['run', 'x', '--timeout', '1000', '--config', config, '--', 'true'], {
+      cwd: dir,
+    });
     expectBackendError(result, /redis acquire failed.*never answered/s);
   }, 30_000);
 
   it('zookeeper on a closed port', async () => {
-    const config = writeConfig('zk-closed.json', { kind: 'zk', connectionString: `127.0.0.1:${await freePort()}` });
-    const result = await runCli(['run', 'x', '--timeout', '1000', '--config', config, '--', 'true'], { cwd: dir });
+    const config = writeConfig('zk-closed.json', {
+      kind: 'zk',
+      connectionString: `127.0.0.1:${await freePort()}`,
+    });
+    const result = await runCli(['run', 'x', '--timeout', '1000', '--config', config, '--', 'true'], {
+      cwd: dir,
+    });
     expectBackendError(result, /zk connect failed.*no connection to 127\.0\.0\.1:\d+ within/s);
   }, 30_000);
 

@@ -88,7 +88,18 @@ describe('a kind from a package the selector has never heard of', () => {
   it('appears in the JSON Schema of lock.config.json, built from its descriptor', async () => {
     const { fakeKind } = (await import(fakeModule)) as { fakeKind: never };
     const schema = configJsonSchema([fakeKind]) as {
-      properties: { backends: { additionalProperties: { oneOf: Array<Record<string, any>> } } };
+      properties: {
+        backends: {
+          additionalProperties: {
+            oneOf: Array<{
+              properties: Record<string, unknown>;
+              additionalProperties?: unknown;
+              anyOf?: unknown;
+              required?: unknown;
+            }>;
+          };
+        };
+      };
     };
     const [entry, other] = schema.properties.backends.additionalProperties.oneOf;
     expect(entry!.properties.kind).toEqual({ const: 'fake' });

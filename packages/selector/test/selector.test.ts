@@ -9,7 +9,6 @@ import {
   ProviderClosedError,
   UnsupportedCapabilityError,
 } from '@lock/core';
-import { ReferenceProvider } from '@lock/testkit';
 import { describe, expect, it } from 'vitest';
 import { Selector, type SelectorConfig } from '../src/index.js';
 import { rendezvousIndex } from '../src/internal.js';

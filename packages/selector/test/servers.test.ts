@@ -1,8 +1,6 @@
-import { NoBackendSatisfiesError } from '@lock/core';
 import {
   type EtcdCluster,
   type RedisServer,
-  ReferenceProvider,
   startEtcd,
   startRedis,
   startZooKeeper,

@@ -21,7 +21,6 @@ import {
   strictlyIncreasing,
   uniqueName,
   untilQueued,
-  whenAborted,
 } from './checks.js';
 
 /** What a backend hands the conformance suite. */
