@@ -42,6 +42,7 @@ export type {
   CapabilityProfile,
   Durability,
   FencingToken,
+  InheritableLease,
   Lease,
   LeaseTtlRule,
   Lock,

@@ -63,6 +63,16 @@ export interface Lease extends AsyncDisposable {
   extend(ttlMs?: number): Promise<void>;
 }
 
+/**
+ * A lease whose grant lives in an open file description (a kernel file lock): a child process that inherits
+ * `inheritableFd` shares the grant, so the lock stays held while either is alive, as `flock(1)` does for the
+ * command it runs. Tools such as `lock run` pass it to the command when a lease offers it.
+ */
+export interface InheritableLease extends Lease {
+  /** The file descriptor that carries the grant; do not close it yourself (`release()` does). */
+  readonly inheritableFd: number;
+}
+
 /** A named lock on one backend. */
 export interface Lock {
   /** The lock's name. */
@@ -165,8 +175,12 @@ export interface LockProvider {
   close(): Promise<void>;
 }
 
-/** Who can contend for a lock. */
-export type LockScope = 'process' | 'threads' | 'cluster';
+/**
+ * Who can contend for a lock, narrowest first: the tasks of one `process`; the worker `threads` of one
+ * process; every process of one `host` (a kernel file lock); many machines (`cluster`). A wider scope also
+ * excludes the narrower ones.
+ */
+export type LockScope = 'process' | 'threads' | 'host' | 'cluster';
 
 /** What survives a server loss, weakest first. */
 export type Durability = 'memory' | 'single-node' | 'replicated-async' | 'consensus';
@@ -209,7 +223,7 @@ export interface LeaseTtlRule {
 export interface Capabilities {
   /** `mutex`, `shared-mutex`, `trylock`, `redis`, `redlock`, `etcd`, `zk`, ... */
   readonly backend: string;
-  /** Who can contend: one process, the worker threads of one process, or many machines. */
+  /** Who can contend: one process, the worker threads of one process, every process of one host, or many machines. */
   readonly scope: LockScope;
   /**
    * What survives a server failure: `memory` (the process), `single-node` (one server: its loss loses the

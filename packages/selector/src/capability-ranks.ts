@@ -4,7 +4,8 @@ import type { Durability, LockScope } from '@lock/core';
 export const SCOPE_RANK: Readonly<Record<LockScope, number>> = Object.freeze({
   process: 0,
   threads: 1,
-  cluster: 2,
+  host: 2,
+  cluster: 3,
 });
 
 /** Durabilities from weakest to strongest: a stronger one also satisfies the weaker ones. */

@@ -123,6 +123,6 @@ export function checkNeeds(
 }
 
 /**
- * How heavy a backend is, lightest first: who it excludes (process < threads < cluster), then how much
+ * How heavy a backend is, lightest first: who it excludes (process < threads < host < cluster), then how much
  * machinery stands behind a grant (memory < single node < replicas < quorum), then its median latency.
  */

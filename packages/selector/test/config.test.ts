@@ -145,7 +145,7 @@ const badConfigs: Array<[string, unknown, string, RegExp, string]> = [
     'scope misspelled',
     { policies: { 'orders:*': { scope: 'clustr' } } },
     'policies["orders:*"].scope',
-    /one of "process", "threads", "cluster"/,
+    /one of "process", "threads", "host", "cluster"/,
     '"clustr"',
   ],
   [
@@ -224,7 +224,7 @@ describe('config validation', () => {
     expect(InvalidArgumentError.isInstance(error)).toBe(true);
     expect((error as InvalidArgumentError).parameter).toBe('policies.a.scope');
     expect((error as Error).message).toBe(
-      'Invalid configuration: policies.a.scope: expected one of "process", "threads", "cluster", received 1',
+      'Invalid configuration: policies.a.scope: expected one of "process", "threads", "host", "cluster", received 1',
     );
   });
 

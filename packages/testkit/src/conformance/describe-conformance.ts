@@ -88,7 +88,7 @@ export function describeConformance(options: ConformanceOptions): void {
     it('declares well-formed capabilities', () => {
       const capabilities = provider.capabilities;
       expect(typeof capabilities.backend).toBe('string');
-      expect(['process', 'threads', 'cluster']).toContain(capabilities.scope);
+      expect(['process', 'threads', 'host', 'cluster']).toContain(capabilities.scope);
       expect(['memory', 'single-node', 'replicated-async', 'consensus']).toContain(capabilities.durability);
       expect(['queue', 'push', 'none']).toContain(capabilities.waiting);
       expect(typeof capabilities.fifo).toBe('boolean');
