@@ -1,0 +1,12 @@
+export { createProvider } from './create-provider.js';
+export type { FileProviderDescription } from './describe.js';
+export { defaultLockDirectory } from './directory/lock-directory.js';
+export { LockDirectoryProblem, type LockDirectoryProblemKind } from './directory/lock-directory-problem.js';
+export { fileCapabilities } from './file-capabilities.js';
+export type { FileLease } from './file-lease.js';
+export { FileLock } from './file-lock.js';
+export { FileProvider, type FileProviderOptions } from './file-provider.js';
+export type { FileProviderConfig, FileSettings } from './file-settings.js';
+export { type FileKind, fileKind, kinds } from './kind.js';
+export { lockFileName } from './lock-file/lock-file-name.js';
+export type { FileLockParticipant, FileLockStatus, FileLockStatusDetails } from './status/read-status.js';

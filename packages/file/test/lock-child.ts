@@ -1,0 +1,79 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const script = fileURLToPath(new URL('./fixtures/lock-child.mjs', import.meta.url));
+
+/** A reply of the lock child (see fixtures/lock-child.mjs). */
+export interface ChildReply {
+  readonly op: string;
+  readonly name?: string;
+  readonly token?: string;
+  readonly error?: string;
+  readonly released?: boolean;
+  readonly pid?: number;
+}
+
+/** Another process taking file locks in `directory` on this process's orders. */
+export class LockChild {
+  private readonly replies: ChildReply[] = [];
+  private readonly wakers: (() => void)[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(readonly process: ChildProcess) {
+    process.on('message', (reply: ChildReply) => {
+      this.replies.push(reply);
+      for (const wake of this.wakers.splice(0)) wake();
+    });
+    this.exited = new Promise((resolve) => process.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  static async start(directory: string): Promise<LockChild> {
+    const child = new LockChild(
+      fork(script, [directory], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    );
+    await child.next('ready');
+    return child;
+  }
+
+  get pid(): number {
+    return this.process.pid!;
+  }
+
+  /** Takes `name` (waiting as long as it takes, or `timeoutMs`); resolves with the reply. */
+  async acquire(name: string, timeoutMs?: number): Promise<ChildReply> {
+    this.process.send({ op: 'acquire', name, timeoutMs });
+    return this.next(['acquired', 'failed'], name);
+  }
+
+  /** Sends the order to take `name` without waiting for the answer; `next('acquired', name)` gets it. */
+  startAcquire(name: string, timeoutMs?: number): void {
+    this.process.send({ op: 'acquire', name, timeoutMs });
+  }
+
+  async release(name: string): Promise<ChildReply> {
+    this.process.send({ op: 'release', name });
+    return this.next('released', name);
+  }
+
+  async spawnInheritor(name: string): Promise<number> {
+    this.process.send({ op: 'spawn-inheritor', name });
+    return (await this.next('inheritor')).pid!;
+  }
+
+  /** The next reply with one of `ops` (and for `name`), waiting for it if it has not come yet. */
+  async next(ops: string | string[], name?: string): Promise<ChildReply> {
+    const wanted = Array.isArray(ops) ? ops : [ops];
+    for (;;) {
+      const index = this.replies.findIndex(
+        (reply) => wanted.includes(reply.op) && (name === undefined || reply.name === name),
+      );
+      if (index >= 0) return this.replies.splice(index, 1)[0]!;
+      await new Promise<void>((resolve) => this.wakers.push(resolve));
+    }
+  }
+
+  kill(): Promise<unknown> {
+    this.process.kill('SIGKILL');
+    return this.exited;
+  }
+}
