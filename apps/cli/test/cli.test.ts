@@ -72,14 +72,12 @@ describe('lock (usage and help)', () => {
 });
 
 describe('lock explain', () => {
-  it('with no configuration: the embedded default, and lock run would refuse', async () => {
+  it('with no configuration: the embedded default, and lock run would use the host-wide file lock', async () => {
     const result = await runCli(['explain', 'counter'], { cwd: empty });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^lock "counter": mutex \(mutex\)/);
     expect(result.stdout).toMatch(/config: embedded default/);
-    expect(result.stdout).toMatch(
-      /lock run adds scope >= cluster and would refuse this name: scope >= cluster unmet/,
-    );
+    expect(result.stdout).toMatch(/lock run adds scope >= host and would use file instead/);
   });
 
   it('prints the choice and a reason for every refused candidate', async () => {
@@ -92,7 +90,8 @@ describe('lock explain', () => {
     );
     expect(result.stdout).toMatch(/cache \(redis\) +refused: durability single-node < consensus required/);
     expect(result.stdout).toMatch(/mutex \(mutex\) +refused: scope process < cluster required/);
-    expect(result.stdout).toMatch(/lock run adds scope >= cluster and would use the same backend/);
+    expect(result.stdout).toMatch(/file \(file\) +refused: scope host < cluster required/);
+    expect(result.stdout).toMatch(/lock run adds scope >= host and would use the same backend/);
   });
 
   it('--json gives the ranked candidates, with the config source', async () => {
@@ -217,11 +216,28 @@ describe('configuration lookup and errors', () => {
     }
   });
 
-  it('lock run with only in-process backends is refused (78), never a lock that excludes nothing', async () => {
-    const result = await runCli(['run', 'job', '--', 'true'], { cwd: empty });
+  it('lock run with no configuration uses the host-wide file lock, never a lock that excludes nothing', async () => {
+    const result = await runCli(
+      [
+        'run',
+        'job',
+        '--',
+        process.execPath,
+        '-e',
+        'console.log(process.env.LOCK_BACKEND, process.env.LOCK_FD)',
+      ],
+      { cwd: empty },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe('file 3');
+  });
+
+  it('lock run with the file lock turned off and no server is refused (78), naming a kind that would fit', async () => {
+    const config = writeConfig('no-builtins.json', { builtins: { file: false }, policies: { '*': {} } });
+    const result = await runCli(['run', 'job', '--config', config, '--', 'true'], { cwd: empty });
     expect(result.code).toBe(78);
-    expect(result.stderr).toMatch(/scope >= cluster/);
-    expect(result.stderr).toMatch(/a backend of kind redis \(npm install @lock\/redis ioredis\)/);
+    expect(result.stderr).toMatch(/scope >= host/);
+    expect(result.stderr).toMatch(/a backend of kind file \(npm install @lock\/file\)/);
   });
 
   it('lock status on a backend it cannot reach -> exit 69', async () => {

@@ -40,6 +40,8 @@ beforeAll(async () => {
     backends: { cache: { kind: 'redis', url: redis.url } },
     policies: { 'grab:*': { scope: 'cluster', blocking: false }, '*': { scope: 'cluster' } },
   });
+  // No backend at all: lock run's scope (host) takes the embedded kernel file lock.
+  configs.file = writeConfig('file', { policies: { '*': { fencing: true } } });
   configs.zk = writeConfig('zk', {
     backends: { zoo: { kind: 'zk', connectionString: zk.connectionString, sessionTimeoutMs: 4000 } },
     policies,
@@ -50,6 +52,15 @@ afterAll(async () => {
   await Promise.allSettled([redis?.close(), etcd?.close(), zk?.close()]);
   rmSync(dir, { recursive: true, force: true });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 interface Section {
   pid: number;
@@ -94,6 +105,63 @@ async function contend(config: string, file: string, locked: boolean, rounds = 5
   };
   await Promise.all([client(), client()]);
 }
+
+describe('lock run with no backend configured (the kernel file lock)', () => {
+  it('two lock run processes with the same name never overlap; tokens increase', async () => {
+    const file = join(dir, 'file-locked.ndjson');
+    await contend(configs.file!, file, true);
+    const events = readEvents<Section>(file);
+    expect(events).toHaveLength(20);
+    expect(overlaps(events)).toBe(0);
+    const starts = events
+      .filter((event) => event.phase === 'start')
+      .sort((left, right) => (BigInt(left.t) < BigInt(right.t) ? -1 : 1));
+    for (let index = 1; index < starts.length; index += 1) {
+      expect(BigInt(starts[index]!.token!) > BigInt(starts[index - 1]!.token!)).toBe(true);
+    }
+  }, 120_000);
+
+  it('the command keeps the lock when lock run itself is killed with -9, as under flock(1)', async () => {
+    const file = join(dir, 'file-inherited.ndjson');
+    const holder = startCli(
+      [
+        'run',
+        'e2e-inherit',
+        '--config',
+        configs.file!,
+        '--',
+        process.execPath,
+        join(FIXTURES, 'hold.mjs'),
+        file,
+      ],
+      { cwd: dir },
+    );
+    await eventually(() => readEvents(file).length > 0, 30_000, 'the command to start');
+    const [started] = readEvents<{ pid: number }>(file);
+    holder.kill('SIGKILL');
+    // Not `holder.done`: the command keeps lock run's stdout and stderr open, so they close only with it.
+    await eventually(() => !isAlive(holder.pid), 10_000, 'lock run to die');
+    // lock run is gone; its command still runs and still holds the lock through the fd it inherited.
+    const tryWhileCommandRuns = await runCli(
+      ['run', 'e2e-inherit', '--config', configs.file!, '--timeout', '0', '--', 'true'],
+      { cwd: dir },
+    );
+    expect(isAlive(started!.pid), 'the command outlives lock run').toBe(true);
+    expect(tryWhileCommandRuns.code, tryWhileCommandRuns.stderr).toBe(75);
+    process.kill(started!.pid, 'SIGTERM');
+    await holder.done;
+    await eventually(
+      async () =>
+        (
+          await runCli(['run', 'e2e-inherit', '--config', configs.file!, '--timeout', '0', '--', 'true'], {
+            cwd: dir,
+          })
+        ).code === 0,
+      30_000,
+      'the lock to be free once the command is gone too',
+    );
+  }, 90_000);
+});
 
 describe.each(['redis', 'etcd', 'zk'] as const)('lock run on %s', (backend) => {
   it('two lock run processes with the same name never overlap; tokens increase', async () => {

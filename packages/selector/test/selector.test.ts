@@ -46,6 +46,18 @@ describe('Selector with the embedded default', () => {
     await selector.close();
   });
 
+  it('every process of the host gets the kernel file lock, with no server and no configuration', async () => {
+    const selector = await Selector.create();
+    const explanation = selector.explain('nightly', { scope: 'host' });
+    expect(explanation.chosen).toBe('file');
+    const lock = await selector.open('nightly', undefined, { scope: 'host' });
+    expect(lock.capabilities).toMatchObject({ backend: 'file', scope: 'host' });
+    const lease = await lock.acquire();
+    expect(await lock.tryAcquire()).toBeNull();
+    await lease.release();
+    await selector.close();
+  });
+
   it('worker threads get the shared-memory mutex, whose table can be posted to workers', async () => {
     const selector = await Selector.create({ policies: { '*': { scope: 'threads' } } });
     const explanation = selector.explain('jobs');
@@ -108,12 +120,15 @@ describe('Selector with the embedded default', () => {
       'mutex',
       'shared-mutex',
       'trylock',
+      'file',
       'cache',
     ]);
     const cache = orders.candidates.find((candidate) => candidate.backend === 'cache')!;
     expect(cache.reasons).toEqual(['durability single-node < consensus required']);
     const mutex = orders.candidates.find((candidate) => candidate.backend === 'mutex')!;
     expect(mutex.reasons).toContain('scope process < cluster required');
+    const file = orders.candidates.find((candidate) => candidate.backend === 'file')!;
+    expect(file.reasons).toContain('scope host < cluster required');
     const other = selector.explain('users:1');
     expect(other.chosen).toBe('cache');
     expect(other.candidates[1]).toMatchObject({ backend: 'coord', qualifies: true, chosen: false });

@@ -18,7 +18,7 @@ const HELP = `${USAGE}
 Prints which backend the configuration chooses for the lock NAME and why: the policy that matches NAME, its
 needs, and every candidate (configured backends and the in-process built-ins) ranked, with the reason each
 was taken or refused (e.g. "cache (redis)  refused: durability single-node < consensus required"). Also says
-what 'lock run' would use, since it asks for scope 'cluster' on top of the policy. For a server backend it
+what 'lock run' would use, since it asks for scope 'host' on top of the policy. For a server backend it
 then asks the server what it is (its version, and what is known about that version, such as a server bug that
 weakens the lock), for at most 3 s; --offline connects to nothing.
 

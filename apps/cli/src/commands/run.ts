@@ -12,14 +12,17 @@ const HELP = `${USAGE}
 
 Runs CMD while holding the lock NAME on the backend the configuration chooses for it (see 'lock explain
 NAME'), like flock(1) or 'etcdctl lock NAME CMD' but on any configured backend. The lock must exclude other
-processes, so 'lock run' asks for scope 'cluster' on top of the policy's needs: configure a redis, etcd or zk
-backend (the embedded default has only in-process locks and is refused).
+processes, so 'lock run' asks for scope 'host' on top of the policy's needs: with no configuration it is a
+kernel file lock shared by every process of this machine (@lock/file); configure a redis, etcd or zk backend
+to exclude other machines too.
 
 The command gets in its environment:
   LOCK_NAME     the lock's name
   LOCK_TOKEN    the fencing token of this grant (decimal; strictly increasing across holders where the
                 backend fences): pass it to the resource you write to and let it reject lower tokens
   LOCK_BACKEND  the backend entry the lock came from
+  LOCK_FD       3, when the grant is a kernel file lock: the command inherits it on fd 3, so the lock stays
+                held while the command runs even if 'lock run' itself is killed, as with flock(1)
 
 SIGINT, SIGTERM and SIGHUP sent to 'lock run' are forwarded to the command. A signal while waiting for the
 lock, or after the grant but before the command starts, releases the lock without starting the command.

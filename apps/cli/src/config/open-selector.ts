@@ -3,9 +3,10 @@ import { type ConfigSource, findConfig } from './find-config.js';
 
 /**
  * What every `lock` subcommand that takes a lock adds to the policy's needs: the lock must exclude other
- * processes, since the command it protects is one. An in-process lock would exclude nothing here.
+ * processes, since the command it protects is one (an in-process lock would exclude nothing here). Every
+ * process of the host is the least: with no configuration, the embedded file lock serves, as flock(1) does.
  */
-export const CLI_NEEDS: LockNeeds = Object.freeze({ scope: 'cluster' as const });
+export const CLI_NEEDS: LockNeeds = Object.freeze({ scope: 'host' as const });
 
 /** The selector of a `lock` subcommand and where its configuration came from. */
 export interface OpenedSelector {

@@ -1,6 +1,6 @@
 import { describeNeeds, type Explanation } from '@lock/selector';
 
-/** What `lock run` would do for the same name, which asks for scope 'cluster' on top of the policy. */
+/** What `lock run` would do for the same name, which asks for scope 'host' on top of the policy. */
 export interface RunChoice {
   readonly chosen: string | undefined;
   readonly cluster: Explanation['cluster'];
@@ -42,12 +42,12 @@ export function formatExplanation(
   lines.push('');
   if (runChoice.chosen === undefined) {
     lines.push(
-      `lock run adds scope >= cluster and would refuse this name: ${runChoice.unmet.join(', ')} unmet.`,
+      `lock run adds scope >= host and would refuse this name: ${runChoice.unmet.join(', ')} unmet.`,
     );
   } else if (runChoice.chosen === explanation.chosen) {
-    lines.push('lock run adds scope >= cluster and would use the same backend.');
+    lines.push('lock run adds scope >= host and would use the same backend.');
   } else {
-    lines.push(`lock run adds scope >= cluster and would use ${runChoice.chosen} instead.`);
+    lines.push(`lock run adds scope >= host and would use ${runChoice.chosen} instead.`);
   }
   return `${lines.join('\n')}\n`;
 }

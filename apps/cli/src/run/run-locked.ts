@@ -1,6 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { InvalidArgumentError, type Lease, LockLostError, LockTimeoutError } from '@lock/core';
+import {
+  type InheritableLease,
+  InvalidArgumentError,
+  type Lease,
+  LockLostError,
+  LockTimeoutError,
+} from '@lock/core';
 import type { Explanation } from '@lock/selector';
 import { CLI_NEEDS, openSelector } from '../config/open-selector.js';
 import { EXIT } from '../shared/exit-codes.js';
@@ -134,6 +140,15 @@ export async function runLocked(options: RunLockedOptions): Promise<number> {
   }
 }
 
+/** The fd number a command receives an inherited grant on (the first after stdin, stdout, stderr). */
+const INHERITED_FD = 3;
+
+/** The file descriptor that carries the lease's grant, when the backend's grant can be inherited. */
+function inheritableFdOf(lease: Lease): number | undefined {
+  const fd = (lease as Partial<InheritableLease>).inheritableFd;
+  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : undefined;
+}
+
 /** Starts the command under the held lease and resolves with the exit code once it has exited. */
 function superviseCommand(
   options: RunLockedOptions,
@@ -146,13 +161,17 @@ function superviseCommand(
   return new Promise<number>((resolve) => {
     let lost = false;
     let killTimer: NodeJS.Timeout | undefined;
+    // A grant that lives in an open file description (a kernel file lock) is shared with the command as its
+    // fd 3, as flock(1) does: the lock then stays held while the command runs, even if this process is killed.
+    const inheritedFd = inheritableFdOf(lease);
     const child = spawn(file!, args, {
-      stdio: 'inherit',
+      stdio: inheritedFd === undefined ? 'inherit' : ['inherit', 'inherit', 'inherit', inheritedFd],
       env: {
         ...process.env,
         LOCK_NAME: options.name,
         LOCK_TOKEN: lease.token.toString(),
         LOCK_BACKEND: backend,
+        ...(inheritedFd === undefined ? {} : { LOCK_FD: String(INHERITED_FD) }),
       },
     });
     started(child);

@@ -15,6 +15,7 @@ export const KIND_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
   mutex: { packageName: '@lock/mutex', install: 'npm install @lock/mutex' },
   'shared-mutex': { packageName: '@lock/mutex', install: 'npm install @lock/mutex' },
   trylock: { packageName: '@lock/trylock', install: 'npm install @lock/trylock' },
+  file: { packageName: '@lock/file', install: 'npm install @lock/file' },
   redis: { packageName: '@lock/redis', install: 'npm install @lock/redis ioredis' },
   redlock: { packageName: '@lock/redis', install: 'npm install @lock/redis ioredis' },
   etcd: { packageName: '@lock/etcd', install: 'npm install @lock/etcd etcd3' },
@@ -23,6 +24,7 @@ export const KIND_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
 
 /**
  * The kinds that need no server and no settings, candidates of every configuration unless `builtins` turns
- * them off: the embedded default works with nothing to run and nothing to configure.
+ * them off: the embedded default works with nothing to run and nothing to configure, from one process
+ * (`mutex`) to every process of the host (`file`).
  */
-export const EMBEDDED_KINDS: readonly string[] = Object.freeze(['mutex', 'shared-mutex', 'trylock']);
+export const EMBEDDED_KINDS: readonly string[] = Object.freeze(['mutex', 'shared-mutex', 'trylock', 'file']);
