@@ -18,7 +18,13 @@ export class FileManagedLease extends ManagedLease<FileGrant> implements FileLea
    * inherit the lock); reading it after release or loss throws `LockNotHeldError`. Never close it yourself.
    */
   get inheritableFd(): number {
-    if (!this.held) throw new LockNotHeldError(this.name, 'inheritableFd');
+    if (!this.held) {
+      throw new LockNotHeldError(
+        this.name,
+        'read inheritableFd of',
+        'the lease is no longer held (released or lost)',
+      );
+    }
     return this.grant.file.fd;
   }
 

@@ -94,11 +94,11 @@ describe('waiting for a lock another process holds', () => {
     await holder.release(name);
   });
 
-  for (const mode of ['process', 'thread-pool'] as const) {
+  for (const mode of ['process', 'blocking-thread'] as const) {
     it(
       mode === 'process'
         ? 'a process whose wait timed out exits at once, while the holder still holds'
-        : "mutant 'thread-pool' (waitForLock on libuv's pool): the process cannot exit until the lock frees",
+        : "mutant 'blocking-thread' (waitForLock: a thread blocked in the kernel): the process cannot exit until the lock frees",
       async () => {
         const name = `exit-after-timeout-${mode}`;
         await holder.acquire(name);

@@ -49,21 +49,25 @@ export function readHeader(file: LockFile, buffer: Buffer = Buffer.allocUnsafe(H
 /**
  * Mints the next fencing token of the name whose lock `file` holds: the stored token plus one, or the wall
  * clock in ms x {@link CLOCK_SCALE} when that is larger, written back with this process's pid in one write.
- * Call it only while holding the lock: the read and the write are then one atomic step for every process
- * that follows this protocol, so tokens strictly increase per name across processes.
+ * A file with no token yet (new, or recreated after it was lost) starts at the next millisecond's first
+ * token, above anything a lost counter can have minted in this millisecond. `atLeast` is the lowest token
+ * acceptable (the caller's own latest token for the name, plus one). Call it only while holding the lock: the
+ * read and the write are then one atomic step for every process that follows this protocol, so tokens
+ * strictly increase per name across processes.
  *
  * The wall clock (not the monotonic one) on purpose: it is the one clock that keeps counting across a
  * reboot. Taking the larger of the two at every grant also means a write lost in a crash (nothing is
  * fsynced) cannot make a token repeat once the clock has passed it. @internal
  */
-export function mintToken(file: LockFile, buffer: Buffer, nowMs: number = Date.now()): bigint {
+export function mintToken(file: LockFile, buffer: Buffer, atLeast = 0n, nowMs: number = Date.now()): bigint {
   const bytes = readSync(file.fd, buffer, 0, PID_OFFSET, TOKEN_OFFSET);
-  const stored = bytes === PID_OFFSET ? buffer.readBigUInt64LE(TOKEN_OFFSET) : 0n;
-  const fromClock = BigInt(nowMs) * CLOCK_SCALE;
-  const token = stored + 1n > fromClock ? stored + 1n : fromClock;
+  const stored = bytes === PID_OFFSET ? buffer.readBigUInt64LE(TOKEN_OFFSET) : undefined;
+  const fromClock = BigInt(stored === undefined ? nowMs + 1 : nowMs) * CLOCK_SCALE;
+  let token = stored === undefined ? fromClock : stored + 1n > fromClock ? stored + 1n : fromClock;
+  if (token < atLeast) token = atLeast;
   if (token > MAX_TOKEN) {
     throw new LockBackendError('file', 'mint a fencing token', {
-      detail: `${file.path} holds a token of ${stored}, at the end of the 63-bit range; it is not a lock file of this package (remove it)`,
+      detail: `${file.path} holds a token of ${stored ?? 0n}, at the end of the 63-bit range; it is not a lock file of this package (remove it)`,
     });
   }
   buffer.writeBigUInt64LE(token, TOKEN_OFFSET);

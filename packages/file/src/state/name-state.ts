@@ -23,6 +23,8 @@ export class NameState {
   kernelWaiter: KernelWaiter | undefined = undefined;
   /** True while the kernel waiter waits for the head of the line. */
   kernelWait = false;
+  /** The latest token this process minted for the name (a floor for the next, should its file be lost). */
+  lastToken = 0n;
   /** Drops the kernel waiter after it has stayed unused for a while (unref'd). */
   lingerTimer: NodeJS.Timeout | undefined = undefined;
 

@@ -40,7 +40,7 @@ export function takeLock(table: LockTable, state: NameState): FileGrant | null {
 export function grantOn(table: LockTable, state: NameState, file: LockFile): FileGrant {
   let token: bigint;
   try {
-    token = mintToken(file, table.header);
+    token = mintToken(file, table.header, state.lastToken + 1n);
   } catch (error) {
     unlockFd(file.fd, file.path);
     throw LockBackendError.isInstance(error)
@@ -52,6 +52,7 @@ export function grantOn(table: LockTable, state: NameState, file: LockFile): Fil
         });
   }
   table.watchDirectory();
+  state.lastToken = token;
   const grant = new FileGrant(state, file, token);
   state.holder = grant;
   return grant;

@@ -12,10 +12,11 @@ export const WAITER_LINGER_MS = 10_000;
 
 /**
  * How the head of a name's line waits in the kernel. `process` is the product (a kernel waiter process);
- * `thread-pool` is a broken variant for the test that shows why: it waits with fs-native-extensions'
- * `waitForLock` on libuv's thread pool, whose four threads a few waits fill. @internal
+ * `blocking-thread` is the broken variant for the test that shows why: fs-native-extensions' `waitForLock`,
+ * a thread of its own per wait blocked in the kernel, which nothing can cancel, and whose completion handle
+ * keeps the process alive until the lock frees, long after a timeout gave up on it. @internal
  */
-export type KernelWaitMode = 'process' | 'thread-pool';
+export type KernelWaitMode = 'process' | 'blocking-thread';
 let mode: KernelWaitMode = 'process';
 
 /** Test hook: switches how kernel waits are made (see {@link KernelWaitMode}). @internal */
@@ -63,7 +64,7 @@ export function waitInKernel(table: LockTable, state: NameState): void {
   let waiter: KernelWaiter | undefined;
   try {
     const file = state.file ?? table.openFile(state);
-    if (mode === 'thread-pool') {
+    if (mode === 'blocking-thread') {
       waiting = extensions.waitForLock(file.fd).catch((error: unknown) => {
         throw lockFailure('wait', file.path, error);
       });
