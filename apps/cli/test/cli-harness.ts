@@ -67,10 +67,14 @@ export function readEvents<T>(file: string): T[] {
     .map((line) => JSON.parse(line) as T);
 }
 
-/** Polls until `check` is true or `timeoutMs` passes. */
-export async function eventually(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+/** Polls until `check` is true (it may be async) or `timeoutMs` passes. */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
