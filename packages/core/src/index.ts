@@ -9,6 +9,7 @@ export { LockLostError, type LockLostReason } from './errors/lock-lost-error.js'
 export { LockNotHeldError } from './errors/lock-not-held-error.js';
 export { LockTimeoutError } from './errors/lock-timeout-error.js';
 export { type CandidateVerdict, NoBackendSatisfiesError } from './errors/no-backend-satisfies-error.js';
+export { PermitsMismatchError } from './errors/permits-mismatch-error.js';
 export { ProviderClosedError } from './errors/provider-closed-error.js';
 export { UnsupportedCapabilityError } from './errors/unsupported-capability-error.js';
 export type { AcquireRequest, Grant, LoseGrant } from './grant.js';
@@ -46,16 +47,19 @@ export type {
   Lease,
   LeaseTtlRule,
   Lock,
+  LockMode,
   LockOptions,
   LockParticipant,
   LockProvider,
   LockScope,
   LockStatus,
   ProviderDescription,
+  ReadWriteLock,
   WaitingStrategy,
 } from './types.js';
 export {
   MAX_LOCK_NAME_LENGTH,
+  MAX_PERMITS,
   sessionTtlRule,
   validateAcquireOptions,
   validateFunction,
@@ -65,6 +69,7 @@ export {
   validateLockOptions,
   validateLockOptionValues,
   validateOptionsObject,
+  validatePermits,
   validatePositiveMs,
   validateRenewEvery,
   validateSignal,

@@ -96,6 +96,33 @@ export interface Lock {
   withLock<T>(fn: (lease: Lease) => T | Promise<T>, options?: AcquireOptions): Promise<T>;
 }
 
+/**
+ * How a grant shares its name: `exclusive` excludes every other grant (a lock, a writer); `shared` is shared
+ * with the other shared grants and excludes exclusive ones (readers of a read-write lock).
+ */
+export type LockMode = 'exclusive' | 'shared';
+
+/**
+ * A read-write lock on one name (`LockProvider.readWriteLock`): `read` grants are shared with other readers,
+ * `write` grants exclude everyone. Both are ordinary {@link Lock}s: acquire, tryAcquire, withLock, timeouts,
+ * abort, leases, renewal, `lease.signal` and `await using` work unchanged.
+ *
+ * Fair across modes: grants follow arrival order where the backend queues, so a waiting writer holds back the
+ * readers that come after it and a stream of readers never starves a writer. Fencing: every grant of either
+ * mode carries a token, strictly increasing per name across both modes, so a resource that keeps the highest
+ * token it has seen rejects a write from a writer older than the latest grant. A reader's token orders it
+ * among the grants (a write carrying a lower token than a read already seen is stale); readers holding at
+ * the same time have distinct tokens, and a resource must not reject a read for being older than another read.
+ */
+export interface ReadWriteLock {
+  /** The name the two locks share. */
+  readonly name: string;
+  /** Shared grants (readers). */
+  readonly read: Lock;
+  /** Exclusive grants (writers). */
+  readonly write: Lock;
+}
+
 /** Per-lock settings given to `LockProvider.lock()`. */
 export interface LockOptions {
   /** Default lease length in ms for acquisitions of this lock (backends with leases). */
@@ -118,6 +145,8 @@ export interface LockParticipant {
   readonly id: string;
   /** The fencing token it holds, or will hold once granted, when the backend knows it already. */
   readonly token: bigint | null;
+  /** For read-write locks: whether it holds (or waits for) a `shared` or an `exclusive` grant. */
+  readonly mode?: LockMode | undefined;
 }
 
 /**
@@ -138,6 +167,8 @@ export interface LockStatus<
   readonly waiterCount: number;
   /** The latest fencing token issued for the name (also when it is free), when the backend keeps it. */
   readonly lastToken: bigint | null;
+  /** For a semaphore: how many permits its holders share (`holders.length` of them are taken). */
+  readonly permits?: number | undefined;
   /** What else the backend reports, in its own terms (keys, paths, sessions). */
   readonly details?: Details | undefined;
 }
@@ -158,6 +189,22 @@ export interface LockProvider {
   readonly capabilities: Capabilities;
   /** A lock handle for `name`. Cheap; no I/O. Throws `InvalidArgumentError` for a bad name or options. */
   lock(name: string, options?: LockOptions): Lock;
+  /**
+   * A read-write lock on `name` (see {@link ReadWriteLock}), where `capabilities.readWrite` is true. Cheap;
+   * no I/O. Throws `UnsupportedCapabilityError` on a backend without them, `InvalidArgumentError` for a bad
+   * name or options. A read-write lock and a `lock()` of the same name are separate locks on most backends:
+   * use one kind of lock per name.
+   */
+  readWriteLock?(name: string, options?: LockOptions): ReadWriteLock;
+  /**
+   * A semaphore on `name` with `permits` permits, where `capabilities.semaphore` is true: a {@link Lock}
+   * whose every lease is one of the permits, so at most `permits` leases are held at once. Every holder of
+   * one name must use the same `permits`: an acquisition that meets holders or waiters with another number
+   * rejects with `PermitsMismatchError` (the limit never changes in silence). Cheap; no I/O. Throws
+   * `UnsupportedCapabilityError` on a backend without them, `InvalidArgumentError` for a bad name, `permits`
+   * (a whole number from 1 to 1,000,000) or options. Tokens strictly increase per name over every grant.
+   */
+  semaphore?(name: string, permits: number, options?: LockOptions): Lock;
   /**
    * Who holds `name` and who waits, asked of the backend now (server backends; in-process locks cannot be
    * asked from another process and may leave it out). Rejects with `LockBackendError` when the backend fails.
@@ -238,6 +285,10 @@ export interface Capabilities {
   readonly fencing: boolean;
   /** A dead holder's grant expires by itself (TTL or session). */
   readonly leases: boolean;
+  /** The backend has read-write locks (`provider.readWriteLock`). Absent means false. */
+  readonly readWrite?: boolean | undefined;
+  /** The backend has semaphores (`provider.semaphore`). Absent means false. */
+  readonly semaphore?: boolean | undefined;
   /**
    * Which lease lengths the backend grants exactly (backends with `leases`). `@lock/core` checks every
    * `ttlMs` against it before any I/O, so a backend never grants a length other than the one asked for.

@@ -23,6 +23,16 @@ export function validateLockName(name: unknown): asserts name is string {
     throw new InvalidArgumentError('name', name, `a string of at most ${MAX_LOCK_NAME_LENGTH} characters`);
 }
 
+/** Most permits a semaphore may have. Backends may accept fewer and say so. */
+export const MAX_PERMITS = 1_000_000;
+
+/** Checks a semaphore's `permits`: a whole number from 1 to {@link MAX_PERMITS}. */
+export function validatePermits(permits: unknown, lockName?: string): asserts permits is number {
+  if (typeof permits !== 'number' || !Number.isInteger(permits) || permits < 1 || permits > MAX_PERMITS) {
+    throw new InvalidArgumentError('permits', permits, `a whole number from 1 to ${MAX_PERMITS}`, lockName);
+  }
+}
+
 /** Checks a positive integer number of milliseconds that a timer can wait. */
 export function validatePositiveMs(
   parameter: string,

@@ -9,6 +9,7 @@ export type LockErrorCode =
   | 'LOCK_BACKEND'
   | 'UNSUPPORTED_CAPABILITY'
   | 'NO_BACKEND_SATISFIES'
+  | 'PERMITS_MISMATCH'
   | 'PROVIDER_CLOSED';
 
 /** Fields shared by every {@link LockError}. */
