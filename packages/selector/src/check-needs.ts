@@ -89,6 +89,15 @@ export function checkNeeds(
       'blocking',
     );
   } else reasons.push('preempt: tries once');
+  if (needs.mode === 'shared') {
+    const met = capabilities.readWrite === true;
+    check(met, met ? 'read-write locks' : 'no read-write locks, mode shared required', 'read-write lock');
+  }
+  if (needs.permits !== undefined) {
+    const met = capabilities.semaphore === true;
+    const need = `semaphore of ${needs.permits} permits`;
+    check(met, met ? 'semaphores' : `no semaphores, ${need} required`, need);
+  }
   const source = profile === undefined ? '' : ` (${profile.source})`;
   if (needs.maxLatencyMs !== undefined) {
     const need = `p50 <= ${needs.maxLatencyMs} ms`;

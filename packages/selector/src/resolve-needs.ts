@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@lock/core';
 import { DURABILITY_RANK, SCOPE_RANK } from './capability-ranks.js';
 import type { LockNeeds, ResolvedNeeds } from './types.js';
 
@@ -13,6 +14,8 @@ export function resolveNeeds(needs: LockNeeds = {}): ResolvedNeeds {
     blocking: needs.blocking ?? true,
     maxLatencyMs: needs.maxLatencyMs,
     minOpsPerSec: needs.minOpsPerSec,
+    mode: needs.mode ?? 'exclusive',
+    permits: needs.permits,
   };
 }
 
@@ -35,7 +38,19 @@ export function combineNeeds(base: ResolvedNeeds, extra: LockNeeds | undefined):
     blocking: extra.blocking ?? base.blocking,
     maxLatencyMs: lower(base.maxLatencyMs, extra.maxLatencyMs),
     minOpsPerSec: higher(base.minOpsPerSec, extra.minOpsPerSec),
+    mode: extra.mode === 'shared' ? 'shared' : base.mode,
+    permits: combinePermits(base.permits, extra.permits),
   };
+}
+
+/** A policy's permits and a call's must agree: a semaphore's limit is one number for every holder. */
+function combinePermits(policy: number | undefined, call: number | undefined): number | undefined {
+  if (policy === undefined || call === undefined || policy === call) return call ?? policy;
+  throw new InvalidArgumentError(
+    'permits',
+    call,
+    `the policy's ${policy} permits, or omitted: every holder of a semaphore must use the same number`,
+  );
 }
 
 /** Renders needs as the list `selector.explain` and errors print, e.g. `scope >= cluster`. */
@@ -45,5 +60,7 @@ export function describeNeeds(needs: ResolvedNeeds): string[] {
   lines.push(needs.blocking ? 'blocking (wait in line)' : 'preempt (try once)');
   if (needs.maxLatencyMs !== undefined) lines.push(`p50 <= ${needs.maxLatencyMs} ms`);
   if (needs.minOpsPerSec !== undefined) lines.push(`>= ${needs.minOpsPerSec} ops/s`);
+  if (needs.mode === 'shared') lines.push('read-write lock');
+  if (needs.permits !== undefined) lines.push(`semaphore of ${needs.permits} permits`);
   return lines;
 }

@@ -11,10 +11,12 @@ import {
   NoBackendSatisfiesError,
   ProviderClosedError,
   type ProviderDescription,
+  type ReadWriteLock,
   UnsupportedCapabilityError,
   validateKnownKeys,
   validateLockName,
   validateLockOptions,
+  validatePermits,
 } from '@lock/core';
 import {
   type CalibrateOptions,
@@ -35,7 +37,14 @@ import { rankCandidates } from './rank-candidates.js';
 import { rendezvousIndex } from './rendezvous-index.js';
 import { combineNeeds } from './resolve-needs.js';
 import type { SelectorOptions } from './selector-options.js';
-import type { CandidateBackend, Explanation, LockNeeds, ModuleLoader, SelectorConfig } from './types.js';
+import type {
+  CandidateBackend,
+  Explanation,
+  LockNeeds,
+  ModuleLoader,
+  ResolvedNeeds,
+  SelectorConfig,
+} from './types.js';
 
 /** Where a name goes: its entry, cluster and the explanation of the choice. */
 interface Route {
@@ -178,19 +187,69 @@ export class Selector {
    * first use; if that is asynchronous, the returned lock waits for it.
    */
   lock(name: string, options?: LockOptions, extraNeeds?: LockNeeds): Lock {
-    const { entry, index } = this.route(name, extraNeeds);
+    const { entry, index, explanation } = this.route(name, extraNeeds);
     const provider = entry.provider(index, this.closing !== undefined);
-    if (!isPromise(provider)) return provider.lock(name, options);
+    const primitive = primitiveOf(explanation.needs, extraNeeds);
+    if (!isPromise(provider)) return lockOf(provider, name, options, primitive);
     // Bad options fail now, before the lock waits for its provider (which checks them again when it exists).
     validateLockOptions(options, name);
     return new DeferredLock(
       name,
       entry.capabilities,
-      provider.then((ready) => ready.lock(name, options)),
+      provider.then((ready) => lockOf(ready, name, options, primitive)),
     );
   }
 
-  /** Like {@link lock}, but waits until the backend's provider exists. */
+  /**
+   * A read-write lock for `name` (`{ name, read, write }`) from the backend chosen for it with the need
+   * `mode: 'shared'` added: only a backend with read-write locks qualifies. Like {@link lock} otherwise.
+   */
+  readWriteLock(name: string, options?: LockOptions, extraNeeds?: LockNeeds): ReadWriteLock {
+    const needs: LockNeeds = { ...extraNeeds, mode: 'shared' };
+    const { entry, index } = this.route(name, needs);
+    const provider = entry.provider(index, this.closing !== undefined);
+    if (!isPromise(provider)) return readWriteLockOf(provider, name, options);
+    validateLockOptions(options, name);
+    const target = provider.then((ready) => readWriteLockOf(ready, name, options));
+    // Both sides wait for the one read-write lock the provider makes once it exists.
+    return Object.freeze({
+      name,
+      read: new DeferredLock(
+        name,
+        entry.capabilities,
+        target.then((lock) => lock.read),
+      ),
+      write: new DeferredLock(
+        name,
+        entry.capabilities,
+        target.then((lock) => lock.write),
+      ),
+    });
+  }
+
+  /**
+   * A semaphore for `name`: a lock whose leases are permits, from the backend chosen for it with the need
+   * `permits` added (only a backend with semaphores qualifies). `permits` may be omitted when the name's
+   * policy gives it; when both do, they must agree (`InvalidArgumentError`).
+   */
+  semaphore(name: string, permits?: number, options?: LockOptions, extraNeeds?: LockNeeds): Lock {
+    if (permits !== undefined) validatePermits(permits, name);
+    const policyPermits = this.policyFor(name).needs.permits;
+    if (permits === undefined && policyPermits === undefined) {
+      throw new InvalidArgumentError(
+        'permits',
+        permits,
+        `a whole number of permits (the policy for ${JSON.stringify(name)} gives none)`,
+        name,
+      );
+    }
+    return this.lock(name, options, { ...extraNeeds, permits: permits ?? policyPermits });
+  }
+
+  /**
+   * Like {@link lock}, but waits until the backend's provider exists. As with `lock()`, the call's own needs
+   * choose the primitive: `mode: 'shared'` a read grant, `permits` a semaphore's permit.
+   */
   async open(name: string, options?: LockOptions, extraNeeds?: LockNeeds): Promise<Lock> {
     return (await this.resolve(name, options, extraNeeds)).lock;
   }
@@ -203,7 +262,7 @@ export class Selector {
   ): Promise<{ readonly lock: Lock; readonly explanation: Explanation }> {
     const { entry, index, explanation } = await this.routeJudged(name, extraNeeds);
     const provider = await entry.provider(index, this.closing !== undefined);
-    return { lock: provider.lock(name, options), explanation };
+    return { lock: lockOf(provider, name, options, primitiveOf(explanation.needs, extraNeeds)), explanation };
   }
 
   /**
@@ -342,4 +401,55 @@ export class Selector {
     }
     return { entry: this.entry(explanation.chosen), index: explanation.cluster?.index ?? 0, explanation };
   }
+}
+
+/** What a call asks for: an exclusive lock, the read side of a read-write lock, or a semaphore's permit. */
+type Primitive =
+  | { readonly kind: 'exclusive' }
+  | { readonly kind: 'read' }
+  | { readonly kind: 'permit'; readonly permits: number };
+
+/**
+ * The primitive a call asks for. Only the call's own needs choose it: a policy's `mode` or `permits` says what
+ * the backend must be able to do, but never turns a caller's `lock()` into a shared one.
+ */
+function primitiveOf(needs: ResolvedNeeds, call: LockNeeds | undefined): Primitive {
+  if (call?.permits !== undefined) return { kind: 'permit', permits: needs.permits! };
+  if (call?.mode === 'shared') return { kind: 'read' };
+  return { kind: 'exclusive' };
+}
+
+function lockOf(
+  provider: LockProvider,
+  name: string,
+  options: LockOptions | undefined,
+  primitive: Primitive,
+): Lock {
+  if (primitive.kind === 'exclusive') return provider.lock(name, options);
+  if (primitive.kind === 'read') return readWriteLockOf(provider, name, options).read;
+  if (typeof provider.semaphore !== 'function') {
+    throw new UnsupportedCapabilityError(
+      provider.capabilities.backend,
+      'semaphores',
+      'its provider has no semaphore()',
+      name,
+    );
+  }
+  return provider.semaphore(name, primitive.permits, options);
+}
+
+function readWriteLockOf(
+  provider: LockProvider,
+  name: string,
+  options: LockOptions | undefined,
+): ReadWriteLock {
+  if (typeof provider.readWriteLock !== 'function') {
+    throw new UnsupportedCapabilityError(
+      provider.capabilities.backend,
+      'read-write locks',
+      'its provider has no readWriteLock()',
+      name,
+    );
+  }
+  return provider.readWriteLock(name, options);
 }

@@ -1,4 +1,4 @@
-import type { Capabilities, CapabilityProfile, Durability, LockScope } from '@lock/core';
+import type { Capabilities, CapabilityProfile, Durability, LockMode, LockScope } from '@lock/core';
 
 /** The name of a kind of backend, as a configuration's `kind` field gives it (`redis`, `etcd`, ...). */
 export type BackendKindName = string;
@@ -30,6 +30,18 @@ export interface LockNeeds {
    * A backend sharded over N clusters offers N times the throughput of one.
    */
   minOpsPerSec?: number | undefined;
+  /**
+   * `shared`: the names are read-write locks, so the backend must have them (`capabilities.readWrite`).
+   * Given to a call (`selector.lock(name, options, { mode: 'shared' })`, `lock run --shared`), it also
+   * asks for a shared (read) grant; `selector.readWriteLock()` adds it by itself. Default `exclusive`.
+   */
+  mode?: LockMode | undefined;
+  /**
+   * The names are semaphores of this many permits, so the backend must have them (`capabilities.semaphore`).
+   * Given to a call (`lock run --permits N`), it also asks for one of the permits; `selector.semaphore()`
+   * adds it by itself. A whole number from 1 to 1,000,000; every holder of a name must agree on it.
+   */
+  permits?: number | undefined;
 }
 
 /** {@link LockNeeds} with every default filled in. */
@@ -46,6 +58,10 @@ export interface ResolvedNeeds {
   readonly maxLatencyMs: number | undefined;
   /** Lowest acquire + release pairs per second over all names of the policy, or `undefined` for no bound. */
   readonly minOpsPerSec: number | undefined;
+  /** `shared`: read-write locks are needed. Default `exclusive`. */
+  readonly mode: LockMode;
+  /** The permits of a semaphore, when the names are semaphores. */
+  readonly permits: number | undefined;
 }
 
 /** A policy: the needs of every lock name matching a pattern, optionally pinned to one backend. */

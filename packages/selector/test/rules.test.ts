@@ -334,7 +334,21 @@ describe('selection rules', () => {
       blocking: false,
       maxLatencyMs: 5,
       minOpsPerSec: 20,
+      mode: 'exclusive',
+      permits: undefined,
     });
     expect(combineNeeds(base, undefined)).toBe(base);
+    // Shared wins over exclusive; permits come from whichever gives them (and must agree when both do).
+    expect(combineNeeds(resolveNeeds({ permits: 3 }), { mode: 'shared' })).toMatchObject({
+      mode: 'shared',
+      permits: 3,
+    });
+    expect(combineNeeds(resolveNeeds({ mode: 'shared' }), { permits: 2 })).toMatchObject({
+      mode: 'shared',
+      permits: 2,
+    });
+    expect(() => combineNeeds(resolveNeeds({ permits: 3 }), { permits: 4 })).toThrow(
+      /the policy's 3 permits/,
+    );
   });
 });

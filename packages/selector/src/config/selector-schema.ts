@@ -1,3 +1,4 @@
+import { MAX_PERMITS } from '@lock/core';
 import * as v from 'valibot';
 import { DURABILITY_RANK, SCOPE_RANK } from '../capability-ranks.js';
 import { EMBEDDED_KINDS } from '../kinds/catalog.js';
@@ -37,6 +38,15 @@ export const policySchema = objectOnly(
       blocking: v.optional(v.boolean('true or false')),
       maxLatencyMs: v.optional(positiveMs),
       minOpsPerSec: v.optional(positiveRate),
+      mode: v.optional(oneOf(['exclusive', 'shared'])),
+      permits: v.optional(
+        v.pipe(
+          v.number(`a whole number of permits from 1 to ${MAX_PERMITS}`),
+          v.integer(`a whole number of permits from 1 to ${MAX_PERMITS}`),
+          v.minValue(1, `a whole number of permits from 1 to ${MAX_PERMITS}`),
+          v.maxValue(MAX_PERMITS, `a whole number of permits from 1 to ${MAX_PERMITS}`),
+        ),
+      ),
       backend: v.optional(nonEmpty('the name of a configured backend')),
     },
     'an object of needs',
