@@ -266,6 +266,20 @@ export class Selector {
   }
 
   /**
+   * Like {@link resolve}, for a read-write lock: the choice (with the need `mode: 'shared'` added) and the
+   * read-write lock, once the provider exists. What `lock run --shared` and `--write` use.
+   */
+  async resolveReadWrite(
+    name: string,
+    options?: LockOptions,
+    extraNeeds?: LockNeeds,
+  ): Promise<{ readonly readWriteLock: ReadWriteLock; readonly explanation: Explanation }> {
+    const { entry, index, explanation } = await this.routeJudged(name, { ...extraNeeds, mode: 'shared' });
+    const provider = await entry.provider(index, this.closing !== undefined);
+    return { readWriteLock: readWriteLockOf(provider, name, options), explanation };
+  }
+
+  /**
    * The provider of the backend (and cluster) chosen for `name`, created if needed. Use it for what only that
    * backend offers, e.g. a shared mutex's `handle` to post to worker threads.
    */

@@ -152,3 +152,15 @@ describe('read-write and semaphore needs', () => {
     expect(String((failure as Error).message)).toMatch(/a whole number of permits from 1 to 1000000/);
   });
 });
+
+describe('resolveReadWrite', () => {
+  it('routes with mode shared and hands out both sides of one read-write lock', async () => {
+    const selector = await open({ '*': {} });
+    const { readWriteLock, explanation } = await selector.resolveReadWrite('doc');
+    expect(explanation.chosen).toBe('pool');
+    expect(explanation.needs.mode).toBe('shared');
+    await (await readWriteLock.write.acquire()).release();
+    expect(calls).toEqual([['readWriteLock', 'doc', undefined]]);
+    await selector.close();
+  });
+});

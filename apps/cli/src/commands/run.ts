@@ -1,12 +1,12 @@
 import { validateLockName } from '@lock/core';
 import { type OnLost, runLocked } from '../run/run-locked.js';
 import { EXIT } from '../shared/exit-codes.js';
-import { parseCommandLine, parseMs } from '../shared/parse-command-line.js';
+import { parseCommandLine, parseMs, parsePrimitive } from '../shared/parse-command-line.js';
 import { reportError } from '../shared/report-error.js';
 import { UsageError } from '../shared/usage-error.js';
 
 const USAGE =
-  'Usage: lock run NAME [--timeout ms] [--ttl ms] [--config file] [--on-lost term|kill|ignore] [--kill-after ms] -- CMD [ARGS...]';
+  'Usage: lock run NAME [--shared | --write | --permits N] [--timeout ms] [--ttl ms] [--config file] [--on-lost term|kill|ignore] [--kill-after ms] -- CMD [ARGS...]';
 
 const HELP = `${USAGE}
 
@@ -15,6 +15,10 @@ NAME'), like flock(1) or 'etcdctl lock NAME CMD' but on any configured backend. 
 processes, so 'lock run' asks for scope 'host' on top of the policy's needs: with no configuration it is a
 kernel file lock shared by every process of this machine (@lock/file); configure a redis, etcd or zk backend
 to exclude other machines too.
+
+Without --shared, --write or --permits the lock is the exclusive lock NAME. A read-write lock or a semaphore
+of a name may be another lock than the exclusive lock of that name (it depends on the backend): give every
+run of one NAME the same kind of lock (readers --shared, writers --write).
 
 The command gets in its environment:
   LOCK_NAME     the lock's name
@@ -29,6 +33,12 @@ lock, or after the grant but before the command starts, releases the lock withou
 The lock is released when the command exits.
 
 Options:
+  --shared           take a read grant of the read-write lock NAME: shared with other --shared runs,
+                     excluded by --write runs; needs a backend with read-write locks
+  --write            take the write grant of the read-write lock NAME: excludes every --shared and
+                     --write run; a writer waiting holds back readers that come after it
+  --permits N        take one of N permits of the semaphore NAME: at most N such runs at once; every run
+                     of NAME must give the same N; needs a backend with semaphores
   --timeout ms       wait at most this long for the lock (default: forever; 0: try once)
   --ttl ms           lease length for backends with leases, renewed while the command runs (default: the
                      backend's); a shorter TTL frees the lock sooner if this process dies; for etcd it
@@ -62,6 +72,9 @@ export async function run(args: string[]): Promise<number> {
       config: { type: 'string' },
       'on-lost': { type: 'string' },
       'kill-after': { type: 'string' },
+      shared: { type: 'boolean' },
+      write: { type: 'boolean' },
+      permits: { type: 'string' },
     });
     if (values.help) {
       process.stdout.write(HELP);
@@ -90,6 +103,7 @@ export async function run(args: string[]): Promise<number> {
       onLost,
       killAfterMs: parseMs('kill-after', values['kill-after'], 1) ?? 5000,
       configFlag: values.config as string | undefined,
+      primitive: parsePrimitive(values.shared, values.write, values.permits),
     });
   } catch (error) {
     return reportError('run', error, USAGE);

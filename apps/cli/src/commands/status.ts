@@ -2,14 +2,15 @@ import { LockBackendError, validateLockName } from '@lock/core';
 import { CLI_NEEDS, openSelector } from '../config/open-selector.js';
 import { askServer, formatServer } from '../shared/ask-server.js';
 import { EXIT } from '../shared/exit-codes.js';
-import { parseCommandLine, parseMs } from '../shared/parse-command-line.js';
+import { parseCommandLine, parseMs, parsePrimitive } from '../shared/parse-command-line.js';
 import { reportError } from '../shared/report-error.js';
 import { toJson } from '../shared/to-json.js';
 import { UsageError } from '../shared/usage-error.js';
 import { within } from '../shared/within.js';
 import { formatStatus } from '../status/format-status.js';
 
-const USAGE = 'Usage: lock status NAME [--config file] [--json] [--timeout ms]';
+const USAGE =
+  'Usage: lock status NAME [--shared | --write | --permits N] [--config file] [--json] [--timeout ms]';
 
 const HELP = `${USAGE}
 
@@ -19,6 +20,10 @@ what the server is (its version, known problems with it). In-process backends ca
 process.
 
 Options:
+  --shared, --write
+                  NAME is a read-write lock: ask the backend 'lock run --shared' would use (holders show
+                  as readers and writers)
+  --permits N     NAME is a semaphore of N permits: ask the backend 'lock run --permits N' would use
   --config file   configuration file (default: $LOCK_CONFIG, else ./lock.config.json, else embedded)
   --timeout ms    give up when the backend has not answered after this long (default 10000)
   --json          print { backend, kind, cluster, held, name, holders, waiters, waiterCount, lastToken, details,
@@ -39,6 +44,9 @@ export async function run(args: string[]): Promise<number> {
       config: { type: 'string' },
       json: { type: 'boolean' },
       timeout: { type: 'string' },
+      shared: { type: 'boolean' },
+      write: { type: 'boolean' },
+      permits: { type: 'string' },
     });
     if (values.help) {
       process.stdout.write(HELP);
@@ -48,14 +56,21 @@ export async function run(args: string[]): Promise<number> {
     const name = positionals[0]!;
     validateLockName(name);
     const timeoutMs = parseMs('timeout', values.timeout, 1) ?? 10_000;
+    const primitive = parsePrimitive(values.shared, values.write, values.permits);
+    const needs =
+      primitive.kind === 'read' || primitive.kind === 'write'
+        ? { ...CLI_NEEDS, mode: 'shared' as const }
+        : primitive.kind === 'permit'
+          ? { ...CLI_NEEDS, permits: primitive.permits }
+          : CLI_NEEDS;
     const { selector } = await openSelector(values.config as string | undefined, { check: false });
     try {
       const [answer, server] = await Promise.all([
-        within(selector.status(name, CLI_NEEDS), timeoutMs),
-        askServer(selector, name, CLI_NEEDS, Math.min(timeoutMs, 3_000)),
+        within(selector.status(name, needs), timeoutMs),
+        askServer(selector, name, needs, Math.min(timeoutMs, 3_000)),
       ]);
       if (answer === undefined) {
-        const chosen = selector.explain(name, CLI_NEEDS).candidates.find((candidate) => candidate.chosen);
+        const chosen = selector.explain(name, needs).candidates.find((candidate) => candidate.chosen);
         throw new LockBackendError(chosen?.kind ?? 'backend', 'status', {
           lockName: name,
           detail: `no answer within ${timeoutMs} ms (is the server up?)`,

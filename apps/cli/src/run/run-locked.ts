@@ -4,12 +4,14 @@ import {
   type InheritableLease,
   InvalidArgumentError,
   type Lease,
+  type Lock,
   LockLostError,
   LockTimeoutError,
 } from '@lock/core';
-import type { Explanation } from '@lock/selector';
+import type { Explanation, Selector } from '@lock/selector';
 import { CLI_NEEDS, openSelector } from '../config/open-selector.js';
 import { EXIT } from '../shared/exit-codes.js';
+import type { Primitive } from '../shared/parse-command-line.js';
 import { UsageError } from '../shared/usage-error.js';
 import { within } from '../shared/within.js';
 
@@ -30,6 +32,8 @@ export interface RunLockedOptions {
   readonly killAfterMs: number;
   /** `--config`, if given. */
   readonly configFlag?: string | undefined;
+  /** `--shared`, `--write` or `--permits N`: which lock to take (the exclusive lock by default). */
+  readonly primitive?: Primitive | undefined;
   /** Where `lock run` reports; the command's own output is not touched. */
   readonly log?: ((line: string) => void) | undefined;
   /**
@@ -95,7 +99,7 @@ export async function runLocked(options: RunLockedOptions): Promise<number> {
     let explanation: Explanation;
     try {
       // One routing for the choice and the lock; --ttl is already in the backend's settings.
-      const resolved = await selector.resolve(options.name, undefined, CLI_NEEDS);
+      const resolved = await resolveLock(selector, options.name, options.primitive ?? { kind: 'exclusive' });
       explanation = resolved.explanation;
       if (explanation.needs.blocking || options.timeoutMs !== undefined) {
         lease = await resolved.lock.acquire({ timeoutMs: options.timeoutMs, signal: waiting.signal });
@@ -212,4 +216,18 @@ function superviseCommand(
       else resolve(code ?? EXIT.INTERNAL);
     });
   });
+}
+
+/** The choice and the lock a command takes, from one routing: `lock run`'s needs plus the primitive's. */
+async function resolveLock(
+  selector: Selector,
+  name: string,
+  primitive: Primitive,
+): Promise<{ readonly lock: Lock; readonly explanation: Explanation }> {
+  if (primitive.kind === 'read' || primitive.kind === 'write') {
+    const { readWriteLock, explanation } = await selector.resolveReadWrite(name, undefined, CLI_NEEDS);
+    return { lock: primitive.kind === 'read' ? readWriteLock.read : readWriteLock.write, explanation };
+  }
+  const needs = primitive.kind === 'permit' ? { ...CLI_NEEDS, permits: primitive.permits } : CLI_NEEDS;
+  return selector.resolve(name, undefined, needs);
 }

@@ -58,3 +58,35 @@ export function parseInteger(
   }
   return Number(value);
 }
+
+/** Which lock a command takes: the exclusive lock, a side of the read-write lock, or a semaphore's permit. */
+export type Primitive =
+  | { readonly kind: 'exclusive' }
+  | { readonly kind: 'read' | 'write' }
+  | { readonly kind: 'permit'; readonly permits: number };
+
+/** `--shared`, `--write` and `--permits N`, at most one of them: which lock the command takes. */
+export function parsePrimitive(
+  shared: string | boolean | undefined,
+  write: string | boolean | undefined,
+  permits: string | boolean | undefined,
+): Primitive {
+  const count = parseInteger('permits', permits, 1, 'a whole number of permits');
+  const given = [
+    shared === true && '--shared',
+    write === true && '--write',
+    count !== undefined && '--permits',
+  ];
+  const flags = given.filter((flag): flag is string => typeof flag === 'string');
+  if (flags.length > 1) {
+    throw new UsageError(
+      `${flags.join(' and ')} exclude each other: give at most one of --shared, --write, --permits`,
+    );
+  }
+  if (count !== undefined && count > 1_000_000) {
+    throw new UsageError(`--permits expects a whole number of permits from 1 to 1000000, received ${count}`);
+  }
+  if (shared === true) return { kind: 'read' };
+  if (write === true) return { kind: 'write' };
+  return count === undefined ? { kind: 'exclusive' } : { kind: 'permit', permits: count };
+}
