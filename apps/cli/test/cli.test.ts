@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,17 @@ describe('lock (usage and help)', () => {
     },
   );
 
+  it('lock --version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-V', 'version']) {
+      const result = await runCli([flag], { cwd: empty });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(`lock ${version}\n`);
+    }
+  });
+
   it('lock with no command prints the command list and exits 64', async () => {
     const result = await runCli([], { cwd: empty });
     expect(result.code).toBe(64);
@@ -71,7 +82,10 @@ describe('lock (usage and help)', () => {
     [['run', ' ', '--', 'true'], /Invalid name/],
     [['explain'], /expected exactly one NAME/],
     [['status', 'a', 'b'], /expected exactly one NAME/],
-    [['frobnicate'], /unknown command "frobnicate"/],
+    [['frobnicate'], /unknown command "frobnicate"\n/],
+    [['explian', 'x'], /unknown command "explian"; did you mean 'lock explain'\?/],
+    [['run', 'job', '--timout', '5', '--', 'true'], /Unknown option '--timout'; did you mean --timeout\?/],
+    [['status', 'job', '--jason'], /Unknown option '--jason'; did you mean --json\?/],
   ])('lock %j -> exit 64', async (args, message) => {
     const result = await runCli(args, { cwd: empty });
     expect(result.code).toBe(64);

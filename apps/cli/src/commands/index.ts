@@ -25,6 +25,6 @@ export function printHelp(): void {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
   const lines = Object.entries(commands).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`);
   process.stdout.write(
-    `Usage: lock <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'lock <command> --help' for the options of a command.\n`,
+    `Usage: lock <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'lock <command> --help' for the options of a command; 'lock --version' prints the version.\n`,
   );
 }

@@ -137,9 +137,11 @@ export async function runLocked(options: RunLockedOptions): Promise<number> {
         lease.release().catch(() => false),
         5_000,
       );
+    // With nothing granted there is nothing to give back: do not keep the user waiting for a backend that
+    // never answered to close cleanly (its session, if any, expires on its own).
     await within(
       selector.close().catch(() => {}),
-      2_000,
+      lease === undefined ? 250 : 2_000,
     );
   }
 }

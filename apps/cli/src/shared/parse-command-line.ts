@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { closestKey } from '@lock/core';
 import { UsageError } from './usage-error.js';
 
 /** The options one subcommand accepts: string-valued or boolean flags. */
@@ -29,8 +30,18 @@ export function parseCommandLine(args: readonly string[], options: OptionSpec): 
     });
     return { values: values as ParsedCommandLine['values'], positionals, rest };
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(withSuggestion((error as Error).message, Object.keys(options)));
   }
+}
+
+/** Adds "did you mean --x?" to parseArgs' message about an unknown option, when a known one is close. */
+function withSuggestion(message: string, known: readonly string[]): string {
+  const unknown = /^Unknown option '--?([^']+)'/.exec(message)?.[1];
+  if (unknown === undefined) return message;
+  const hint = closestKey(unknown, [...known, 'help']);
+  // parseArgs adds a hint about '--' to its message; ours is about the option.
+  const first = message.split('. ')[0]!;
+  return hint === undefined ? first : `${first}; did you mean --${hint}?`;
 }
 
 /** Parses a non-negative integer number of milliseconds given as an option value. */
