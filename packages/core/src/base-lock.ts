@@ -1,3 +1,4 @@
+import { acquireObserved, observeAcquire } from './diagnostics/lock-diagnostics.js';
 import { LockBackendError } from './errors/lock-backend-error.js';
 import { LockError } from './errors/lock-error.js';
 import { LockTimeoutError } from './errors/lock-timeout-error.js';
@@ -140,6 +141,19 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
   protected grantSafeDeadline?(grant: G): number;
 
   acquire(options?: AcquireOptions): Promise<Lease> {
+    // Published and traced only while someone subscribes (node:diagnostics_channel, see LOCK_CHANNELS).
+    if (acquireObserved()) return observeAcquire(this, 'acquire', options, () => this.acquireNow(options));
+    return this.acquireNow(options);
+  }
+
+  tryAcquire(options?: Omit<AcquireOptions, 'timeoutMs'>): Promise<Lease | null> {
+    if (acquireObserved()) {
+      return observeAcquire(this, 'tryAcquire', options, () => this.acquireWith(options, false));
+    }
+    return this.acquireWith(options, false);
+  }
+
+  private acquireNow(options: AcquireOptions | undefined): Promise<Lease> {
     if (options === undefined && (this.owner === undefined || !this.owner.closed)) {
       // Hot path: no options, nothing to combine, no timer.
       try {
@@ -154,10 +168,6 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
     return this.acquireWith(options, true).then(
       (lease) => lease ?? Promise.reject(this.heldError(options?.timeoutMs)),
     );
-  }
-
-  tryAcquire(options?: Omit<AcquireOptions, 'timeoutMs'>): Promise<Lease | null> {
-    return this.acquireWith(options, false);
   }
 
   async withLock<T>(fn: (lease: Lease) => T | Promise<T>, options?: AcquireOptions): Promise<T> {

@@ -1,6 +1,14 @@
 export type { BackendKind } from './backend-kind.js';
 export { BaseLock, type BaseLockSettings, type LockOwner } from './base-lock.js';
 export { BaseProvider } from './base-provider.js';
+export {
+  type AcquireMessage,
+  type LeaseMessage,
+  LOCK_ACQUIRE_TRACING,
+  LOCK_CHANNELS,
+  type LostMessage,
+  type RenewMessage,
+} from './diagnostics/lock-diagnostics.js';
 export { InvalidArgumentError } from './errors/invalid-argument-error.js';
 export { InvalidConfigError } from './errors/invalid-config-error.js';
 export { LockBackendError } from './errors/lock-backend-error.js';

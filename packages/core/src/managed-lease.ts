@@ -1,3 +1,4 @@
+import { observeRenew, publishLost, publishRelease } from './diagnostics/lock-diagnostics.js';
 import { LockBackendError } from './errors/lock-backend-error.js';
 import { LockError } from './errors/lock-error.js';
 import { LockLostError, type LockLostReason } from './errors/lock-lost-error.js';
@@ -94,6 +95,7 @@ export class ManagedLease<G extends Grant = Grant> implements Lease {
     if (this.state === RELEASED) return resolvedFalse;
     const wasHeld = this.state === HELD;
     this.state = RELEASED;
+    publishRelease(this, this.hooks.backend);
     if (this.lossWaiters !== undefined) this.wakeEndWaiters();
     if (this.keeper !== undefined || this.maxHoldTimer !== undefined || this.unwatch !== undefined)
       this.stopKeeping();
@@ -138,7 +140,10 @@ export class ManagedLease<G extends Grant = Grant> implements Lease {
     // A backend that never answers (a half-open connection) must not hold the caller past the loss.
     const ended = this.whenEnded();
     try {
-      stillHeld = await Promise.race([extendHook(this.grant, ttl), ended.promise]);
+      stillHeld = await Promise.race([
+        observeRenew(this, this.hooks.backend, ttl, extendHook(this.grant, ttl)),
+        ended.promise,
+      ]);
     } catch (error) {
       this.assertHeld('extend');
       throw this.backendError('extend', error);
@@ -172,6 +177,7 @@ export class ManagedLease<G extends Grant = Grant> implements Lease {
     this.lostError = new LockLostError(this.name, reason, { token: this.grant.token, cause, detail });
     this.controller?.abort(this.lostError);
     this.wakeEndWaiters();
+    publishLost(this, this.hooks.backend, reason, this.lostError);
   }
 
   /**
@@ -225,7 +231,7 @@ export class ManagedLease<G extends Grant = Grant> implements Lease {
         confirmedAt: grant.startedAt ?? monotonicNow(),
         renewEveryMs: settings.renewEveryMs,
         driftMs: grant.driftMs,
-        renew: (ttlMs) => extendHook(grant, ttlMs),
+        renew: (ttlMs) => observeRenew(this, this.hooks.backend, ttlMs, extendHook(grant, ttlMs)),
         onLost: (reason, cause) => this.lose(reason, cause),
       });
     }
@@ -254,6 +260,7 @@ export class ManagedLease<G extends Grant = Grant> implements Lease {
     if (wasHeld && this.lostError === undefined) {
       this.lostError = new LockLostError(this.name, 'expired', { token: this.grant.token });
       this.controller?.abort(this.lostError);
+      publishLost(this, this.hooks.backend, 'expired', this.lostError);
     }
   }
 
