@@ -21,6 +21,14 @@ describeConformance({
   renewal: { ttlMs: 300, holdMs: 800 },
 });
 
+// A backend without read-write locks and semaphores: their cases skip visibly, and it must refuse them.
+describeConformance({
+  name: 'reference lock without read-write locks and semaphores',
+  createProvider: () => new ReferenceProvider({ ttlMs: 600, readWrite: false, semaphore: false }),
+  leftovers: async (name, provider) => (provider as ReferenceProvider).leftovers(name),
+  queueDepth: async (name, provider) => (provider as ReferenceProvider).queueDepth(name),
+});
+
 // ...and its checks turn red on broken variants, so a green run means something.
 describe('conformance checks on broken locks', () => {
   it('the counter check sees lost increments and overlapping holders without mutual exclusion', async () => {

@@ -22,6 +22,8 @@ import {
   uniqueName,
   untilQueued,
 } from './checks.js';
+import { describeReadWriteCases } from './read-write-cases.js';
+import { describeSemaphoreCases } from './semaphore-cases.js';
 
 /** What a backend hands the conformance suite. */
 export interface ConformanceOptions {
@@ -34,11 +36,18 @@ export interface ConformanceOptions {
    * With it, the suite checks that `lease.signal` aborts with `LockLostError` and `extend()` throws it.
    */
   loseGrant?: ((lease: Lease, provider: LockProvider) => Promise<void>) | undefined;
-  /** Counts backend entries (keys, queue entries, nodes) left for `name`; must be 0 once nobody holds or waits. */
+  /**
+   * Counts backend entries (keys, queue entries, nodes) left for `name`; must be 0 once nobody holds or waits.
+   * The read-write and semaphore cases pass the same `name` they gave `readWriteLock()` / `semaphore()`: count
+   * the entries of every primitive of that name (readers, writers, permits, their queues and counters that a
+   * backend deletes once idle).
+   */
   leftovers?: ((name: string, provider: LockProvider) => Promise<number>) | undefined;
   /**
    * Counts the waiters queued for `name` on the backend. With it, the FIFO and abort checks wait until each
    * waiter is really queued instead of sleeping `enqueueDelayMs`, so scheduling delays cannot reorder them.
+   * The read-write and semaphore cases pass the name they gave `readWriteLock()` / `semaphore()`: count the
+   * waiters of every mode queued for it (readers and writers together, permit waiters).
    */
   queueDepth?: ((name: string, provider: LockProvider) => Promise<number>) | undefined;
   /** Time for a waiter to reach the backend's queue when there is no `queueDepth` hook. Default 50 ms. */
@@ -62,7 +71,10 @@ export interface ConformanceOptions {
 
 /**
  * The conformance suite: one call per backend, parameterised by the capabilities the backend declares
- * (it skips by capability, never forks). Every rule of the contract in DESIGN.md is checked here.
+ * (it skips by capability, visibly, never forks). Every rule of the contract is checked here: the exclusive
+ * lock's, then the read-write lock's (`capabilities.readWrite`) and the semaphore's (`capabilities.semaphore`);
+ * a backend that declares neither sees those cases skipped, and checked to refuse with
+ * `UnsupportedCapabilityError`.
  */
 export function describeConformance(options: ConformanceOptions): void {
   const enqueueDelayMs = options.enqueueDelayMs ?? 50;
@@ -334,5 +346,18 @@ export function describeConformance(options: ConformanceOptions): void {
         true,
       );
     });
+
+    const primitives = {
+      provider: () => provider,
+      leftovers,
+      queueDepth,
+      enqueueDelayMs,
+      contenders,
+      rounds,
+      lockOptions: options.lockOptions,
+      timeout,
+    };
+    describeReadWriteCases(primitives);
+    describeSemaphoreCases(primitives);
   });
 }

@@ -15,6 +15,27 @@ export {
   whenAborted,
 } from './checks.js';
 export {
+  crossModeInversions,
+  type ExclusionProbe,
+  exclusionProbe,
+  modeGrantOrder,
+  type PermitCounterResult,
+  type QueueDepth,
+  type ReadWriteCounterResult,
+  runPermitCounter,
+  runReadWriteCounter,
+  tokensAcrossModes,
+  type WriterAmongReaders,
+  writerAmongReaders,
+} from './mode-checks.js';
+export {
+  type PermitsAtCapacity,
+  type PermitsMismatch,
+  permitGrantOrder,
+  permitsAtCapacity,
+  permitsMismatch,
+} from './permit-checks.js';
+export {
   ReferenceLock,
   type ReferenceMutant,
   ReferenceProvider,

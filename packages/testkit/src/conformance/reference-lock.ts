@@ -4,9 +4,13 @@ import {
   BaseProvider,
   type Capabilities,
   type Grant,
+  type Lock,
   type LockOptions,
   monotonicNow,
+  type ReadWriteLock,
 } from '@lock/core';
+import { ReferenceModeLock } from './reference-mode-lock.js';
+import { ReferenceModeTable } from './reference-modes.js';
 
 /**
  * Broken variants of the reference lock, used to prove that the conformance checks can fail:
@@ -14,9 +18,24 @@ import {
  * - `fencing-off`: every grant carries token 1 (no monotonic fencing);
  * - `lifo`: waiters are served last-come first-served;
  * - `release-unchecked`: release frees whoever holds the lock (the chapter's plain DEL);
- * - `deaf-renewal`: renewal always says "still held", so a lost grant is never noticed.
+ * - `deaf-renewal`: renewal always says "still held", so a lost grant is never noticed;
+ * - `write-as-read`: a read-write lock's write grant is shared like a read grant;
+ * - `readers-pass-writer`: a reader that can share the current grant passes a waiting writer;
+ * - `permits-plus-one`: a semaphore admits one holder more than its permits;
+ * - `permits-unchecked`: a semaphore acquired with other permits than its holders' is not refused.
+ *
+ * `no-lock`, `fencing-off`, `lifo` and `deaf-renewal` break the read-write locks and semaphores as well.
  */
-export type ReferenceMutant = 'no-lock' | 'fencing-off' | 'lifo' | 'release-unchecked' | 'deaf-renewal';
+export type ReferenceMutant =
+  | 'no-lock'
+  | 'fencing-off'
+  | 'lifo'
+  | 'release-unchecked'
+  | 'deaf-renewal'
+  | 'write-as-read'
+  | 'readers-pass-writer'
+  | 'permits-plus-one'
+  | 'permits-unchecked';
 
 /** Settings of a {@link ReferenceProvider}. */
 export interface ReferenceProviderOptions {
@@ -24,6 +43,10 @@ export interface ReferenceProviderOptions {
   mutant?: ReferenceMutant | undefined;
   /** Default lease length in ms; leases expire unless renewed (core renews them). Default 30,000. */
   ttlMs?: number | undefined;
+  /** Declare (and have) read-write locks. Default true; false to check a backend without them. */
+  readWrite?: boolean | undefined;
+  /** Declare (and have) semaphores. Default true; false to check a backend without them. */
+  semaphore?: boolean | undefined;
 }
 
 interface ReferenceGrant extends Grant {
@@ -43,7 +66,8 @@ interface NameState {
 
 /**
  * A tiny, obviously correct lock on `BaseLock`, kept in memory: FIFO queue, fencing counter, leases that
- * expire unless renewed. It exists to prove the conformance suite (the suite must pass on it and fail on its
+ * expire unless renewed; with read-write locks and semaphores on the same rules (FIFO across modes, one
+ * fencing counter per name across modes), each a separate lock from `lock()` of the same name. It exists to prove the conformance suite (the suite must pass on it and fail on its
  * mutants); it is not meant for production use.
  */
 export class ReferenceProvider extends BaseProvider<ReferenceLock> {
@@ -55,11 +79,15 @@ export class ReferenceProvider extends BaseProvider<ReferenceLock> {
   /** Fence counters outlive the idle state of a name, like a server-side counter key. */
   private readonly fences = new Map<string, bigint>();
   private readonly ttlMs: number | undefined;
+  private readonly readWrites: ReferenceModeTable;
+  private readonly semaphores: ReferenceModeTable;
 
   constructor(options: ReferenceProviderOptions = {}) {
     super();
     this.mutant = options.mutant;
     this.ttlMs = options.ttlMs;
+    this.readWrites = new ReferenceModeTable(options.mutant);
+    this.semaphores = new ReferenceModeTable(options.mutant);
     this.capabilities = {
       backend: 'reference',
       scope: 'process',
@@ -68,6 +96,8 @@ export class ReferenceProvider extends BaseProvider<ReferenceLock> {
       fifo: true,
       fencing: true,
       leases: true,
+      readWrite: options.readWrite ?? true,
+      semaphore: options.semaphore ?? true,
     };
   }
 
@@ -80,22 +110,39 @@ export class ReferenceProvider extends BaseProvider<ReferenceLock> {
     this.handOff(name, state);
   }
 
-  /** Waiters queued for `name`. */
+  /** Waiters queued for `name`: of its lock, its read-write lock (both modes) and its semaphore. */
   queueDepth(name: string): number {
-    return this.states.get(name)?.queue.length ?? 0;
+    const lockDepth = this.states.get(name)?.queue.length ?? 0;
+    return lockDepth + this.readWrites.queueDepth(name) + this.semaphores.queueDepth(name);
   }
 
-  /** Entries left for `name`: a holder and queued waiters. */
+  /** Entries left for `name`: holders and queued waiters of its lock, read-write lock and semaphore. */
   leftovers(name: string): number {
     const state = this.states.get(name);
-    return state === undefined ? 0 : (state.holder === undefined ? 0 : 1) + state.queue.length;
+    const lockEntries = state === undefined ? 0 : (state.holder === undefined ? 0 : 1) + state.queue.length;
+    return lockEntries + this.readWrites.leftovers(name) + this.semaphores.leftovers(name);
   }
 
   protected createLock(name: string, options: LockOptions | undefined): ReferenceLock {
     return new ReferenceLock(this, name, { defaultTtlMs: this.ttlMs, ...options, owner: this });
   }
 
+  protected override createReadWriteLock(name: string, options: LockOptions | undefined): ReadWriteLock {
+    const settings = { defaultTtlMs: this.ttlMs, ...options, owner: this };
+    const side = (mode: 'shared' | 'exclusive') =>
+      new ReferenceModeLock(this.readWrites, name, { mode, capabilities: this.capabilities }, settings);
+    return { name, read: side('shared'), write: side('exclusive') };
+  }
+
+  protected override createSemaphore(name: string, permits: number, options: LockOptions | undefined): Lock {
+    const settings = { defaultTtlMs: this.ttlMs, ...options, owner: this };
+    const grants = { mode: 'shared' as const, permits, capabilities: this.capabilities };
+    return new ReferenceModeLock(this.semaphores, name, grants, settings);
+  }
+
   protected async closeBackend(): Promise<void> {
+    this.readWrites.close();
+    this.semaphores.close();
     for (const state of this.states.values()) {
       clearTimeout(state.holder?.timer);
       for (const waiter of state.queue) waiter.reject(new Error('reference provider closed'));

@@ -1,0 +1,279 @@
+import type { Lease, Lock, ReadWriteLock } from '@lock/core';
+import { firstLease, sleep, untilQueued } from './checks.js';
+
+/** Counts waiters queued for a name, in every mode (readers, writers, permits). */
+export type QueueDepth = ((name: string) => Promise<number>) | undefined;
+
+/** Outcome of {@link runReadWriteCounter}. */
+export interface ReadWriteCounterResult {
+  /** Writes attempted; each is a read-wait-write increment of the counter. */
+  expected: number;
+  /** The counter's final value; less than `expected` means a write overlapped another. */
+  final: number;
+  /** Grants that began while a writer was inside, plus writer grants that began while anyone was inside. */
+  overlaps: number;
+  /** Most readers inside at once. */
+  maxReaders: number;
+  /** Tokens of every grant (both modes), in grant order. */
+  tokens: bigint[];
+}
+
+/**
+ * Mixed contenders on one read-write lock: contender `i` writes in round `r` when `(i + r) % writeEvery`
+ * is 0 and reads otherwise. A write is a read-wait-write increment (lost if anyone writes meanwhile); every
+ * grant counts who is inside, so a writer beside any holder, or a reader beside a writer, is an overlap.
+ */
+export async function runReadWriteCounter(
+  readWriteLock: () => ReadWriteLock,
+  options: { contenders: number; rounds: number; writeEvery: number },
+): Promise<ReadWriteCounterResult> {
+  const inside = { readers: 0, writers: 0 };
+  const result = { expected: 0, final: 0, overlaps: 0, maxReaders: 0, tokens: [] as bigint[] };
+  const contender = async (index: number) => {
+    for (let round = 0; round < options.rounds; round++) {
+      const writes = (index + round) % options.writeEvery === 0;
+      const lock = writes ? readWriteLock().write : readWriteLock().read;
+      const lease = await lock.acquire();
+      result.tokens.push(lease.token);
+      try {
+        if (writes) {
+          result.expected += 1;
+          if (inside.readers > 0 || inside.writers > 0) result.overlaps += 1;
+          inside.writers += 1;
+          const read = result.final;
+          await sleep(Math.floor(Math.random() * 3));
+          result.final = read + 1;
+          inside.writers -= 1;
+        } else {
+          if (inside.writers > 0) result.overlaps += 1;
+          inside.readers += 1;
+          result.maxReaders = Math.max(result.maxReaders, inside.readers);
+          await sleep(Math.floor(Math.random() * 3));
+          inside.readers -= 1;
+        }
+      } finally {
+        await lease.release();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.contenders }, (_, index) => contender(index)));
+  return result;
+}
+
+/** Outcome of {@link runPermitCounter}. */
+export interface PermitCounterResult {
+  /** Grants asked for: contenders x rounds. */
+  expected: number;
+  /** Grants that happened (all of them, when every contender was eventually granted). */
+  granted: number;
+  /** Most permit holders inside at once, counted exactly at every grant. */
+  maxConcurrent: number;
+  /** Tokens in grant order. */
+  tokens: bigint[];
+}
+
+/** `locks.length` contenders each take a permit `rounds` times, holding it a few ms, counting who is inside. */
+export async function runPermitCounter(locks: Lock[], rounds: number): Promise<PermitCounterResult> {
+  const state = { inside: 0, maxConcurrent: 0, granted: 0 };
+  const tokens: bigint[] = [];
+  const contender = async (lock: Lock) => {
+    for (let round = 0; round < rounds; round++) {
+      const lease = await lock.acquire();
+      state.granted += 1;
+      state.inside += 1;
+      state.maxConcurrent = Math.max(state.maxConcurrent, state.inside);
+      tokens.push(lease.token);
+      await sleep(1 + Math.floor(Math.random() * 3));
+      state.inside -= 1;
+      await lease.release();
+    }
+  };
+  await Promise.all(locks.map(contender));
+  return {
+    expected: locks.length * rounds,
+    granted: state.granted,
+    maxConcurrent: state.maxConcurrent,
+    tokens,
+  };
+}
+
+/** What {@link exclusionProbe} saw; a correct read-write lock gives `false, false, false, true`. */
+export interface ExclusionProbe {
+  readWhileWriting: boolean;
+  writeWhileWriting: boolean;
+  writeWhileReading: boolean;
+  readWhileReading: boolean;
+}
+
+/** tryAcquire of each mode while a writer holds, then while a reader holds: which were granted. */
+export async function exclusionProbe(readWriteLock: () => ReadWriteLock): Promise<ExclusionProbe> {
+  const granted = async (lock: Lock) => {
+    const lease = await lock.tryAcquire();
+    await lease?.release();
+    return lease !== null;
+  };
+  const writer = await firstLease(readWriteLock().write);
+  const readWhileWriting = await granted(readWriteLock().read);
+  const writeWhileWriting = await granted(readWriteLock().write);
+  await writer.release();
+  const reader = await firstLease(readWriteLock().read);
+  const writeWhileReading = await granted(readWriteLock().write);
+  const readWhileReading = await granted(readWriteLock().read);
+  await reader.release();
+  return { readWhileWriting, writeWhileWriting, writeWhileReading, readWhileReading };
+}
+
+/** What {@link writerAmongReaders} saw; a correct lock gives `false` and `readersBeforeWriter` 1. */
+export interface WriterAmongReaders {
+  /** A reader's tryAcquire while the writer waited behind the first reader was granted. */
+  lateTryReadGranted: boolean;
+  /** Readers granted before the writer: the first one (ahead of it), plus any that passed it. */
+  readersBeforeWriter: number;
+}
+
+/**
+ * A continuous stream of readers against one writer: reader 0 holds, the writer queues, then `readers` more
+ * readers arrive one at a time, and each arrival (granted or queued) lets the previous reader go, so a
+ * reader always holds if readers may pass the writer. The writer must be granted right after reader 0.
+ */
+export async function writerAmongReaders(
+  readWriteLock: () => ReadWriteLock,
+  name: string,
+  readers: number,
+  queueDepth: QueueDepth,
+  enqueueDelayMs: number,
+): Promise<WriterAmongReaders> {
+  const order: string[] = [];
+  const first = await readWriteLock().read.acquire();
+  order.push('reader');
+  let writerLease: Lease | undefined;
+  const writer = readWriteLock()
+    .write.acquire()
+    .then((lease) => {
+      order.push('writer');
+      writerLease = lease;
+    });
+  await untilQueued(queueDepth, name, 1, enqueueDelayMs);
+  const lateTry = await readWriteLock().read.tryAcquire();
+  await lateTry?.release();
+
+  const held: Lease[] = [first];
+  const late: Promise<Lease>[] = [];
+  let waitingReaders = 0;
+  for (let index = 0; index < readers; index++) {
+    let granted = false;
+    waitingReaders += 1;
+    late.push(
+      readWriteLock()
+        .read.acquire()
+        .then((lease) => {
+          granted = true;
+          waitingReaders -= 1;
+          order.push('reader');
+          held.push(lease);
+          return lease;
+        }),
+    );
+    await untilSettledOrQueued(
+      () => granted,
+      queueDepth,
+      name,
+      () => waitingReaders + (writerLease === undefined ? 1 : 0),
+      enqueueDelayMs,
+    );
+    await held.shift()?.release();
+  }
+  for (const lease of held.splice(0)) await lease.release();
+  await writer;
+  await writerLease?.release();
+  for (const lease of await Promise.all(late)) await lease.release();
+  return {
+    lateTryReadGranted: lateTry !== null,
+    readersBeforeWriter: order.indexOf('writer'),
+  };
+}
+
+/**
+ * Holds a write, queues one acquisition per entry of `pattern` (in that order, each given time to reach the
+ * queue), releases, and returns the indexes of `pattern` in grant order. Each grant is held 1 ms.
+ */
+export async function modeGrantOrder(
+  readWriteLock: () => ReadWriteLock,
+  name: string,
+  pattern: readonly ('read' | 'write')[],
+  queueDepth: QueueDepth,
+  enqueueDelayMs: number,
+): Promise<number[]> {
+  const holder = await readWriteLock().write.acquire();
+  const order: number[] = [];
+  const pending: Promise<void>[] = [];
+  for (const [index, mode] of pattern.entries()) {
+    pending.push(
+      readWriteLock()
+        [mode].acquire()
+        .then(async (lease) => {
+          order.push(index);
+          await sleep(1);
+          await lease.release();
+        }),
+    );
+    await untilQueued(queueDepth, name, index + 1, enqueueDelayMs);
+  }
+  await holder.release();
+  await Promise.all(pending);
+  return order;
+}
+
+/**
+ * Pairs of `pattern` entries granted against their arrival order, where the order matters: a writer and
+ * anyone else. Readers next to each other are granted together, in any order among themselves.
+ */
+export function crossModeInversions(
+  pattern: readonly ('read' | 'write')[],
+  order: readonly number[],
+): number {
+  let inversions = 0;
+  for (let before = 0; before < order.length; before++) {
+    for (let after = before + 1; after < order.length; after++) {
+      const first = order[before]!;
+      const second = order[after]!;
+      const ordered = pattern[first] === 'write' || pattern[second] === 'write';
+      if (ordered && first > second) inversions += 1;
+    }
+  }
+  return inversions;
+}
+
+/** Tokens of: two readers held together, then a writer, a reader and a writer, in grant order. */
+export async function tokensAcrossModes(readWriteLock: () => ReadWriteLock): Promise<bigint[]> {
+  const tokens: bigint[] = [];
+  const readers = [await firstLease(readWriteLock().read), await firstLease(readWriteLock().read)];
+  tokens.push(...readers.map((lease) => lease.token));
+  for (const lease of readers) await lease.release();
+  for (const mode of ['write', 'read', 'write'] as const) {
+    const lease = await firstLease(readWriteLock()[mode]);
+    tokens.push(lease.token);
+    await lease.release();
+  }
+  return tokens;
+}
+
+/** Waits until `settled()` or until the queue of `name` holds `depth()` waiters (else sleeps `fallbackMs`). */
+export async function untilSettledOrQueued(
+  settled: () => boolean,
+  queueDepth: QueueDepth,
+  name: string,
+  depth: () => number,
+  fallbackMs: number,
+): Promise<void> {
+  if (queueDepth === undefined) {
+    await sleep(fallbackMs);
+    return;
+  }
+  const until = performance.now() + 10_000;
+  while (!settled() && (await queueDepth(name)) < depth()) {
+    if (performance.now() > until)
+      throw new Error(`an acquisition of ${JSON.stringify(name)} was neither granted nor queued within 10 s`);
+    await sleep(2);
+  }
+}
