@@ -40,6 +40,6 @@ export function describeConfigSource(source: ConfigSource): string {
     case 'cwd':
       return `${source.path}`;
     case 'default':
-      return 'embedded default (in-process locks only; no lock.config.json, --config or LOCK_CONFIG)';
+      return 'embedded default (no server: in-process, shared-memory and host-wide file locks; no lock.config.json, --config or LOCK_CONFIG)';
   }
 }

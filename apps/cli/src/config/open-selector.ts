@@ -1,5 +1,7 @@
+import { dirname } from 'node:path';
 import { createSelector, type LockNeeds, type Selector } from '@lock/selector';
 import { type ConfigSource, findConfig } from './find-config.js';
+import { backendLoader } from './load-backend.js';
 
 /**
  * What every `lock` subcommand that takes a lock adds to the policy's needs: the lock must exclude other
@@ -24,7 +26,8 @@ export interface OpenSelectorOptions {
 
 /**
  * Finds the configuration (see `findConfig`) and builds the selector from it, parsing and validating the file
- * once. Backend packages are imported from the CLI's own location, where all of them are installed.
+ * once. Backend packages are looked for beside the CLI, then beside the configuration file, then in the working
+ * directory (see `backendLoader`).
  */
 export async function openSelector(
   configFlag: string | undefined,
@@ -32,7 +35,9 @@ export async function openSelector(
 ): Promise<OpenedSelector> {
   const source = findConfig(configFlag);
   const selector = await createSelector(source.path, {
-    loadModule: (packageName) => import(packageName),
+    loadModule: backendLoader([
+      ...new Set([...(source.path === undefined ? [] : [dirname(source.path)]), process.cwd()]),
+    ]),
     check: options.check,
     ttlMs: options.ttlMs,
   });

@@ -42,7 +42,11 @@ export function reportError(command: string, error: unknown, usage: string): num
   if (LockBackendError.isInstance(error)) {
     write(error.message);
     // A backend package that is missing is a setup problem, not an outage.
-    return error.operation === 'load' ? EXIT.CONFIG : EXIT.BACKEND;
+    if (error.operation !== 'load') return EXIT.BACKEND;
+    process.stderr.write(
+      "  (lock looks for backend packages beside itself, then in the node_modules of the configuration file's directory and of the working directory)\n",
+    );
+    return EXIT.CONFIG;
   }
   if (LockTimeoutError.isInstance(error)) {
     write(error.message);
