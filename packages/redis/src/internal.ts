@@ -1,6 +1,19 @@
 // What the package's tests (and its benchmarks) use from the inside: not the product, no stability promised.
+
+export { EXCLUSIVE, type LockProtocol, modeProtocol } from './redis/lock-protocol.js';
 export { grantedToken } from './shared/fence.js';
 export { type LockKeys, lockKeys, waiterKey } from './shared/lock-keys.js';
+export { type ModeKeys, modeKeys } from './shared/mode-keys.js';
+export {
+  ACQUIRE_MODE,
+  EXTEND_MODE,
+  type GrantKind,
+  KIND_PERMIT,
+  KIND_READ,
+  KIND_WRITE,
+  RELEASE_MODE,
+  STATUS_NAME,
+} from './shared/mode-scripts.js';
 export { runScript } from './shared/run-script.js';
 export {
   ACQUIRE,
@@ -19,4 +32,5 @@ export {
   RELEASE,
   STATUS,
   STAY,
+  script,
 } from './shared/scripts.js';

@@ -143,7 +143,11 @@ describe('createProvider and status', () => {
       lastToken: lease.token,
       details: {
         keys: { lock: keys.lock, fence: keys.fence, queue: keys.queue, deadlines: keys.deadlines },
+        readWriteKeys: expect.any(Object),
+        semaphoreKeys: expect.any(Object),
         holderTtlMs: expect.any(Number),
+        readWriteHolders: 0,
+        permitHolders: 0,
         expiredWaiters: 1,
       },
     });

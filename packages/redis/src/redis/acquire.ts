@@ -2,7 +2,7 @@ import { type AcquireRequest, monotonicNow, raceSignal } from '@lock/core';
 import { grantedToken } from '../shared/fence.js';
 import { newOwnerId } from '../shared/owner-id.js';
 import { runScript } from '../shared/run-script.js';
-import { ACQUIRE, MODE_QUEUE, MODE_TRY } from '../shared/scripts.js';
+import { MODE_QUEUE, MODE_TRY } from '../shared/scripts.js';
 import { confirm } from './confirm.js';
 import { leave } from './leave.js';
 import type { LockContext, RedisGrant } from './lock-context.js';
@@ -28,12 +28,13 @@ export function acquire(lock: LockContext, request: AcquireRequest): Promise<Red
   const { ttlMs, wait } = request;
   const startedAt = monotonicNow();
   const reply = deadlines.bound(
-    runScript(client, ACQUIRE, lock.keys.all, [
+    runScript(client, lock.protocol.acquire, lock.keys.all, [
       owner,
       ttlMs,
       wait ? MODE_QUEUE : MODE_TRY,
       wait ? waiterLifeMs(recheckFor(lock, ttlMs)) : 0,
       fenceRetentionMs,
+      ...lock.protocol.acquireArgs,
     ]),
     wait ? 'acquire' : 'tryAcquire',
   );
@@ -45,6 +46,9 @@ export function acquire(lock: LockContext, request: AcquireRequest): Promise<Red
         if (lock.backend.waitReplicas === 0) return { token, ttlMs, startedAt, owner };
         return confirm(lock, client, owner, token, ttlMs, startedAt);
       }
+      // A semaphore whose holders use other permits: nothing was queued.
+      const refused = lock.protocol.refusal(answer, lock.name);
+      if (refused !== undefined) throw refused;
       if (!wait) return null;
       // The server answered: the lock is held and this acquisition waits in line (its deadline runs from now).
       lock.contended = true;

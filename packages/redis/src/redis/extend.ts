@@ -1,6 +1,6 @@
 import type { RedisLockClient } from '../shared/redis-client.js';
 import { runScript } from '../shared/run-script.js';
-import { EXTEND, EXTENDED } from '../shared/scripts.js';
+import { EXTENDED } from '../shared/scripts.js';
 import type { LockContext, RedisGrant } from './lock-context.js';
 
 /**
@@ -14,7 +14,7 @@ export function extend(
   ttlMs: number,
   connection: RedisLockClient = lock.backend.client,
 ): Promise<boolean> {
-  return runScript(connection, EXTEND, lock.keys.extend, [
+  return runScript(connection, lock.protocol.extend, lock.keys.extend, [
     grant.owner,
     ttlMs,
     lock.backend.fenceRetentionMs,

@@ -1,6 +1,6 @@
 import { noop, withinGrace } from '@lock/core';
 import { runScript } from '../shared/run-script.js';
-import { LEAVE, RELEASE } from '../shared/scripts.js';
+import { LEAVE } from '../shared/scripts.js';
 import type { LockContext } from './lock-context.js';
 
 /** How long an abandoned acquisition waits for its cleanup before rejecting (the cleanup still completes). */
@@ -14,7 +14,7 @@ export const CLEANUP_GRACE_MS = 250;
 export function leave(lock: LockContext, owner: string): Promise<unknown> {
   const { client, fenceRetentionMs } = lock.backend;
   return withinGrace(
-    runScript(client, RELEASE, lock.keys.all, [owner, LEAVE, fenceRetentionMs]).catch(noop),
+    runScript(client, lock.protocol.release, lock.keys.all, [owner, LEAVE, fenceRetentionMs]).catch(noop),
     CLEANUP_GRACE_MS,
     undefined,
   );

@@ -4,6 +4,7 @@ import type { RedisLockClient } from '../shared/redis-client.js';
 import type { Acquisitions } from './acquisitions.js';
 import type { BlockingPool } from './blocking-pool.js';
 import type { CommandDeadlines } from './command-deadlines.js';
+import type { LockProtocol } from './lock-protocol.js';
 import { QueuePlaces } from './queue-places.js';
 
 /**
@@ -20,6 +21,8 @@ export class LockContext {
     readonly name: string,
     readonly keys: LockKeys,
     readonly backend: RedisBackend,
+    /** The scripts this handle runs: the exclusive lock's, or a read-write lock's or semaphore's. */
+    readonly protocol: LockProtocol,
   ) {
     this.places = new QueuePlaces(this);
   }

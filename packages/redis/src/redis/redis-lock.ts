@@ -1,8 +1,9 @@
 import { type AcquireRequest, BaseLock, type BaseLockSettings, type Capabilities, noop } from '@lock/core';
-import { type LockKeys, lockKeys } from '../shared/lock-keys.js';
+import type { LockKeys } from '../shared/lock-keys.js';
 import { acquire } from './acquire.js';
 import { extend } from './extend.js';
 import { LockContext, type RedisBackend, type RedisGrant } from './lock-context.js';
+import { EXCLUSIVE, type LockProtocol } from './lock-protocol.js';
 import { release } from './release.js';
 
 /**
@@ -20,12 +21,20 @@ export class RedisLock extends BaseLock<RedisGrant> {
   readonly keys: LockKeys;
   private readonly context: LockContext;
 
-  /** @internal Use `provider.lock(name)`. */
-  constructor(name: string, settings: BaseLockSettings, backend: RedisBackend) {
+  /**
+   * @internal Use `provider.lock(name)`, `provider.readWriteLock(name)` or `provider.semaphore(name, permits)`
+   * (`protocol`: the exclusive lock's scripts, or one side of a read-write lock, or a semaphore's permit).
+   */
+  constructor(
+    name: string,
+    settings: BaseLockSettings,
+    backend: RedisBackend,
+    protocol: LockProtocol = EXCLUSIVE,
+  ) {
     super(name, settings);
     this.capabilities = backend.capabilities;
-    this.keys = lockKeys(backend.prefix, name);
-    this.context = new LockContext(name, this.keys, backend);
+    this.keys = protocol.keys(backend.prefix, name);
+    this.context = new LockContext(name, this.keys, backend, protocol);
   }
 
   protected acquireGrant(request: AcquireRequest): Promise<RedisGrant | null> {

@@ -5,6 +5,7 @@ import {
   type LockStatus,
   type ProviderDescription,
   parseSettings,
+  type ReadWriteLock,
   validateLockName,
 } from '@lock/core';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -13,6 +14,8 @@ import { closeClient } from '../shared/close-client.js';
 import { ConnectionWatch } from '../shared/connection-watch.js';
 import { DEFAULT_TTL_MS } from '../shared/lease-ttl.js';
 import { globEscape, lockKeys, waiterKey } from '../shared/lock-keys.js';
+import { modeKeys } from '../shared/mode-keys.js';
+import { KIND_PERMIT, KIND_READ, KIND_WRITE } from '../shared/mode-scripts.js';
 import { DEFAULT_PREFIX } from '../shared/prefix.js';
 import type { RedisLockClient } from '../shared/redis-client.js';
 import { Acquisitions } from './acquisitions.js';
@@ -20,6 +23,7 @@ import { BlockingPool } from './blocking-pool.js';
 import { CommandDeadlines } from './command-deadlines.js';
 import { describeServer } from './describe-server.js';
 import type { RedisBackend } from './lock-context.js';
+import { type LockProtocol, modeProtocol } from './lock-protocol.js';
 import { readStatus } from './read-status.js';
 import { redisCapabilities } from './redis-capabilities.js';
 import { RedisLock } from './redis-lock.js';
@@ -101,8 +105,9 @@ export class RedisProvider extends BaseProvider<RedisLock> {
   }
 
   /**
-   * Keys this provider left for `name` (lock key, queue, deadlines, waiter lists), not counting the fence
-   * counter, which stays on purpose so tokens keep increasing. 0 when nobody holds or waits.
+   * Keys this provider left for `name` (lock key, queue, deadlines, waiter lists, and those of the name's
+   * read-write lock and semaphore), not counting the fence counter, which stays on purpose so tokens keep
+   * increasing. 0 when nobody holds or waits.
    */
   async leftoverKeys(name: string): Promise<string[]> {
     validateLockName(name);
@@ -122,12 +127,13 @@ export class RedisProvider extends BaseProvider<RedisLock> {
       cursor = next;
       for (const key of batch) if (key !== keys.fence) found.push(key);
     } while (cursor !== '0');
-    return found.filter(
-      (key) =>
-        key === keys.lock ||
-        key === keys.queue ||
-        key === keys.deadlines ||
-        key.startsWith(waiterKey(keys, '')),
+    const owned = [keys, modeKeys(this.prefix, name, 'rw'), modeKeys(this.prefix, name, 'sem')];
+    return found.filter((key) =>
+      owned.some(
+        (primitive) =>
+          (primitive.all.includes(key) && key !== primitive.fence) ||
+          key.startsWith(waiterKey(primitive, '')),
+      ),
     );
   }
 
@@ -145,10 +151,46 @@ export class RedisProvider extends BaseProvider<RedisLock> {
   }
 
   protected createLock(name: string, options: LockOptions | undefined): RedisLock {
+    return this.makeLock(name, options, undefined);
+  }
+
+  /**
+   * The read-write lock of `name`: readers share, a writer is alone, in arrival order across both (a waiting
+   * writer holds back the readers behind it). Its keys are its own: it and `lock(name)` are separate locks of
+   * one name, which share the name's fence counter (tokens strictly increase across all grants of the name).
+   */
+  protected override createReadWriteLock(name: string, options: LockOptions | undefined): ReadWriteLock {
+    return {
+      name,
+      read: this.makeLock(name, options, modeProtocol(KIND_READ)),
+      write: this.makeLock(name, options, modeProtocol(KIND_WRITE)),
+    };
+  }
+
+  /**
+   * The semaphore of `name`: at most `permits` holders, granted in arrival order; every holder and waiter must
+   * use the same `permits` (else `PermitsMismatchError`, decided in the acquire script). Separate from the
+   * name's lock and read-write lock; it shares their fence counter.
+   */
+  protected override createSemaphore(
+    name: string,
+    permits: number,
+    options: LockOptions | undefined,
+  ): RedisLock {
+    return this.makeLock(name, options, modeProtocol(KIND_PERMIT, permits));
+  }
+
+  /** A lock handle of `name` that runs `protocol`'s scripts (undefined: the exclusive lock's). */
+  protected makeLock(
+    name: string,
+    options: LockOptions | undefined,
+    protocol: LockProtocol | undefined,
+  ): RedisLock {
     return new RedisLock(
       name,
       { renewEveryMs: this.renewEveryMs, ...options, defaultTtlMs: this.ttlMs, owner: this, remote: true },
       this.backend,
+      protocol,
     );
   }
 

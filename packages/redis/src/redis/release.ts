@@ -1,6 +1,6 @@
 import { monotonicNow, withinGrace } from '@lock/core';
 import { runScript } from '../shared/run-script.js';
-import { FREED, HANDED_OVER, RELEASE, STAY } from '../shared/scripts.js';
+import { FREED, HANDED_OVER, STAY } from '../shared/scripts.js';
 import { CLEANUP_GRACE_MS } from './leave.js';
 import type { LockContext, RedisGrant } from './lock-context.js';
 import { PLACE_LIFE_MS } from './queue-places.js';
@@ -20,7 +20,7 @@ export function release(lock: LockContext, grant: RedisGrant): Promise<boolean> 
     place === undefined
       ? [grant.owner, STAY, retention]
       : [grant.owner, STAY, retention, place, PLACE_LIFE_MS, grant.ttlMs];
-  const released = runScript(backend.client, RELEASE, lock.keys.all, args).then(
+  const released = runScript(backend.client, lock.protocol.release, lock.keys.all, args).then(
     (outcome) => {
       places.released(outcome, place, sentAt, grant.ttlMs, closing);
       return outcome === FREED || outcome === HANDED_OVER;

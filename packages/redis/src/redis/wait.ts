@@ -3,7 +3,7 @@ import { grantedToken } from '../shared/fence.js';
 import { waiterKey } from '../shared/lock-keys.js';
 import type { RedisLockClient } from '../shared/redis-client.js';
 import { runScript } from '../shared/run-script.js';
-import { ACQUIRE, MODE_RECHECK } from '../shared/scripts.js';
+import { MODE_RECHECK } from '../shared/scripts.js';
 import type { CommandDeadlines } from './command-deadlines.js';
 import { CommandTimeoutError } from './command-timeout-error.js';
 import { confirm } from './confirm.js';
@@ -35,6 +35,7 @@ export async function waitForGrant(
   }
   const { signal, ttlMs } = request;
   const keys = lock.keys.all;
+  const { acquire: script, acquireArgs, refusal } = lock.protocol;
   // Re-check well inside the TTL: a lost push, or a holder that expired instead of releasing, costs at most this.
   const recheckMs = recheckFor(lock, ttlMs);
   const lifeMs = waiterLifeMs(recheckMs);
@@ -67,22 +68,51 @@ export async function waitForGrant(
       socket?.cork();
       const check = recheck
         ? // EVALSHA without runScript's EVAL fallback, which would queue behind the BLPOP on this connection.
-          connection.evalsha(ACQUIRE.sha, 4, ...keys, owner, ttlMs, MODE_RECHECK, lifeMs, retention).then(
-            (reply) => {
-              if (grantedToken(reply) === undefined) request.queued();
-              // Granted at once by the enqueue itself: the lock is no longer busy, use the fast path next.
-              else if (first) lock.contended = false;
-            },
-            (error: unknown) =>
-              // An emptied script cache (server restart): run the re-check once on the main connection,
-              // which loads the script; a grant it makes lands in the list the BLPOP is waiting on.
-              error instanceof Error && error.message.startsWith('NOSCRIPT')
-                ? runScript(client, ACQUIRE, keys, [owner, ttlMs, MODE_RECHECK, lifeMs, retention]).then(
-                    noop,
-                    (retry: unknown) => retry,
-                  )
-                : error,
-          )
+          connection
+            .evalsha(
+              script.sha,
+              keys.length,
+              ...keys,
+              owner,
+              ttlMs,
+              MODE_RECHECK,
+              lifeMs,
+              retention,
+              ...acquireArgs,
+            )
+            .then(
+              (reply) => {
+                const refused = refusal(reply, lock.name);
+                if (refused !== undefined) {
+                  // Nothing was queued: end the BLPOP behind it at once, and fail with the refusal.
+                  giveUp();
+                  return refused;
+                }
+                if (grantedToken(reply) === undefined) request.queued();
+                // Granted at once by the enqueue itself: the lock is no longer busy, use the fast path next.
+                else if (first) lock.contended = false;
+              },
+              (error: unknown) =>
+                // An emptied script cache (server restart): run the re-check once on the main connection,
+                // which loads the script; a grant it makes lands in the list the BLPOP is waiting on.
+                error instanceof Error && error.message.startsWith('NOSCRIPT')
+                  ? runScript(client, script, keys, [
+                      owner,
+                      ttlMs,
+                      MODE_RECHECK,
+                      lifeMs,
+                      retention,
+                      ...acquireArgs,
+                    ]).then(
+                      (reply) => {
+                        const refused = refusal(reply, lock.name);
+                        if (refused !== undefined) giveUp();
+                        return refused;
+                      },
+                      (retry: unknown) => retry,
+                    )
+                  : error,
+            )
         : undefined;
       // A kept place lives only PLACE_LIFE_MS: re-check (which keeps the position) well before it ends.
       const waitMs = first && firstWaitMs !== undefined ? Math.min(firstWaitMs, recheckMs) : recheckMs;

@@ -8,10 +8,10 @@ export interface LockKeys {
   readonly queue: string;
   /** Waiter deadlines (hash). */
   readonly deadlines: string;
-  /** The four above, in script `KEYS` order. */
-  readonly all: readonly [string, string, string, string];
-  /** Lock and fence, the `KEYS` of the extend script. */
-  readonly extend: readonly [string, string];
+  /** The `KEYS` of the acquire and release scripts, in order (the four above for an exclusive lock). */
+  readonly all: readonly string[];
+  /** The `KEYS` of the extend script (lock and fence for an exclusive lock). */
+  readonly extend: readonly string[];
 }
 
 /**
@@ -20,11 +20,16 @@ export interface LockKeys {
  * so a name can neither break out of the tag nor collide with another lock's suffixed keys.
  */
 export function lockKeys(prefix: string, name: string): LockKeys {
-  const base = `${prefix}{${name.replace(/[%{}]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)}}`;
+  const base = baseKey(prefix, name);
   const fence = `${base}:fence`;
   const queue = `${base}:q`;
   const deadlines = `${base}:qd`;
   return { lock: base, fence, queue, deadlines, all: [base, fence, queue, deadlines], extend: [base, fence] };
+}
+
+/** `prefix + '{' + escaped name + '}'`: the exclusive lock's key, and the stem of every key of the name. */
+export function baseKey(prefix: string, name: string): string {
+  return `${prefix}{${name.replace(/[%{}]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)}}`;
 }
 
 /** The list a waiter BLPOPs on; the scripts build the same name (`KEYS[1]..':w:'..owner`). */

@@ -46,7 +46,8 @@ export const LEFT_QUEUE = 3;
 /** Extend outcome: the grant was still ours and now expires `ttlMs` from now (`PEXPIRE`'s 1). */
 export const EXTENDED = 1;
 
-function script(source: string): LockScript {
+/** A script with its SHA1. */
+export function script(source: string): LockScript {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
@@ -60,8 +61,8 @@ function script(source: string): LockScript {
  *   KEYS[1]..':w:'..id       one list per waiter: the releaser pushes the new fence there, the waiter BLPOPs
  */
 
-/** Server time in ms (scripts replicate by effects in Redis 7, so TIME is allowed). */
-const NOW = `local function now_ms() local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000) end
+/** Server time in ms (scripts replicate by effects in Redis 7, so TIME is allowed). Shared with mode-scripts.ts. */
+export const NOW = `local function now_ms() local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000) end
 `;
 
 /**
@@ -80,7 +81,7 @@ const EXACT_IN_LUA = '9007199254740992';
  * than the counter's age (see the README). That is below 2^53 until the year 2248. 'retain' > 0: the counter
  * expires that many ms after the end of the grant's TTL, and is refreshed by every grant and renewal.
  */
-const MINT = `local function mint(ttl, retain)
+export const MINT = `local function mint(ttl, retain)
   local fence = redis.call('INCR', KEYS[2])
   if fence == 1 then
     local t = redis.call('TIME')
@@ -218,17 +219,22 @@ end
 return ${NOT_OURS}
 `);
 
+/** The body of STATUS, shared with the status of a name's every primitive (mode-scripts.ts). */
+export const LOCK_STATUS = `local function lock_status(limit)
+  local listed = limit > 0 and redis.call('ZRANGE', KEYS[3], 0, limit - 1) or {}
+  local deadlines = {}
+  for index, who in ipairs(listed) do deadlines[index] = redis.call('HGET', KEYS[4], who) or false end
+  return { redis.call('GET', KEYS[1]) or false, redis.call('GET', KEYS[2]) or false, redis.call('PTTL', KEYS[1]),
+    redis.call('ZCARD', KEYS[3]), now_ms(), listed, deadlines }
+end
+`;
+
 /**
  * One consistent snapshot for `status()`, read in one step so holder, token and queue agree. ARGV: how many
  * waiters to list. Returns holder (or false), fence (or false), PTTL, queue length, server time in ms, the first
  * waiters in grant order, and each one's "deadline:ttl" (a waiter whose deadline has passed is skipped by the
  * next handoff).
  */
-export const STATUS = script(`${NOW}
-local limit = tonumber(ARGV[1])
-local listed = limit > 0 and redis.call('ZRANGE', KEYS[3], 0, limit - 1) or {}
-local deadlines = {}
-for index, who in ipairs(listed) do deadlines[index] = redis.call('HGET', KEYS[4], who) or false end
-return { redis.call('GET', KEYS[1]) or false, redis.call('GET', KEYS[2]) or false, redis.call('PTTL', KEYS[1]),
-  redis.call('ZCARD', KEYS[3]), now_ms(), listed, deadlines }
+export const STATUS = script(`${NOW}${LOCK_STATUS}
+return lock_status(tonumber(ARGV[1]))
 `);
