@@ -23,4 +23,10 @@ export interface SelectorOptions {
    * validated by the kind like the configuration's own. What `lock run --ttl` sets.
    */
   ttlMs?: number | undefined;
+  /**
+   * Pins every name to this configured backend entry (it must still meet each policy's needs), over any
+   * policy's own `backend`: for tools that drive one backend, such as `lock stress --backend`. An entry that
+   * is not configured is an `InvalidArgumentError`.
+   */
+  backend?: string | undefined;
 }

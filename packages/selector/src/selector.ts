@@ -53,7 +53,7 @@ interface Route {
   readonly explanation: Explanation;
 }
 
-const OPTION_KEYS: readonly string[] = ['loadModule', 'calibrate', 'check', 'ttlMs'];
+const OPTION_KEYS: readonly string[] = ['loadModule', 'calibrate', 'check', 'ttlMs', 'backend'];
 const defaultLoader: ModuleLoader = (packageName) => import(packageName);
 
 /**
@@ -87,6 +87,8 @@ export class Selector {
     entries: BackendEntry[],
     checking: boolean,
     private readonly loadModule: ModuleLoader,
+    /** `SelectorOptions.backend`: the entry every name is pinned to, if any. */
+    private readonly pinned: string | undefined,
   ) {
     this.config = config;
     this.entries = entries;
@@ -119,7 +121,20 @@ export class Selector {
       config === undefined ? DEFAULT_CONFIG : source !== undefined ? await readConfigFile(source) : config;
     const checked = await checkConfig(input, { loadModule, source, leaseTtlMs: options.ttlMs });
     const entries = await buildEntries(checked, loadModule);
-    const selector = new Selector(checked.config, entries, options.check !== false, loadModule);
+    if (options.backend !== undefined && !entries.some((entry) => entry.name === options.backend)) {
+      throw new InvalidArgumentError(
+        'options.backend',
+        options.backend,
+        `a configured backend entry (${entries.map((entry) => JSON.stringify(entry.name)).join(', ')})`,
+      );
+    }
+    const selector = new Selector(
+      checked.config,
+      entries,
+      options.check !== false,
+      loadModule,
+      options.backend,
+    );
     if (options.calibrate) await selector.calibrate(options.calibrate === true ? {} : options.calibrate);
     if (selector.checking) {
       try {
@@ -154,7 +169,7 @@ export class Selector {
    */
   check(): void {
     for (const policy of this.policies) {
-      const ranked = rankCandidates(policy.needs, this.candidates, policy.config.backend);
+      const ranked = rankCandidates(policy.needs, this.candidates, this.pinned ?? policy.config.backend);
       if (!ranked[0]?.chosen) {
         throw noBackendError(`policy ${policy.pattern.source}`, policy.needs, ranked, this.kinds());
       }
@@ -170,7 +185,7 @@ export class Selector {
     validateLockName(name);
     const policy = this.policyFor(name);
     const needs = combineNeeds(policy.needs, extraNeeds);
-    const candidates = rankCandidates(needs, this.candidates, policy.config.backend);
+    const candidates = rankCandidates(needs, this.candidates, this.pinned ?? policy.config.backend);
     const chosen = candidates[0]?.chosen ? candidates[0].backend : undefined;
     let cluster: Explanation['cluster'];
     if (chosen !== undefined) {

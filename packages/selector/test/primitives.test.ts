@@ -164,3 +164,18 @@ describe('resolveReadWrite', () => {
     await selector.close();
   });
 });
+
+describe('SelectorOptions.backend', () => {
+  it('pins every name to one entry over the policies, and refuses an entry that is not configured', async () => {
+    const loadModule = async () => ({ kinds: [fakeKind, poolKind] });
+    const pinned = await Selector.create(config({ '*': {} }), { loadModule, backend: 'pool' });
+    expect(pinned.explain('anything').chosen).toBe('pool');
+    await pinned.close();
+    const unpinned = await Selector.create(config({ '*': {} }), { loadModule });
+    expect(unpinned.explain('anything').chosen).toBe('plain');
+    await unpinned.close();
+    await expect(Selector.create(config({ '*': {} }), { loadModule, backend: 'nope' })).rejects.toThrow(
+      /options\.backend.*a configured backend entry \("plain", "pool"\)/,
+    );
+  });
+});
