@@ -2,6 +2,7 @@ import { checkBelievedOverlaps, type OverlapReport } from './checkers/believed-o
 import { checkLiveness, type LivenessReport } from './checkers/liveness.js';
 import { checkLostUpdates, type LostUpdateReport } from './checkers/lost-updates.js';
 import { type Operation, pairOperations } from './checkers/operations.js';
+import { checkPermitHolders, type PermitHoldersReport } from './checkers/permit-holders.js';
 import { checkStaleWrites, type StaleWriteReport } from './checkers/stale-writes.js';
 import { checkTokenOrder, type TokenOrderReport } from './checkers/token-order.js';
 import type { ResourceState } from './guarded-resource.js';
@@ -30,6 +31,11 @@ export interface CheckHistoryOptions {
    * stale-accepted and lost updates, which fencing must keep at zero.
    */
   overlapsAreViolations?: boolean;
+  /**
+   * For a semaphore's history: its permits. Adds the {@link checkPermitHolders} check (never more than
+   * `permits` believed holders), counted as violations `permitExcess` where overlaps are.
+   */
+  permits?: number;
 }
 
 /** How the invocations of one kind of operation ended; `info` includes those that never completed. */
@@ -55,6 +61,8 @@ export interface SafetyReport {
   stale: StaleWriteReport;
   lostUpdates: LostUpdateReport;
   tokens: TokenOrderReport;
+  /** With `permits`: how many held permits at once. */
+  permits?: PermitHoldersReport;
   orphans: Record<string, number>;
   /** Violations per kind; only the kinds that count. */
   violationsByKind: Record<string, number>;
@@ -86,6 +94,7 @@ export function checkHistory(
     options.initialValue ?? 0,
   );
   const tokens = checkTokenOrder(history);
+  const permits = options.permits === undefined ? undefined : checkPermitHolders(history, options.permits);
   const orphans = { ...options.orphans };
 
   const violationsByKind: Record<string, number> = {
@@ -94,7 +103,10 @@ export function checkHistory(
     tokenRegressions: tokens.regressions,
     tokenDuplicates: tokens.duplicates,
   };
-  if (options.overlapsAreViolations ?? true) violationsByKind.believedOverlaps = overlaps.count;
+  if (options.overlapsAreViolations ?? true) {
+    violationsByKind.believedOverlaps = overlaps.count;
+    if (permits !== undefined) violationsByKind.permitExcess = permits.excessGrants;
+  }
   for (const [kind, count] of Object.entries(orphans)) violationsByKind[`orphan ${kind}`] = count;
   const violations = Object.values(violationsByKind).reduce((sum, count) => sum + count, 0);
 
@@ -109,6 +121,7 @@ export function checkHistory(
     stale,
     lostUpdates,
     tokens,
+    ...(permits === undefined ? {} : { permits }),
     orphans,
     violationsByKind,
     violations,

@@ -4,14 +4,17 @@
  * parent knows who holds the lock right now, e.g. to SIGSTOP the holder).
  *
  * Each iteration: invoke/ok acquire -> read the resource under the token -> sleep -> write(value + 1, token)
- * -> release. A read the fence refuses is recorded as `fail` and the section writes nothing.
+ * -> release. A read the fence refuses is recorded as `fail` and the section writes nothing. Read-write
+ * clients (`writeRatio`) write in that share of their sections (with the write lock) and only read in the
+ * others (with the read lock, a shared read); semaphore clients (`permits`) make shared reads under their
+ * permit. Their acquire events carry the grant's `mode`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import type { ClientMutant } from './client-mutant.js';
 import { GuardedResourceClient } from './guarded-resource-client.js';
 import { type HistoryEvent, HistoryWriter } from './history.js';
-import type { LeaseLike, LockClientFactory } from './lock-like.js';
+import type { LeaseLike, LockClientFactory, LockLike } from './lock-like.js';
 import { mulberry32 } from './prng.js';
 
 /** The configuration the parent sends as the first IPC message. */
@@ -29,6 +32,17 @@ export interface ClientChildConfig {
   acquireOptions: { timeoutMs?: number; ttlMs?: number };
   /** Skip the write when the lease signal has aborted (a careful client). */
   checkLeaseBeforeWrite: boolean;
+  /** Read-write clients: the share of sections that write (0..1). */
+  writeRatio?: number | undefined;
+  /** Semaphore clients: the permits the run checks. */
+  permits?: number | undefined;
+}
+
+/** What one critical section does: which lock it takes, and whether it writes. */
+interface Section {
+  lock: LockLike | undefined;
+  mode: 'shared' | 'exclusive' | undefined;
+  writes: boolean;
 }
 
 /** Messages a client child sends to the parent. */
@@ -69,21 +83,46 @@ async function run(config: ClientChildConfig): Promise<void> {
     if (typeof factory !== 'function') {
       throw new Error(`${config.module} has no function export ${JSON.stringify(config.exportName)}`);
     }
-    connection = await (factory as LockClientFactory)(config.args);
+    // The mutant builds a semaphore with one permit more than the run checks.
+    const permits =
+      config.permits === undefined
+        ? undefined
+        : config.permits + (config.mutant === 'permits-plus-one' ? 1 : 0);
+    connection = await (factory as LockClientFactory)(config.args, { proc: config.proc, permits });
+    const needed = config.writeRatio === undefined ? ['lock'] : ['read', 'write'];
+    for (const key of needed) {
+      if (
+        typeof (connection as Record<string, { acquire?: unknown } | undefined>)[key]?.acquire !== 'function'
+      )
+        throw new Error(
+          `${config.module}'s factory returned no ${key} lock (needed ${needed.join(' and ')})`,
+        );
+    }
   }
+  const section = (): Section => {
+    if (config.writeRatio !== undefined) {
+      const writes = random() < config.writeRatio;
+      // The mutant takes the read lock for a write: a write grant that acts as a read grant.
+      const lock = writes && config.mutant !== 'write-as-read' ? connection?.write : connection?.read;
+      return { lock, mode: writes ? 'exclusive' : 'shared', writes };
+    }
+    if (config.permits !== undefined) return { lock: connection?.lock, mode: 'shared', writes: false };
+    return { lock: connection?.lock, mode: undefined, writes: true };
+  };
 
   for (let iteration = 0; iteration < config.operations; iteration += 1) {
     let lease: LeaseLike | undefined;
     // Without a lock every client writes with token 0: only the mutant resource (fencing off) lets that through.
     let token = 0n;
-    if (connection !== undefined) {
-      record('invoke', 'acquire');
+    const { lock, mode, writes } = section();
+    if (lock !== undefined) {
+      record('invoke', 'acquire', { mode });
       try {
-        lease = await connection.lock.acquire(config.acquireOptions);
+        lease = await lock.acquire(config.acquireOptions);
         token = lease.token;
-        record('ok', 'acquire', { token });
+        record('ok', 'acquire', { token, mode });
       } catch (error) {
-        record(isTimeout(error) ? 'fail' : 'info', 'acquire', { value: describeError(error) });
+        record(isTimeout(error) ? 'fail' : 'info', 'acquire', { value: describeError(error), mode });
         continue;
       }
     }
@@ -92,17 +131,17 @@ async function run(config: ClientChildConfig): Promise<void> {
       // The read carries the token too: a fence on writes alone lets an older holder write between a
       // newer holder's read and write, and the newer write then erases that update.
       record('invoke', 'read', { token });
-      const read = await resource.fencedRead(token, holder);
+      const read = await resource.fencedRead(token, holder, mode === 'shared' ? 'shared' : 'exclusive');
       if (!read.accepted) record('fail', 'read', { value: read.reason, token });
       else {
         const { value } = read;
         record('ok', 'read', { value, token });
         await sleep(random() * 2 * config.criticalSectionMs);
-        // A careful client checks its grant before acting on it; the window after this check is what
-        // fencing exists for.
-        if (config.checkLeaseBeforeWrite && lease?.signal.aborted) {
+        // A reader or permit holder only reads. A careful client checks its grant before acting on it; the
+        // window after this check is what fencing exists for.
+        if (writes && config.checkLeaseBeforeWrite && lease?.signal.aborted) {
           record('info', 'write', { value: 'skipped: lease lost', token });
-        } else {
+        } else if (writes) {
           record('invoke', 'write', { value: value + 1, token });
           try {
             const result = await resource.write(value + 1, token, holder);

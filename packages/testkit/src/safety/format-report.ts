@@ -25,6 +25,12 @@ export function formatReport(report: SafetyReport): string {
       `(${report.lostUpdates.percent.toFixed(1)}%), final value ${report.lostUpdates.finalValue}`,
     `  tokens: ${report.tokens.grants} grants, ${report.tokens.regressions} regressions, ${report.tokens.duplicates} duplicates`,
   ];
+  if (report.permits !== undefined) {
+    lines.push(
+      `  permits: ${report.permits.maxHolders} of ${report.permits.permits} held at most, ` +
+        `${report.permits.excessGrants} grants beyond them, total ${ms(report.permits.excessMs)}`,
+    );
+  }
   const orphanEntries = Object.entries(report.orphans);
   if (orphanEntries.length > 0) {
     lines.push(`  leftovers: ${orphanEntries.map(([kind, count]) => `${kind} ${count}`).join(', ')}`);

@@ -1,6 +1,7 @@
 import { Agent, request } from 'node:http';
 import {
   deserializeState,
+  type ReadMode,
   type ReadResult,
   type ResourceState,
   type SerializedResourceState,
@@ -26,9 +27,14 @@ export class GuardedResourceClient {
     return ((await this.call('GET', '/read')) as { value: number }).value;
   }
 
-  /** Reads the counter under `token` as `holder`; the resource applies its fencing rule to the read. */
-  async fencedRead(token: bigint, holder: string): Promise<ReadResult> {
-    return (await this.call('POST', '/read', { token: token.toString(), holder })) as ReadResult;
+  /**
+   * Reads the counter under `token` as `holder`; the resource applies its fencing rule to the read
+   * (`mode: 'shared'` for a reader or a permit holder, see {@link ReadMode}).
+   */
+  async fencedRead(token: bigint, holder: string, mode?: ReadMode): Promise<ReadResult> {
+    const body =
+      mode === 'shared' ? { token: token.toString(), holder, mode } : { token: token.toString(), holder };
+    return (await this.call('POST', '/read', body)) as ReadResult;
   }
 
   /** Writes `value` under `token` as `holder`; the resource applies its fencing rule. */

@@ -12,11 +12,20 @@ export type FencingMode = 'on' | 'writes-only' | 'off';
 /** Every {@link FencingMode}, e.g. to validate one read from the command line. */
 export const FENCING_MODES: readonly FencingMode[] = ['on', 'writes-only', 'off'];
 
+/**
+ * How a fenced read was made: `exclusive` by a lock holder or writer (fenced like a write), `shared` by a
+ * reader of a read-write lock or a semaphore's permit holder (refused only when a newer exclusive
+ * operation was accepted: a read is never refused for being older than another read).
+ */
+export type ReadMode = 'exclusive' | 'shared';
+
 /** One fenced operation the resource received, accepted or not, in arrival order. */
 export interface ResourceOperation {
   token: bigint;
   holder: string;
   accepted: boolean;
+  /** `'shared'` for a shared read; absent for writes and exclusive reads. */
+  mode?: 'shared' | undefined;
   /** `process.hrtime.bigint()` in the resource process when the operation arrived. */
   t: bigint;
 }
@@ -58,14 +67,17 @@ export type ReadResult = { accepted: true; value: number } | { accepted: false; 
  * The fence: an operation (a read or a write) is accepted if its token is greater than any token accepted
  * before, or equal to the greatest and from the same holder (one holder reads and writes several times
  * under one grant); an accepted operation raises the greatest token seen. The tie rule is what makes one
- * token issued to two holders visible. Fencing reads as well as writes is what makes a read-modify-write
+ * token issued to two holders visible. A `shared` read (a reader, a permit holder) is checked against the
+ * greatest token of the exclusive operations only (writes and exclusive reads), so concurrent readers never
+ * refuse each other; it still raises the greatest token seen, so a writer older than an accepted read (whose
+ * grant therefore ended before that reader's) is refused. Fencing reads as well as writes is what makes a read-modify-write
  * section safe: accepted operations then arrive grant by grant in token order, so no other holder's write
  * can land between a section's accepted read and its accepted write (a write fence alone lets an older
  * holder write after a newer one read, and the newer one's write then erases that update). Tokens are
  * compared as bigint, never as strings or floats.
  *
- * Served over HTTP on 127.0.0.1 so client processes can reach it: `POST /read {token, holder}` (a fenced
- * read), `GET /read` (an observation: no token, not fenced, not logged, raises nothing),
+ * Served over HTTP on 127.0.0.1 so client processes can reach it: `POST /read {token, holder, mode?}` (a
+ * fenced read; `mode: 'shared'` for a shared one), `GET /read` (an observation: no token, not fenced, not logged, raises nothing),
  * `POST /write {value, token, holder}`, `GET /state`, `POST /reset`.
  */
 export class GuardedResourceServer {
@@ -73,6 +85,8 @@ export class GuardedResourceServer {
   private value = 0;
   private maxSeen: bigint | undefined;
   private maxHolder: string | undefined;
+  /** Greatest token of an accepted exclusive operation, and its holder: what shared reads are fenced by. */
+  private maxExclusive: { token: bigint; holder: string } | undefined;
   private writes: ResourceWrite[] = [];
   private reads: ResourceRead[] = [];
   private readonly server: Server;
@@ -103,13 +117,18 @@ export class GuardedResourceServer {
     return `http://127.0.0.1:${address.port}`;
   }
 
-  /** Applies the fencing rule to one read made under `token` by `holder`. */
-  fencedRead(token: bigint, holder: string): ReadResult {
-    const reason = this.fencing === 'on' ? this.refusal(token, holder) : undefined;
-    this.reads.push({ token, holder, accepted: reason === undefined, t: process.hrtime.bigint() });
+  /** Applies the fencing rule to one read made under `token` by `holder` (`mode` of its grant). */
+  fencedRead(token: bigint, holder: string, mode: ReadMode = 'exclusive'): ReadResult {
+    const shared = mode === 'shared';
+    let reason: string | undefined;
+    if (this.fencing === 'on')
+      reason = shared ? this.sharedRefusal(token, holder) : this.refusal(token, holder);
+    const read: ResourceRead = { token, holder, accepted: reason === undefined, t: process.hrtime.bigint() };
+    if (shared) read.mode = 'shared';
+    this.reads.push(read);
     if (reason !== undefined) return { accepted: false, reason };
     // With reads unfenced a read leaves the fence where it was: that is the weakness it shows.
-    if (this.fencing === 'on') this.raise(token, holder);
+    if (this.fencing === 'on') this.raise(token, holder, !shared);
     return { accepted: true, value: this.value };
   }
 
@@ -120,7 +139,7 @@ export class GuardedResourceServer {
     this.writes.push({ value, token, holder, accepted, t: process.hrtime.bigint() });
     if (reason !== undefined) return { accepted, reason };
     this.value = value;
-    this.raise(token, holder);
+    this.raise(token, holder, true);
     return { accepted };
   }
 
@@ -141,6 +160,7 @@ export class GuardedResourceServer {
     this.value = 0;
     this.maxSeen = undefined;
     this.maxHolder = undefined;
+    this.maxExclusive = undefined;
     this.writes = [];
     this.reads = [];
   }
@@ -162,11 +182,23 @@ export class GuardedResourceServer {
     return undefined;
   }
 
-  private raise(token: bigint, holder: string): void {
+  /** Why the fence refuses a shared read: a newer exclusive operation, or a writer's token reused. */
+  private sharedRefusal(token: bigint, holder: string): string | undefined {
+    const newest = this.maxExclusive;
+    if (newest === undefined) return undefined;
+    if (token < newest.token) return `stale token ${token} < ${newest.token} of an exclusive holder`;
+    if (token === newest.token && holder !== newest.holder)
+      return `token ${token} already used by ${newest.holder}`;
+    return undefined;
+  }
+
+  private raise(token: bigint, holder: string, exclusive: boolean): void {
     if (this.maxSeen === undefined || token > this.maxSeen) {
       this.maxSeen = token;
       this.maxHolder = holder;
     }
+    if (exclusive && (this.maxExclusive === undefined || token > this.maxExclusive.token))
+      this.maxExclusive = { token, holder };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -178,7 +210,12 @@ export class GuardedResourceServer {
       return reply(res, 200, {});
     }
     if (req.method === 'POST' && (path === '/read' || path === '/write')) {
-      const body = JSON.parse(await readBody(req)) as { value?: unknown; token?: unknown; holder?: unknown };
+      const body = JSON.parse(await readBody(req)) as {
+        value?: unknown;
+        token?: unknown;
+        holder?: unknown;
+        mode?: unknown;
+      };
       // Decimal strings only: a JSON number would already have lost precision above 2^53.
       if (typeof body.token !== 'string' || !/^-?\d+$/.test(body.token)) {
         return reply(res, 400, {
@@ -190,7 +227,14 @@ export class GuardedResourceServer {
           error: `holder must be a non-empty string, got ${JSON.stringify(body.holder)}`,
         });
       }
-      if (path === '/read') return reply(res, 200, this.fencedRead(BigInt(body.token), body.holder));
+      if (path === '/read') {
+        if (body.mode !== undefined && body.mode !== 'shared' && body.mode !== 'exclusive') {
+          return reply(res, 400, {
+            error: `mode must be shared or exclusive, got ${JSON.stringify(body.mode)}`,
+          });
+        }
+        return reply(res, 200, this.fencedRead(BigInt(body.token), body.holder, body.mode ?? 'exclusive'));
+      }
       if (typeof body.value !== 'number' || !Number.isSafeInteger(body.value)) {
         return reply(res, 400, { error: `value must be a safe integer, got ${JSON.stringify(body.value)}` });
       }
@@ -207,7 +251,7 @@ export interface SerializedResourceState {
   maxSeen: string | null;
   maxHolder: string | null;
   writes: Array<{ value: number; token: string; holder: string; accepted: boolean; t: string }>;
-  reads: Array<{ token: string; holder: string; accepted: boolean; t: string }>;
+  reads: Array<{ token: string; holder: string; accepted: boolean; t: string; mode?: 'shared' }>;
 }
 
 /** Converts a state to its JSON form. */

@@ -18,6 +18,11 @@ export interface HistoryEvent {
   /** The fencing token involved, if any. */
   token?: bigint;
   /**
+   * On acquire events of read-write and semaphore clients: `shared` (a reader, a permit) or `exclusive` (a
+   * writer). Absent for a plain lock, whose grants are all exclusive.
+   */
+  mode?: 'shared' | 'exclusive';
+  /**
    * `process.hrtime.bigint()` when the event happened. It reads CLOCK_MONOTONIC, which is system-wide on
    * Linux, so events from different processes on one machine are ordered correctly.
    */
@@ -34,7 +39,7 @@ export function serializeEvent(event: HistoryEvent): string {
 /** Parses one JSON line written by {@link serializeEvent}. */
 export function parseEvent(line: string): HistoryEvent {
   const raw = JSON.parse(line) as Record<string, unknown>;
-  const { proc, type, f, value, token, t } = raw;
+  const { proc, type, f, value, token, t, mode } = raw;
   if (typeof t !== 'string' && typeof t !== 'number') throw new Error(`history line without t: ${line}`);
   const event: HistoryEvent = {
     proc: proc as number | string,
@@ -44,6 +49,7 @@ export function parseEvent(line: string): HistoryEvent {
   };
   if (value !== undefined) event.value = value;
   if (token !== undefined && token !== null) event.token = BigInt(token as string);
+  if (mode === 'shared' || mode === 'exclusive') event.mode = mode;
   return event;
 }
 
@@ -98,11 +104,12 @@ export class HistoryWriter {
   record(
     type: HistoryType,
     f: HistoryFunction,
-    fields: { value?: unknown; token?: bigint } = {},
+    fields: { value?: unknown; token?: bigint; mode?: 'shared' | 'exclusive' | undefined } = {},
   ): HistoryEvent {
     const event: HistoryEvent = { proc: this.proc, type, f, t: process.hrtime.bigint() };
     if (fields.value !== undefined) event.value = fields.value;
     if (fields.token !== undefined) event.token = fields.token;
+    if (fields.mode !== undefined) event.mode = fields.mode;
     appendFileSync(this.path, `${serializeEvent(event)}\n`);
     return event;
   }

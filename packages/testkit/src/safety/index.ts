@@ -9,6 +9,7 @@ export { checkBelievedOverlaps, type OverlapReport } from './checkers/believed-o
 export { checkLiveness, type LivenessReport, percentile } from './checkers/liveness.js';
 export { checkLostUpdates, type LostUpdateReport } from './checkers/lost-updates.js';
 export { type Operation, pairOperations } from './checkers/operations.js';
+export { checkPermitHolders, type PermitHoldersReport } from './checkers/permit-holders.js';
 export { checkStaleWrites, type StaleWriteReport } from './checkers/stale-writes.js';
 export { checkTokenOrder, type TokenOrderReport } from './checkers/token-order.js';
 export { type ClientMutant, fencingFor } from './client-mutant.js';
@@ -18,6 +19,7 @@ export {
   FENCING_MODES,
   type FencingMode,
   GuardedResourceServer,
+  type ReadMode,
   type ReadResult,
   type ResourceOperation,
   type ResourceRead,
@@ -40,7 +42,7 @@ export {
   sortHistory,
   writeHistory,
 } from './history.js';
-export type { LeaseLike, LockClientFactory, LockLike } from './lock-like.js';
+export type { LeaseLike, LockClientFactory, LockClientSettings, LockLike } from './lock-like.js';
 export { mulberry32 } from './prng.js';
 export {
   type ClientRunControl,

@@ -15,6 +15,20 @@ export interface LeaseLike {
 
 /**
  * What a client module exports (as `default` or a named export): called once per client process with
- * the runner's `args`, it returns a lock and a way to close the connections it opened.
+ * the runner's `args` and the client's settings, it returns a way to close the connections it opened and:
+ * - `lock`: the lock (a plain run), or the semaphore built with `client.permits` permits (a run with
+ *   `permits`);
+ * - `read` and `write`: the two sides of one read-write lock (a run with `writeRatio`).
  */
-export type LockClientFactory = (args: unknown) => Promise<{ lock: LockLike; close(): Promise<void> | void }>;
+export type LockClientFactory = (
+  args: unknown,
+  client: LockClientSettings,
+) => Promise<{ lock?: LockLike; read?: LockLike; write?: LockLike; close(): Promise<void> | void }>;
+
+/** What a {@link LockClientFactory} is told about its client. */
+export interface LockClientSettings {
+  /** The client's index, 0-based. */
+  proc: number;
+  /** With `runClients({ permits })`: the permits to build the semaphore with. */
+  permits?: number | undefined;
+}

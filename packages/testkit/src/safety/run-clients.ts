@@ -53,6 +53,17 @@ export interface RunClientsOptions {
   countOrphans?: () => Promise<Record<string, number>>;
   /** See {@link CheckHistoryOptions.overlapsAreViolations}. */
   overlapsAreViolations?: boolean;
+  /**
+   * Read-write clients: the factory returns `read` and `write` (one read-write lock), and each section
+   * writes with this probability (0..1, seeded) under the write lock, else reads under the read lock. The
+   * checks then count a writer beside any holder as an overlap; readers together are not.
+   */
+  writeRatio?: number;
+  /**
+   * Semaphore clients: the factory builds its semaphore with `client.permits` (this), sections read under a
+   * permit, and the report's `permits` check counts more than this many believed holders as violations.
+   */
+  permits?: number;
   /** Kill everything and reject if the run takes longer. Default 120 s. */
   timeoutMs?: number;
 }
@@ -91,6 +102,8 @@ export interface ClientRunResult {
  * (acquire, read under the token, sleep, write value + 1 under the token, release), recording
  * invoke/ok/fail/info events. A read the fence refuses ends the section without a write.
  * Clients are separate processes so a test can SIGSTOP or SIGKILL a holder, like a GC pause or a crash.
+ * With `writeRatio` the clients share a read-write lock (readers only read, under shared fenced reads);
+ * with `permits` a semaphore.
  */
 export async function runClients(options: RunClientsOptions): Promise<ClientRunResult> {
   if (!Number.isInteger(options.count) || options.count < 1) {
@@ -99,7 +112,23 @@ export async function runClients(options: RunClientsOptions): Promise<ClientRunR
   if (!Number.isInteger(options.operations) || options.operations < 0) {
     throw new RangeError(`operations must be a non-negative integer, got ${options.operations}`);
   }
+  const { writeRatio, permits } = options;
+  if (writeRatio !== undefined && !(typeof writeRatio === 'number' && writeRatio >= 0 && writeRatio <= 1)) {
+    throw new RangeError(`writeRatio must be a number from 0 to 1, got ${writeRatio}`);
+  }
+  if (permits !== undefined && !(Number.isInteger(permits) && permits >= 1)) {
+    throw new RangeError(`permits must be a positive integer, got ${permits}`);
+  }
+  if (writeRatio !== undefined && permits !== undefined) {
+    throw new RangeError(
+      'writeRatio (read-write clients) and permits (semaphore clients) exclude each other',
+    );
+  }
   const mutant = options.mutant ?? 'none';
+  if (mutant === 'write-as-read' && writeRatio === undefined)
+    throw new RangeError("mutant 'write-as-read' needs read-write clients (writeRatio)");
+  if (mutant === 'permits-plus-one' && permits === undefined)
+    throw new RangeError("mutant 'permits-plus-one' needs semaphore clients (permits)");
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const historyDir = resolve(options.historyDir);
   mkdirSync(historyDir, { recursive: true });
@@ -231,6 +260,8 @@ export async function runClients(options: RunClientsOptions): Promise<ClientRunR
         criticalSectionMs: options.criticalSectionMs ?? 5,
         acquireOptions: options.acquireOptions ?? {},
         checkLeaseBeforeWrite: options.checkLeaseBeforeWrite ?? true,
+        writeRatio,
+        permits,
       };
       child.send(config);
     }
@@ -270,6 +301,7 @@ export async function runClients(options: RunClientsOptions): Promise<ClientRunR
       orphans,
       seed,
       overlapsAreViolations: options.overlapsAreViolations ?? true,
+      ...(permits === undefined ? {} : { permits }),
     });
     return { history, report, resource: after, historyFile };
   } finally {

@@ -24,7 +24,8 @@ export interface StaleWriteReport {
  *
  * With the fenced reads passed in, this is the rule a read-and-write fence keeps: a write accepted after
  * a newer holder's read is stale even if no newer write came first, because that holder's coming write
- * will erase it (the lost update a write fence alone lets through).
+ * will erase it (the lost update a write fence alone lets through). A shared read (`mode: 'shared'`) is
+ * stale only below the highest exclusive token accepted before it: readers holding together are not ordered.
  */
 export function checkStaleWrites(
   writes: readonly ResourceOperation[],
@@ -45,7 +46,9 @@ export function checkStaleWrites(
     readsAccepted: 0,
   };
   let maxAccepted: bigint | undefined;
+  let maxExclusive: bigint | undefined;
   for (const { operation, read } of log) {
+    const shared = operation.mode === 'shared';
     if (!operation.accepted) {
       if (read) report.readsRejected += 1;
       else report.rejected += 1;
@@ -53,11 +56,14 @@ export function checkStaleWrites(
     }
     if (read) report.readsAccepted += 1;
     else report.accepted += 1;
-    if (maxAccepted !== undefined && operation.token < maxAccepted) {
+    const bound = shared ? maxExclusive : maxAccepted;
+    if (bound !== undefined && operation.token < bound) {
       report.staleAccepted += 1;
       if (read) report.staleReads += 1;
     }
     if (maxAccepted === undefined || operation.token > maxAccepted) maxAccepted = operation.token;
+    if (!shared && (maxExclusive === undefined || operation.token > maxExclusive))
+      maxExclusive = operation.token;
   }
   return report;
 }
