@@ -54,9 +54,20 @@ export const bargingGrants: Mutation = (protocol) =>
     'if fits(kind, permits) then',
   );
 
-/** Expired holders never reaped: a dead holder's grant never comes back. */
-export const noReaping: Mutation = (protocol) =>
-  patchScripts(protocol, "local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)", 'local dead = {}');
+/**
+ * A dead holder's grant never comes back: expired holders are neither reaped by the scripts nor dropped with the
+ * holders key's own expiry.
+ */
+export const deadHoldersStay: Mutation = (protocol) =>
+  patchScripts(
+    patchScripts(
+      protocol,
+      "local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)",
+      'local dead = {}',
+    ),
+    "if redis.call('PEXPIRETIME', key) < at then redis.call('PEXPIREAT', key, at) end",
+    '',
+  );
 
 /** A waiter that leaves the queue without handing on: the waiters it held back stay waiting. */
 export const leaveWithoutHandoff: Mutation = (protocol) =>
