@@ -31,6 +31,7 @@ export {
   settle,
   sleep,
   strictlyIncreasing,
+  TokenOrder,
   tokensAcrossModes,
   uniqueName,
   untilQueued,

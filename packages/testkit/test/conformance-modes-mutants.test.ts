@@ -10,7 +10,13 @@ import {
   writerAmongReaders,
 } from '../src/conformance/mode-checks.js';
 import { permitGrantOrder, permitsAtCapacity, permitsMismatch } from '../src/conformance/permit-checks.js';
-import { type ReferenceMutant, ReferenceProvider, strictlyIncreasing, uniqueName } from '../src/index.js';
+import {
+  type ReferenceMutant,
+  ReferenceProvider,
+  strictlyIncreasing,
+  TokenOrder,
+  uniqueName,
+} from '../src/index.js';
 
 // The read-write and semaphore checks of the suite turn red on broken variants of the reference, each
 // because of its fault, so their green on a backend means something. The correct reference is green on
@@ -87,6 +93,22 @@ describe('read-write checks on broken read-write locks', () => {
   });
 });
 
+describe('TokenOrder', () => {
+  it('accepts shared grants seen out of server order, and refuses a token below one seen before asking', () => {
+    const order = new TokenOrder();
+    const first = order.asked();
+    const second = order.asked();
+    // Both asked before either was seen granted: either order is grant order.
+    second(6n);
+    first(5n);
+    expect(order.regressions).toBe(0);
+    order.asked()(4n);
+    expect(order.regressions).toBe(1);
+    order.asked()(6n);
+    expect(order.regressions).toBe(2);
+  });
+});
+
 describe('semaphore checks on broken semaphores', () => {
   it('a semaphore that admits N+1: the extra tryAcquire is granted', async () => {
     const seen = await withMutant('permits-plus-one', async (provider) => {
@@ -116,6 +138,17 @@ describe('semaphore checks on broken semaphores', () => {
       );
     });
     expect(result.maxConcurrent).toBeGreaterThan(3);
+  });
+
+  it('tokens with fencing off repeat: the counter sees token regressions', async () => {
+    const result = await withMutant('fencing-off', async (provider) => {
+      const name = uniqueName('mutant-sem-tokens');
+      return runPermitCounter(
+        Array.from({ length: 10 }, () => provider.semaphore(name, 3)),
+        3,
+      );
+    });
+    expect(result.tokenRegressions).toBeGreaterThan(0);
   });
 
   it('a semaphore that ignores other permits: no PermitsMismatchError', async () => {

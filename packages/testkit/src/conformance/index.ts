@@ -24,6 +24,7 @@ export {
   type ReadWriteCounterResult,
   runPermitCounter,
   runReadWriteCounter,
+  TokenOrder,
   tokensAcrossModes,
   type WriterAmongReaders,
   writerAmongReaders,

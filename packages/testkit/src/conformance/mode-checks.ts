@@ -14,8 +14,32 @@ export interface ReadWriteCounterResult {
   overlaps: number;
   /** Most readers inside at once. */
   maxReaders: number;
-  /** Tokens of every grant (both modes), in grant order. */
+  /** Tokens of every grant (both modes), in the order the contenders saw them granted. */
   tokens: bigint[];
+  /** Grants whose token was not above every token seen granted before they were asked for. Must be 0. */
+  tokenRegressions: number;
+}
+
+/**
+ * Token order as a contender can see it: shared grants made in one order on a server may resolve in
+ * another at the clients, so "in grant order" is checked in real time. A grant asked for after another was
+ * seen granted must carry a higher token (and no token repeats). For exclusive grants this is plain order.
+ */
+export class TokenOrder {
+  /** Tokens in the order they were seen granted. */
+  readonly tokens: bigint[] = [];
+  regressions = 0;
+  private highest: bigint | undefined;
+
+  /** Call as the acquisition is asked for; call the returned function with its token once granted. */
+  asked(): (token: bigint) => void {
+    const before = this.highest;
+    return (token) => {
+      if ((before !== undefined && token <= before) || this.tokens.includes(token)) this.regressions += 1;
+      this.tokens.push(token);
+      if (this.highest === undefined || token > this.highest) this.highest = token;
+    };
+  }
 }
 
 /**
@@ -28,13 +52,15 @@ export async function runReadWriteCounter(
   options: { contenders: number; rounds: number; writeEvery: number },
 ): Promise<ReadWriteCounterResult> {
   const inside = { readers: 0, writers: 0 };
-  const result = { expected: 0, final: 0, overlaps: 0, maxReaders: 0, tokens: [] as bigint[] };
+  const order = new TokenOrder();
+  const result = { expected: 0, final: 0, overlaps: 0, maxReaders: 0 };
   const contender = async (index: number) => {
     for (let round = 0; round < options.rounds; round++) {
       const writes = (index + round) % options.writeEvery === 0;
       const lock = writes ? readWriteLock().write : readWriteLock().read;
+      const granted = order.asked();
       const lease = await lock.acquire();
-      result.tokens.push(lease.token);
+      granted(lease.token);
       try {
         if (writes) {
           result.expected += 1;
@@ -57,7 +83,7 @@ export async function runReadWriteCounter(
     }
   };
   await Promise.all(Array.from({ length: options.contenders }, (_, index) => contender(index)));
-  return result;
+  return { ...result, tokens: order.tokens, tokenRegressions: order.regressions };
 }
 
 /** Outcome of {@link runPermitCounter}. */
@@ -68,21 +94,24 @@ export interface PermitCounterResult {
   granted: number;
   /** Most permit holders inside at once, counted exactly at every grant. */
   maxConcurrent: number;
-  /** Tokens in grant order. */
+  /** Tokens in the order the contenders saw them granted. */
   tokens: bigint[];
+  /** See {@link TokenOrder}: must be 0 where the backend declares fencing. */
+  tokenRegressions: number;
 }
 
 /** `locks.length` contenders each take a permit `rounds` times, holding it a few ms, counting who is inside. */
 export async function runPermitCounter(locks: Lock[], rounds: number): Promise<PermitCounterResult> {
   const state = { inside: 0, maxConcurrent: 0, granted: 0 };
-  const tokens: bigint[] = [];
+  const order = new TokenOrder();
   const contender = async (lock: Lock) => {
     for (let round = 0; round < rounds; round++) {
+      const granted = order.asked();
       const lease = await lock.acquire();
       state.granted += 1;
       state.inside += 1;
       state.maxConcurrent = Math.max(state.maxConcurrent, state.inside);
-      tokens.push(lease.token);
+      granted(lease.token);
       await sleep(1 + Math.floor(Math.random() * 3));
       state.inside -= 1;
       await lease.release();
@@ -93,7 +122,8 @@ export async function runPermitCounter(locks: Lock[], rounds: number): Promise<P
     expected: locks.length * rounds,
     granted: state.granted,
     maxConcurrent: state.maxConcurrent,
-    tokens,
+    tokens: order.tokens,
+    tokenRegressions: order.regressions,
   };
 }
 
