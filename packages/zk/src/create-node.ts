@@ -9,7 +9,7 @@ const MAX_PARENT_ATTEMPTS = 10;
 
 /**
  * Creates one acquisition's ephemeral-sequential node under the lock's parent `path`, in protected mode (its
- * name carries `guid`), creating the parent when it is missing. When the reply is lost (connection loss) the
+ * name carries `guid`, and `tag`: what it asks for), creating the parent when it is missing. When the reply is lost (connection loss) the
  * node may or may not exist: once reconnected, it is looked for by its GUID instead of creating a second one
  * that would sit in the queue forever as an orphan. Resolves with the node's full path.
  * @internal
@@ -18,9 +18,10 @@ export async function createNode(
   session: ZooKeeperSession,
   path: string,
   guid: string,
+  tag: string,
   signal: AbortSignal | undefined,
 ): Promise<string> {
-  const prefix = protectedPrefix(guid);
+  const prefix = protectedPrefix(guid, tag);
   let parentAttempts = 0;
   for (;;) {
     try {

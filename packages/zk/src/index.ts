@@ -19,4 +19,4 @@ export type {
 } from './zookeeper-client.js';
 export { ZooKeeperError } from './zookeeper-error.js';
 export { ZooKeeperLock } from './zookeeper-lock.js';
-export { ZooKeeperProvider } from './zookeeper-provider.js';
+export { ZooKeeperProvider, type ZooKeeperReadWriteLock } from './zookeeper-provider.js';

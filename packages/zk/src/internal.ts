@@ -1,8 +1,25 @@
 // Not part of the product: `@lock/zk/internal`, what this package's tests (and their child processes) reach
 // inside for. Nothing here is covered by semver.
 export { connectionStringProblem, servers } from './connection-string.js';
-export { lockNodeSequence, protectedPrefix, sortLockNodes } from './lock-node.js';
+export {
+  type LockNode,
+  lockNodeSequence,
+  parseLockNode,
+  permitTag,
+  protectedPrefix,
+  queueOf,
+  SHARED_TAG,
+  sortLockNodes,
+} from './lock-node.js';
 export { escapeLockName, lockParentPath, rootProblem } from './lock-path.js';
+export {
+  exclusiveMode,
+  permitMode,
+  type QueueMode,
+  sharedMode,
+  type Turn,
+  WATCH_QUEUE,
+} from './queue-mode.js';
 export { readServerFacts } from './server-facts.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,

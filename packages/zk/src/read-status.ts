@@ -1,5 +1,5 @@
 import type { LockParticipant, LockStatus } from '@lock/core';
-import { sortLockNodes } from './lock-node.js';
+import { type LockNode, queueOf } from './lock-node.js';
 import { ZK } from './zookeeper-codes.js';
 import { ZooKeeperError } from './zookeeper-error.js';
 import type { ZooKeeperSession } from './zookeeper-session.js';
@@ -12,7 +12,10 @@ export type ZooKeeperLockStatus = LockStatus<ZooKeeperStatusDetails, ZooKeeperQu
   readonly details: ZooKeeperStatusDetails;
 };
 
-/** One node of a lock's queue: `id` is the node name (`_c_<guid>-lock-<sequence>`), `token` its czxid. */
+/**
+ * One node of a lock's queue: `id` is the node name (`_c_<guid>-<lock|read|sem<permits>>-<sequence>`), `token`
+ * its czxid, `mode` `exclusive` (a `lock()` or a writer) or `shared` (a reader); a semaphore's nodes have none.
+ */
 export type ZooKeeperQueueEntry = LockParticipant & { readonly token: bigint };
 
 /** What `status(name).details` holds for ZooKeeper. */
@@ -24,9 +27,10 @@ export type ZooKeeperStatusDetails = {
 };
 
 /**
- * Lists the queue under `path` and reads each node's stat: the first by sequence is the holder. A node gone
- * between the listing and its read is left out. ZooKeeper keeps no token once a node is gone, so `lastToken`
- * is `null`.
+ * Lists the queue under `path` and reads each node's stat. The holders are the nodes the queue's own rules
+ * grant: a lock's first node if it is exclusive, else every shared node before the first exclusive one; a
+ * semaphore's first `permits` nodes (its `permits` is the oldest node's). A node gone between the listing and
+ * its read is left out. ZooKeeper keeps no token once a node is gone, so `lastToken` is `null`.
  * @internal
  */
 export async function readStatus(
@@ -42,20 +46,55 @@ export async function readStatus(
     children = [];
   }
   const read = await Promise.all(
-    sortLockNodes(children).map(async (node) => {
-      const stat = await session.retrying(() => session.exists(`${path}/${node}`));
+    queueOf(children).map(async (node) => {
+      const stat = await session.retrying(() => session.exists(`${path}/${node.name}`));
       return stat === null ? undefined : { node, token: BigInt(stat.czxid), sessionId: stat.ephemeralOwner };
     }),
   );
   const nodes = read.filter((entry) => entry !== undefined);
-  const entries = nodes.map(({ node, token }) => ({ id: node, token }));
-  const waiters = entries.slice(1);
+  const permits = nodes[0]?.node.kind === 'permit' ? nodes[0].node.permits : undefined;
+  const granted = grantedNodes(
+    nodes.map((entry) => entry.node),
+    permits,
+  );
+  const entries = nodes.map(({ node, token }) => participant(node, token));
+  const holders = entries.filter((_entry, index) => granted.has(index));
+  const waiters = entries.filter((_entry, index) => !granted.has(index));
   return {
     name,
-    holders: entries.slice(0, 1),
+    holders,
     waiters,
     waiterCount: waiters.length,
     lastToken: null,
-    details: { path, sessions: Object.fromEntries(nodes.map(({ node, sessionId }) => [node, sessionId])) },
+    ...(permits === undefined ? {} : { permits }),
+    details: {
+      path,
+      sessions: Object.fromEntries(nodes.map(({ node, sessionId }) => [node.name, sessionId])),
+    },
   };
+}
+
+/** Indexes of the granted nodes of a queue (a semaphore's when `permits` is given). */
+function grantedNodes(queue: readonly LockNode[], permits: number | undefined): Set<number> {
+  const granted = new Set<number>();
+  if (permits !== undefined) {
+    for (const [index, node] of queue.entries()) {
+      if (granted.size < permits && node.permits === permits) granted.add(index);
+    }
+    return granted;
+  }
+  for (const [index, node] of queue.entries()) {
+    if (node.kind === 'permit') continue;
+    if (node.kind === 'exclusive') {
+      if (granted.size === 0) granted.add(index);
+      break;
+    }
+    granted.add(index);
+  }
+  return granted;
+}
+
+function participant(node: LockNode, token: bigint): ZooKeeperQueueEntry {
+  if (node.kind === 'permit') return { id: node.name, token };
+  return { id: node.name, token, mode: node.kind };
 }

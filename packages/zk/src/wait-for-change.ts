@@ -5,13 +5,16 @@ import type { ZooKeeperSession } from './zookeeper-session.js';
 /**
  * Resolves when the node `predecessor` changes or is gone (`true` when it is known to be deleted), or after a
  * reconnection (so a change missed while disconnected is seen); rejects when `signal` aborts or the session
- * is lost. One one-shot data watch on the predecessor only: one release wakes one waiter.
+ * is lost. One one-shot data watch on the predecessor only: one release wakes one waiter. With
+ * `changedAlready`, a node whose data has changed since it was created counts as a change at once (a
+ * semaphore's grant touches its node, maybe before this watch was set).
  * @internal
  */
 export function waitForChange(
   session: ZooKeeperSession,
   predecessor: string,
   signal: AbortSignal | undefined,
+  changedAlready = false,
 ): Promise<boolean> {
   return new Promise<boolean>((resolve, reject) => {
     let settled = false;
@@ -35,6 +38,7 @@ export function waitForChange(
       .then(
         (stat) => {
           if (stat === null) finish(undefined, true);
+          else if (changedAlready && stat.version > 0) finish(undefined);
         },
         (error: unknown) => {
           // A connection loss is followed by a reconnect (which re-checks) or by the session's loss.

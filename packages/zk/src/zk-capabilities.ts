@@ -18,6 +18,8 @@ export function zkCapabilities(settings: {
     fifo: true,
     fencing: true,
     leases: true,
+    readWrite: true,
+    semaphore: true,
     ttl: sessionTtlRule(settings.sessionTimeoutMs),
   });
 }

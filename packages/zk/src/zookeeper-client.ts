@@ -21,6 +21,8 @@ export interface ZooKeeperClient {
   a_exists(path: string, watch: boolean, completion: StatCompletion): number;
   aw_get(path: string, watcher: WatchCallback, completion: DataCompletion): number;
   a_get_children(path: string, watch: boolean, completion: ChildrenCompletion): number;
+  aw_get_children(path: string, watcher: WatchCallback, completion: ChildrenCompletion): number;
+  a_set(path: string, data: string | Buffer, version: number, completion: StatCompletion): number;
   a_delete_(path: string, version: number, completion: VoidCompletion): number;
 }
 
@@ -28,6 +30,8 @@ export interface ZooKeeperClient {
 export interface ZooKeeperStat {
   /** Zxid of the transaction that created the node (a JS number: exact below 2^53). */
   readonly czxid: number;
+  /** Number of changes to the node's data (a semaphore's grant announces itself by one). */
+  readonly version: number;
   /** Session id (hex) owning an ephemeral node, `0` otherwise. */
   readonly ephemeralOwner: string;
 }

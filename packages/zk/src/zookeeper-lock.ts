@@ -11,6 +11,7 @@ import {
 } from '@lock/core';
 import { createNode } from './create-node.js';
 import { deleteParentIfEmpty } from './ensure-parent.js';
+import { exclusiveMode, type QueueMode } from './queue-mode.js';
 import { removeNode } from './remove-node.js';
 import { waitForTurn } from './wait-for-turn.js';
 import type { ZooKeeperGrant } from './zookeeper-grant.js';
@@ -22,19 +23,31 @@ import type { ZooKeeperSession } from './zookeeper-session.js';
  * the lowest sequence; a waiter watches only the node just before it (no herd) and re-checks when that
  * watch fires. The fencing token is the holder node's czxid.
  *
- * The class is the glue between core's lifecycle and the operations, one per file: `createNode` (protected
- * create), `waitForTurn` (queue position and predecessor watch), `removeNode`.
+ * The read side of a read-write lock (`-read-` nodes) and a semaphore's permits (`-sem<permits>-` nodes)
+ * are this class too, with another {@link QueueMode}: what differs is only which node is granted and what
+ * a waiter watches. The class is the glue between core's lifecycle and the operations, one per file:
+ * `createNode` (protected create), `waitForTurn` (queue position and the one watch), `removeNode`.
  */
 export class ZooKeeperLock extends BaseLock<ZooKeeperGrant> {
   readonly capabilities: Capabilities;
   /** Parent node of this lock's queue. */
   readonly path: string;
   private readonly host: ZooKeeperLockHost;
+  private readonly mode: QueueMode;
 
-  /** @internal Use `ZooKeeperProvider.lock()`. */
-  constructor(name: string, host: ZooKeeperLockHost, settings: BaseLockSettings = {}) {
+  /**
+   * @internal Use `ZooKeeperProvider.lock()`, `readWriteLock()` or `semaphore()`. `mode`: which grants this
+   * lock's acquisitions ask for (default: exclusive).
+   */
+  constructor(
+    name: string,
+    host: ZooKeeperLockHost,
+    settings: BaseLockSettings = {},
+    mode: QueueMode = exclusiveMode,
+  ) {
     super(name, { ...settings, owner: host, remote: true });
     this.host = host;
+    this.mode = mode;
     this.capabilities = host.capabilities;
     this.path = host.parentPath(name);
   }
@@ -42,9 +55,9 @@ export class ZooKeeperLock extends BaseLock<ZooKeeperGrant> {
   protected async acquireGrant(request: AcquireRequest): Promise<ZooKeeperGrant | null> {
     const session = await this.sessionFor(request);
     const startedAt = monotonicNow();
-    const nodePath = await createNode(session, this.path, randomUUID(), request.signal);
+    const nodePath = await createNode(session, this.path, randomUUID(), this.mode.tag, request.signal);
     try {
-      const grant = await waitForTurn(session, this.path, nodePath, startedAt, request);
+      const grant = await waitForTurn(session, this.path, nodePath, startedAt, request, this.mode, this.name);
       if (grant === null) await removeNode(session, this.path, nodePath);
       return grant;
     } catch (error) {

@@ -6,19 +6,27 @@ import {
   linkSignals,
   monotonicNow,
   noop,
+  type ReadWriteLock,
   validateLockName,
 } from '@lock/core';
 import { describeServers, type ZooKeeperProviderDescription } from './describe-servers.js';
 import { lockParentPath } from './lock-path.js';
 import { parseProviderOptions, type ZooKeeperProviderOptions } from './provider-options.js';
+import { exclusiveMode, permitMode, sharedMode } from './queue-mode.js';
 import { readStatus, type ZooKeeperLockStatus } from './read-status.js';
 import { zkCapabilities } from './zk-capabilities.js';
 import type { ZooKeeperClientFactory } from './zookeeper-client.js';
 import { ZooKeeperLock, type ZooKeeperLockHost } from './zookeeper-lock.js';
 import { ZooKeeperSession } from './zookeeper-session.js';
 
+/** A read-write lock of this package: both sides are {@link ZooKeeperLock}s on the name's one queue. */
+export interface ZooKeeperReadWriteLock extends ReadWriteLock {
+  readonly read: ZooKeeperLock;
+  readonly write: ZooKeeperLock;
+}
+
 /**
- * Locks on ZooKeeper. One session (one native client) per provider, shared by its locks; when the session
+ * Locks, read-write locks and semaphores on ZooKeeper. One session (one native client) per provider, shared by its locks; when the session
  * is lost it is closed and the next acquisition opens a new one. Close the provider to end the session.
  */
 export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements ZooKeeperLockHost {
@@ -135,6 +143,29 @@ export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements Zo
 
   protected createLock(name: string, options: LockOptions | undefined): ZooKeeperLock {
     return new ZooKeeperLock(name, this, options);
+  }
+
+  /**
+   * Curator's InterProcessReadWriteLock on the lock's own queue: the writer is `lock(name)` itself, so a
+   * `lock()` and the write side of a read-write lock of one name exclude each other (and readers).
+   */
+  protected override createReadWriteLock(
+    name: string,
+    options: LockOptions | undefined,
+  ): ZooKeeperReadWriteLock {
+    return {
+      name,
+      read: new ZooKeeperLock(name, this, options, sharedMode),
+      write: new ZooKeeperLock(name, this, options, exclusiveMode),
+    };
+  }
+
+  protected override createSemaphore(
+    name: string,
+    permits: number,
+    options: LockOptions | undefined,
+  ): ZooKeeperLock {
+    return new ZooKeeperLock(name, this, options, permitMode(permits));
   }
 
   protected async closeBackend(): Promise<void> {

@@ -172,6 +172,22 @@ export class ZooKeeperSession {
     );
   }
 
+  /**
+   * `getChildren` with a one-shot child watch (a child created or deleted fires it; visible in `wchc`).
+   */
+  watchChildren(path: string, watcher: WatchCallback): Promise<string[]> {
+    return this.request<string[]>('getChildren', path, (done) =>
+      this.client.aw_get_children(path, watcher, (rc, _error, children) => done(rc, children)),
+    );
+  }
+
+  /** `setData` of any version: fires the data watches on `path`. */
+  setData(path: string, data: string): Promise<ZooKeeperStat> {
+    return this.request<ZooKeeperStat>('setData', path, (done) =>
+      this.client.a_set(path, data, -1, (rc, _error, stat) => done(rc, stat)),
+    );
+  }
+
   /** `delete` of any version; resolves false when the node did not exist. */
   delete(path: string): Promise<boolean> {
     return this.request<boolean>(

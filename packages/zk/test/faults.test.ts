@@ -5,25 +5,18 @@ import { FaultProxy, registerPid, unregisterPid } from '@lock/testkit';
 import { describe, expect, it } from 'vitest';
 import { ZooKeeperError } from '../src/index.js';
 import { protectedPrefix, ZK } from '../src/internal.js';
-import { adminSession, eventually, grantOf, lockNodes, sleep, useZooKeeper } from './support.js';
+import {
+  adminSession,
+  eventually,
+  grantOf,
+  lockNodes,
+  sleep,
+  useZooKeeper,
+  watchersByPath,
+} from './support.js';
 
 const holderScript = fileURLToPath(new URL('./fixtures/zk-holder.mjs', import.meta.url));
 const zk = useZooKeeper();
-
-/** Watchers per path from `wchp` (data watches, the kind a waiter sets on its predecessor). */
-function watchersByPath(wchp: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  let path: string | undefined;
-  for (const line of wchp.split('\n')) {
-    if (line.startsWith('/')) {
-      path = line.trim();
-      counts.set(path, 0);
-    } else if (path !== undefined && line.trim().startsWith('0x')) {
-      counts.set(path, (counts.get(path) ?? 0) + 1);
-    }
-  }
-  return counts;
-}
 
 function mntr(text: string, key: string): number {
   const match = new RegExp(`^${key}\\s+(\\d+)`, 'm').exec(text);

@@ -57,7 +57,7 @@ describe('tokens and sessions', () => {
     const status = await owner.status(name);
     const nodes = await lockNodes(zk.admin, lock.path);
     expect(status.details.path).toBe(lock.path);
-    expect(status.holders).toEqual([{ id: nodes[0], token: lease.token }]);
+    expect(status.holders).toEqual([{ id: nodes[0], token: lease.token, mode: 'exclusive' }]);
     expect(status.details.sessions[nodes[0]!]).toBe(owner.sessionId);
     expect(status.waiters.map((waiter) => waiter.id)).toEqual(nodes.slice(1));
     expect(status.waiterCount).toBe(2);

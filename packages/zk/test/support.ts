@@ -1,5 +1,13 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { Lease } from '@lock/core';
-import { type StartZooKeeperOptions, startZooKeeper, type ZooKeeperEnsemble } from '@lock/testkit';
+import {
+  registerPid,
+  type StartZooKeeperOptions,
+  startZooKeeper,
+  unregisterPid,
+  type ZooKeeperEnsemble,
+} from '@lock/testkit';
 import { afterAll, beforeAll } from 'vitest';
 import {
   defaultClientFactory,
@@ -8,6 +16,8 @@ import {
   type ZooKeeperProviderOptions,
 } from '../src/index.js';
 import { sortLockNodes, ZK, type ZooKeeperGrant, ZooKeeperSession } from '../src/internal.js';
+
+const holderScript = fileURLToPath(new URL('./fixtures/zk-holder.mjs', import.meta.url));
 
 /** What {@link useZooKeeper} gives a test file: read its fields inside tests (they are set before the first). */
 export interface ZooKeeperForFile {
@@ -155,5 +165,59 @@ export async function eventually(
     if (await check()) return;
     if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await sleep(intervalMs);
+  }
+}
+
+/** Watchers per path from `wchp` (data watches, the kind a waiter sets on its predecessor). */
+export function watchersByPath(wchp: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  let path: string | undefined;
+  for (const line of wchp.split('\n')) {
+    if (line.startsWith('/')) {
+      path = line.trim();
+      counts.set(path, 0);
+    } else if (path !== undefined && line.trim().startsWith('0x')) {
+      counts.set(path, (counts.get(path) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+/**
+ * Starts `fixtures/zk-holder.mjs` in a child process holding `name` as `kind` (`lock`, `read`, `write`,
+ * `sem:<permits>`); resolves once it holds, with its token and the negotiated session timeout.
+ */
+export async function spawnHolder(
+  connectionString: string,
+  name: string,
+  sessionTimeoutMs: number,
+  kind = 'lock',
+): Promise<{ child: ChildProcess; token: bigint; negotiatedMs: number; kill(): void }> {
+  const child = spawn(
+    process.execPath,
+    [holderScript, connectionString, name, String(sessionTimeoutMs), kind],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  registerPid(child.pid as number);
+  const kill = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    unregisterPid(child.pid as number);
+  };
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes('\n')) resolve(text.trim());
+      });
+      child.once('exit', (code) => reject(new Error(`holder exited with ${code}`)));
+    });
+    const [, token, negotiated] = line.split(' ');
+    return { child, token: BigInt(token as string), negotiatedMs: Number(negotiated), kill };
+  } catch (error) {
+    kill();
+    throw error;
   }
 }
