@@ -10,6 +10,7 @@ const suites: Record<string, () => Promise<{ run(): Promise<SuiteReport[]> }>> =
   'shared-mutex': () => import('./suites/shared-mutex.js'),
   trylock: () => import('./suites/trylock.js'),
   redis: () => import('./suites/redis.js'),
+  'redis-semaphore': () => import('./suites/redis-semaphore.js'),
   etcd: () => import('./suites/etcd.js'),
   zk: () => import('./suites/zk.js'),
   file: () => import('./suites/file.js'),
