@@ -13,6 +13,10 @@ const CAPABILITIES: Capabilities = Object.freeze({
   fencing: true,
   // A dead holder's grant is freed by the kernel at once: no TTL to wait out, none to choose.
   leases: true,
+  // Readers take the kernel's shared lock; a turnstile keeps a waiting writer ahead of later readers.
+  readWrite: true,
+  // No semaphore: waiting by push for any of N slot files needs a waiter per slot (see the README).
+  semaphore: false,
 });
 
 /**

@@ -5,6 +5,7 @@ import {
   type Capabilities,
   type LeaseHooks,
   type LeaseSettings,
+  type LockMode,
   type LockOptions,
   type LoseGrant,
   type ManagedLease,
@@ -13,23 +14,33 @@ import { type FileLease, FileManagedLease } from './file-lease.js';
 import type { FileGrant } from './state/file-grant.js';
 import type { LockTable } from './state/lock-table.js';
 import { loseHolder } from './state/lose-holder.js';
+import type { NameState } from './state/name-state.js';
 import { releaseLock } from './state/release-lock.js';
-import { takeLock } from './state/take-lock.js';
+import { takeLock, takeShared } from './state/take-lock.js';
 import { enqueue } from './state/wait-in-kernel.js';
 
 /**
  * A host-wide lock on one name: a kernel lock on the name's file in the lock directory. Uncontended, an
  * acquisition is a few system calls on this thread (no thread pool, no waiting); contended, this process's
  * acquisitions queue in memory and the head of the line waits in the kernel through a helper process. Make
- * it with `FileProvider.lock(name)`.
+ * it with `FileProvider.lock(name)`; `readWriteLock(name)` gives the same lock as `write` and its shared side
+ * as `read`.
  */
 export class FileLock extends BaseLock<FileGrant> {
   private readonly table: LockTable;
+  /** `exclusive` (a lock, a write) or `shared` (a read). */
+  readonly mode: LockMode;
 
-  /** @internal Made by `FileProvider.lock()`. */
-  constructor(name: string, options: LockOptions | undefined, table: LockTable) {
+  /** @internal Made by `FileProvider.lock()` and `FileProvider.readWriteLock()`. */
+  constructor(
+    name: string,
+    options: LockOptions | undefined,
+    table: LockTable,
+    mode: LockMode = 'exclusive',
+  ) {
     super(name, { ...options, owner: table.owner });
     this.table = table;
+    this.mode = mode;
   }
 
   get capabilities(): Capabilities {
@@ -52,6 +63,7 @@ export class FileLock extends BaseLock<FileGrant> {
 
   protected acquireGrant(request: AcquireRequest): FileGrant | null | Promise<FileGrant> {
     const state = this.table.state(this.name);
+    if (this.mode === 'shared') return this.acquireShared(state, request);
     if (state.idle) {
       const grant = takeLock(this.table, state);
       if (grant !== null) return grant;
@@ -63,6 +75,21 @@ export class FileLock extends BaseLock<FileGrant> {
       return null;
     }
     return enqueue(this.table, state, request.signal);
+  }
+
+  /** A read: joins the holders at once when no writer holds here and nobody here waits ahead (turnstile free). */
+  private acquireShared(state: NameState, request: AcquireRequest): FileGrant | null | Promise<FileGrant> {
+    if (state.holder === undefined && state.waiters.size === 0) {
+      const grant = takeShared(this.table, state);
+      if (grant !== null) return grant;
+      if (!request.wait) {
+        this.table.settle(state);
+        return null;
+      }
+    } else if (!request.wait) {
+      return null;
+    }
+    return enqueue(this.table, state, request.signal, false);
   }
 
   protected releaseGrant(grant: FileGrant): boolean {
@@ -81,7 +108,7 @@ export class FileLock extends BaseLock<FileGrant> {
    * replaced is lost from that look on, even before the directory watch reports it (one `stat`).
    */
   protected override grantSafeDeadline(grant: FileGrant): number {
-    if (grant.state.holder !== grant || grant.file.atPath()) return Number.POSITIVE_INFINITY;
+    if (!grant.state.holds(grant) || grant.file.atPath()) return Number.POSITIVE_INFINITY;
     loseHolder(this.table, grant.state);
     return Number.NEGATIVE_INFINITY;
   }

@@ -3,6 +3,7 @@ import {
   type Capabilities,
   type LockOptions,
   parseSettings,
+  type ReadWriteLock,
   validateLockName,
 } from '@lock/core';
 import { describeFileLocks, type FileProviderDescription } from './describe.js';
@@ -70,6 +71,18 @@ export class FileProvider extends BaseProvider<FileLock> {
 
   protected createLock(name: string, options: LockOptions | undefined): FileLock {
     return new FileLock(name, options, this.table);
+  }
+
+  /**
+   * The read-write lock of `name`: `write` is `lock(name)` (the same kernel lock, so each excludes the other),
+   * `read` takes the kernel's shared lock on the same file after passing the name's turnstile.
+   */
+  protected override createReadWriteLock(name: string, options: LockOptions | undefined): ReadWriteLock {
+    return {
+      name,
+      read: new FileLock(name, options, this.table, 'shared'),
+      write: new FileLock(name, options, this.table, 'exclusive'),
+    };
   }
 
   protected async closeBackend(): Promise<void> {

@@ -33,7 +33,7 @@ describe('status(name)', () => {
     const name = 'held-elsewhere';
     const token = BigInt((await child.acquire(name)).token!);
     let status = await provider.status(name);
-    expect(status.holders).toEqual([{ id: `pid ${child.pid}`, token, pid: child.pid }]);
+    expect(status.holders).toEqual([{ id: `pid ${child.pid}`, token, mode: 'exclusive', pid: child.pid }]);
     expect(status.details).toMatchObject({
       heldHere: false,
       waitingHere: 0,
@@ -56,7 +56,9 @@ describe('status(name)', () => {
     await child.release(name);
     const first = await waiting[0]!;
     status = await provider.status(name);
-    expect(status.holders).toEqual([{ id: `pid ${process.pid}`, token: first.token, pid: process.pid }]);
+    expect(status.holders).toEqual([
+      { id: `pid ${process.pid}`, token: first.token, mode: 'exclusive', pid: process.pid },
+    ]);
     expect(status.details).toMatchObject({ heldHere: true, waitingHere: 1 });
     await first.release();
     const second = await waiting[1]!;

@@ -36,10 +36,12 @@ export class KernelWaiter {
   private constructor(
     readonly path: string,
     fd: number,
+    gateFd: number,
   ) {
     this.child = spawn(process.execPath, [`--title=${WAITER_TITLE}`, '-e', WAITER_SCRIPT, extensionsPath()], {
-      // The lock file becomes the waiter's descriptor 3 (WAITER_SCRIPT waits on it); 4 is the IPC channel.
-      stdio: ['ignore', 'ignore', 'ignore', fd, 'ipc'],
+      // The lock file and its turnstile become the waiter's descriptors 3 and 4 (WAITER_SCRIPT waits on them);
+      // 5 is the IPC channel.
+      stdio: ['ignore', 'ignore', 'ignore', fd, gateFd, 'ipc'],
       env: waiterEnvironment(),
       windowsHide: true,
     });
@@ -65,9 +67,12 @@ export class KernelWaiter {
     this.idle();
   }
 
-  /** Starts a waiter process for the lock file open as `fd` (whose path is `path`, for messages). */
-  static spawn(path: string, fd: number): KernelWaiter {
-    return new KernelWaiter(path, fd);
+  /**
+   * Starts a waiter process for the lock file open as `fd` (whose path is `path`, for messages) and its
+   * turnstile open as `gateFd`.
+   */
+  static spawn(path: string, fd: number, gateFd: number): KernelWaiter {
+    return new KernelWaiter(path, fd, gateFd);
   }
 
   /** Pid of the process (for tests and `status`). */
@@ -86,10 +91,11 @@ export class KernelWaiter {
   }
 
   /**
-   * Waits in the kernel for the lock; resolves once this process's open file description holds it. One wait
-   * at a time. While it waits, the process is kept alive (as by a pending socket read).
+   * Waits in the kernel for the turnstile and, with `lock`, then for the lock in the asked mode; resolves once
+   * this process's open file descriptions hold them. One wait at a time. While it waits, the process is kept
+   * alive (as by a pending socket read).
    */
-  wait(exclusive: boolean): Promise<void> {
+  wait({ exclusive, lock }: { exclusive: boolean; lock: boolean }): Promise<void> {
     if (this.exited) {
       return Promise.reject(
         new LockBackendError('file', 'wait', {
@@ -101,7 +107,7 @@ export class KernelWaiter {
       this.pending = { resolve, reject };
       this.child.ref();
       this.child.channel?.ref();
-      this.child.send({ type: 'wait', exclusive });
+      this.child.send({ type: 'wait', exclusive, lock });
     });
   }
 

@@ -26,3 +26,12 @@ export function lockFileName(name: string): string {
     .replace(/_+$/, '');
   return prefix === '' ? `${hash}.lock` : `${prefix}-${hash}.lock`;
 }
+
+/**
+ * The turnstile file of the lock whose file is `lockFile` (a {@link lockFileName}): the same name with `.gate`
+ * for `.lock`. A writer holds it while it waits, and every reader passes it (and mints its token under it), so
+ * a waiting writer holds back readers that come after it. Part of the same on-disk format.
+ */
+export function gateFileName(lockFile: string): string {
+  return `${lockFile.slice(0, -'.lock'.length)}.gate`;
+}

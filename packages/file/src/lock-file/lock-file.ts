@@ -13,6 +13,8 @@ const FILE_MODE = 0o600;
 export class LockFile {
   /** False once closed; a closed descriptor number may already belong to someone else. */
   open = true;
+  /** Grants made on this file and not yet released: it is closed only once none is left. */
+  grants = 0;
 
   private constructor(
     readonly path: string,

@@ -3,7 +3,7 @@ import type { LockFile } from '../lock-file/lock-file.js';
 import type { NameState } from './name-state.js';
 
 /**
- * One grant of a file lock: the name's state, the open lock file whose open file description holds the
+ * One grant of a file lock (exclusive or shared): the name's state, the open lock file whose open file description holds the
  * kernel lock, and the token minted for it. Its identity is the ownership proof: a release compares the
  * object, so a stale lease never frees a later holder.
  * @internal
@@ -16,5 +16,9 @@ export class FileGrant implements Grant {
     readonly state: NameState,
     readonly file: LockFile,
     readonly token: bigint,
-  ) {}
+    /** An exclusive grant (`lock(name)`, a write) or a shared one (a read). */
+    readonly exclusive: boolean = true,
+  ) {
+    file.grants++;
+  }
 }

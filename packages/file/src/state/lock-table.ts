@@ -4,7 +4,7 @@ import { type Capabilities, type LockOwner, ProviderClosedError } from '@lock/co
 import { ensureLockDirectory } from '../directory/lock-directory.js';
 import { LockFile } from '../lock-file/lock-file.js';
 import { HEADER_SIZE } from '../lock-file/lock-file-header.js';
-import { lockFileName } from '../lock-file/lock-file-name.js';
+import { gateFileName, lockFileName } from '../lock-file/lock-file-name.js';
 import { DirectoryWatch } from './directory-watch.js';
 import { checkFile } from './lose-holder.js';
 import { NameState } from './name-state.js';
@@ -89,15 +89,38 @@ export class LockTable {
   }
 
   /**
-   * Forgets `state`'s lock file: kills its kernel waiter (which shares the file) and closes the file, unless
-   * this process's holder still uses it (a lost holder's file stays open until its release, so the lease's
-   * descriptor never names another file meanwhile).
+   * Opens `state`'s turnstile file (`<lock file>` with `.gate` for `.lock`) if it is not open. A kernel waiter
+   * process that shares an older one is ended first (it must wait on the file the others use).
+   */
+  openGate(state: NameState): LockFile {
+    if (state.gate !== undefined) return state.gate;
+    this.dropKernelWaiter(state);
+    const gate = LockFile.open(join(this.directory, gateFileName(state.fileName)));
+    state.gate = gate;
+    return gate;
+  }
+
+  /**
+   * Forgets `state`'s lock file and turnstile: kills its kernel waiter (which shares both) and closes them;
+   * the lock file stays open while grants of this process still use it (a lost holder's file stays open until
+   * its release, so the lease's descriptor never names another file meanwhile).
    */
   dropFile(state: NameState): void {
-    this.dropKernelWaiter(state);
+    this.dropGate(state);
     const file = state.file;
     state.file = undefined;
-    if (file !== undefined && state.holder?.file !== file) file.close();
+    if (file !== undefined && file.grants === 0) file.close();
+  }
+
+  /**
+   * Forgets `state`'s turnstile: kills its kernel waiter and closes the file, which frees a turnstile lock
+   * granted to the waiter in the last instant (once the killed process has gone too). The lock file is kept.
+   */
+  dropGate(state: NameState): void {
+    this.dropKernelWaiter(state);
+    const gate = state.gate;
+    state.gate = undefined;
+    gate?.close();
   }
 
   /** Kills `state`'s kernel waiter process, if it has one. */

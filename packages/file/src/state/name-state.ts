@@ -3,26 +3,39 @@ import type { LockFile } from '../lock-file/lock-file.js';
 import type { FileGrant } from './file-grant.js';
 import { WaiterQueue } from './waiter-queue.js';
 
+/** A kernel wait for the turnstile only, or for the turnstile and then the lock. @internal */
+export type KernelWaitKind = 'gate' | 'full';
+
 /**
  * What this process knows of one lock name: its lock file (kept open between grants, so an uncontended
- * acquisition costs no `open`), the grant this process holds, the acquisitions of this process waiting in
- * line, and the kernel waiter process that waits for the head of that line.
+ * acquisition costs no `open`) and its turnstile file, the grants this process holds (one exclusive, or any
+ * number of shared ones on the same open file), the acquisitions of this process waiting in line, and the
+ * kernel waiter process that waits for the head of that line.
  *
- * Invariants: at most one holder in this process; `kernelWait` is set only while `holder` is undefined and
- * someone waits; the kernel waiter, if any, shares `file`'s open file description.
+ * Invariants: an exclusive holder or readers, never both; a `full` kernel wait runs only while this process
+ * holds nothing, a `gate` one only while its readers hold; the kernel waiter, if any, shares `file`'s and
+ * `gate`'s open file descriptions.
  * @internal
  */
 export class NameState {
   /** The name's lock file, open; undefined until first needed or after it was dropped. */
   file: LockFile | undefined = undefined;
-  /** This process's grant of the name. */
+  /** This process's exclusive grant of the name. */
   holder: FileGrant | undefined = undefined;
+  /** This process's shared grants of the name (all on `file`, whose open file description holds a shared lock). */
+  readonly readers = new Set<FileGrant>();
+  /** The name's turnstile file, open; undefined until a wait or a reader needs it. */
+  gate: LockFile | undefined = undefined;
   /** This process's acquisitions waiting for the name, FIFO. */
   readonly waiters = new WaiterQueue();
   /** The helper process that waits in the kernel on `file`, kept between waits. */
   kernelWaiter: KernelWaiter | undefined = undefined;
   /** True while the kernel waiter waits for the head of the line. */
   kernelWait = false;
+  /** What the kernel wait in flight waits for: the turnstile only (`gate`), or the turnstile then the lock. */
+  kernelWaitKind: KernelWaitKind = 'full';
+  /** The mode of the lock a `full` kernel wait asks for. */
+  kernelWaitExclusive = true;
   /** The latest token this process minted for the name (a floor for the next, should its file be lost). */
   lastToken = 0n;
   /** Drops the kernel waiter after it has stayed unused for a while (unref'd). */
@@ -39,6 +52,16 @@ export class NameState {
 
   /** True when nobody in this process holds or waits. */
   get idle(): boolean {
-    return this.holder === undefined && this.waiters.size === 0;
+    return this.holder === undefined && this.readers.size === 0 && this.waiters.size === 0;
+  }
+
+  /** True while this process holds the name in either mode. */
+  get holding(): boolean {
+    return this.holder !== undefined || this.readers.size > 0;
+  }
+
+  /** True while `grant` is one of this process's live grants of the name. */
+  holds(grant: FileGrant): boolean {
+    return grant.exclusive ? this.holder === grant : this.readers.has(grant);
   }
 }

@@ -1,25 +1,28 @@
 import { unlockFd } from '../kernel/kernel-lock.js';
 import type { FileGrant } from './file-grant.js';
 import type { LockTable } from './lock-table.js';
-import { waitInKernel } from './wait-in-kernel.js';
+import { advance } from './wait-in-kernel.js';
 
 /**
- * Releases `grant` if it is still this process's holder of its name: unlocks the kernel lock (the file stays
- * open for the next grant; a release never deletes the file, which would race with a process that has just
- * opened it), then lets the next waiter here line up in the kernel. `false` for a grant that was lost (its
- * file, dropped at the loss, is closed now) or already released.
+ * Releases `grant` if it is still one of this process's grants of its name. The kernel lock is unlocked when
+ * the last grant here goes (the exclusive one, or the last reader; the file stays open for the next grant: a
+ * release never deletes the file, which would race with a process that has just opened it), then the line
+ * here moves on. `false` for a grant that was lost (its file, dropped at the loss, is closed once its last
+ * grant is released) or already released.
  * @internal
  */
 export function releaseLock(table: LockTable, grant: FileGrant): boolean {
   const state = grant.state;
   const file = grant.file;
-  if (state.holder !== grant) {
-    if (file !== state.file) file.close();
-    return false;
+  const held = state.holds(grant);
+  if (held) {
+    if (grant.exclusive) state.holder = undefined;
+    else state.readers.delete(grant);
   }
-  state.holder = undefined;
-  if (file !== state.file) file.close();
-  else {
+  file.grants--;
+  if (file !== state.file) {
+    if (file.grants === 0) file.close();
+  } else if (held && !state.holding) {
     try {
       unlockFd(file.fd, file.path);
     } catch {
@@ -27,7 +30,7 @@ export function releaseLock(table: LockTable, grant: FileGrant): boolean {
       table.dropFile(state);
     }
   }
-  if (state.waiters.size > 0) waitInKernel(table, state);
-  else table.settle(state);
+  if (!held) return false;
+  advance(table, state);
   return true;
 }

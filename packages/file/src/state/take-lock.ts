@@ -32,17 +32,65 @@ export function takeLock(table: LockTable, state: NameState): FileGrant | null {
 }
 
 /**
- * Makes `state`'s grant on `file`, whose kernel lock this process now holds: mints the token (read and write
- * of the header, under the lock) and records the holder. If the token cannot be written the kernel lock is
- * given back before the error is thrown.
+ * The shared path, on the calling thread with no waiting: pass the turnstile (take its exclusive lock without
+ * blocking: `null` when a writer of another process holds it while it waits), take the shared lock on the
+ * name's file (or join this process's readers, who hold it already), mint the token under the turnstile, and
+ * give the turnstile back. `null` also when a writer holds the lock. Call only when no exclusive holder and
+ * no waiter of this process is ahead.
+ *
+ * Why the token is minted under the turnstile: readers hold the lock file together, so the lock file alone
+ * does not make the header's read-increment-write atomic among them; the turnstile, held exclusively, does
+ * (a writer mints under its exclusive lock on the lock file, which no reader holds meanwhile).
  * @internal
  */
-export function grantOn(table: LockTable, state: NameState, file: LockFile): FileGrant {
+export function takeShared(table: LockTable, state: NameState): FileGrant | null {
+  for (let replaced = 0; replaced < MAX_REPLACED; replaced++) {
+    const gate = table.openGate(state);
+    if (!tryLockFd(gate.fd, gate.path)) return null;
+    if (!gate.atPath()) {
+      table.dropGate(state);
+      continue;
+    }
+    try {
+      const grant = joinReaders(table, state);
+      if (grant !== undefined) return grant;
+    } finally {
+      if (gate.open) unlockFd(gate.fd, gate.path);
+    }
+  }
+  throw new LockBackendError('file', 'acquire', {
+    lockName: state.name,
+    detail: `${state.path} or its turnstile was replaced ${MAX_REPLACED} times while being locked; something else deletes or renames files in ${table.directory}`,
+  });
+}
+
+/**
+ * With the turnstile held: a shared grant on the lock file (taking its shared lock unless this process's
+ * readers hold it), `null` when a writer holds the lock, `undefined` when the file was replaced (try again).
+ */
+function joinReaders(table: LockTable, state: NameState): FileGrant | null | undefined {
+  if (state.readers.size > 0 && state.file !== undefined) return grantOn(table, state, state.file, false);
+  const file = state.file ?? table.openFile(state);
+  if (!tryLockFd(file.fd, file.path, false)) return null;
+  if (file.atPath()) return grantOn(table, state, file, false);
+  unlockFd(file.fd, file.path);
+  state.file = undefined;
+  if (file.grants === 0) file.close();
+  return undefined;
+}
+
+/**
+ * Makes `state`'s grant on `file`, whose kernel lock this process now holds (exclusive, or shared with the
+ * turnstile held): mints the token (read and write of the header) and records the holder. If the token
+ * cannot be written, a kernel lock nobody else here shares is given back before the error is thrown.
+ * @internal
+ */
+export function grantOn(table: LockTable, state: NameState, file: LockFile, exclusive = true): FileGrant {
   let token: bigint;
   try {
     token = mintToken(file, table.header, state.lastToken + 1n);
   } catch (error) {
-    unlockFd(file.fd, file.path);
+    if (!state.holding) unlockFd(file.fd, file.path);
     throw LockBackendError.isInstance(error)
       ? error
       : new LockBackendError('file', 'mint a fencing token', {
@@ -53,7 +101,8 @@ export function grantOn(table: LockTable, state: NameState, file: LockFile): Fil
   }
   table.watchDirectory();
   state.lastToken = token;
-  const grant = new FileGrant(state, file, token);
-  state.holder = grant;
+  const grant = new FileGrant(state, file, token, exclusive);
+  if (exclusive) state.holder = grant;
+  else state.readers.add(grant);
   return grant;
 }

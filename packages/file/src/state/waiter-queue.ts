@@ -15,6 +15,8 @@ export class QueuedAcquisition {
     readonly resolve: (grant: FileGrant) => void,
     readonly reject: (reason: unknown) => void,
     readonly signal: AbortSignal | undefined,
+    /** Waits for an exclusive grant (a lock, a write) or a shared one (a read). */
+    readonly exclusive: boolean = true,
   ) {}
 }
 

@@ -1,9 +1,12 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { LockBackendError, type LockParticipant, type LockStatus } from '@lock/core';
 import extensions from 'fs-native-extensions';
 import { lockMechanism } from '../kernel/kernel-lock.js';
 import { HEADER_SIZE, PID_OFFSET } from '../lock-file/lock-file-header.js';
+import { gateFileName, lockFileName } from '../lock-file/lock-file-name.js';
 import type { LockTable } from '../state/lock-table.js';
+import type { NameState } from '../state/name-state.js';
 import { kernelLocksOf } from './proc-locks.js';
 
 /** A holder or waiter of a file lock: its process. */
@@ -60,23 +63,20 @@ export function readStatus(table: LockTable, name: string): FileLockStatus {
     const pid = bytes >= HEADER_SIZE ? header.readUInt32LE(PID_OFFSET) : null;
     const stats = fstatSync(fd);
     const kernel = kernelLocksOf(stats.dev, stats.ino);
-    const heldHere = local?.holder !== undefined;
-    const held = heldHere || (kernel !== undefined ? kernel.granted.includes('write') : probeHeld(fd));
+    const heldHere = local?.holding === true;
+    const held = heldHere || (kernel !== undefined ? kernel.granted.length > 0 : probeHeld(fd));
     const waitingHere = local?.waiters.size ?? 0;
-    const waitingProcesses = kernel === undefined ? null : kernel.blocked;
+    const gateBlocked = kernel === undefined ? 0 : gateWaiters(table, name);
+    const waitingProcesses = kernel === undefined ? null : kernel.blocked + gateBlocked;
     const ourKernelWait = local?.kernelWait === true && kernel !== undefined ? 1 : 0;
     const holderPid = heldHere ? process.pid : pid;
     return {
       name,
-      holders: held
-        ? [
-            {
-              id: holderPid === null ? 'unknown' : `pid ${holderPid}`,
-              token: heldHere ? local!.holder!.token : lastToken,
-              pid: holderPid,
-            },
-          ]
-        : [],
+      holders: heldHere
+        ? localHolders(local!)
+        : held
+          ? [otherHolder(kernel?.granted, holderPid, lastToken)]
+          : [],
       waiters: Array.from({ length: waitingHere }, (_, index) => ({
         id: `pid ${process.pid} #${index + 1}`,
         token: null,
@@ -98,6 +98,38 @@ export function readStatus(table: LockTable, name: string): FileLockStatus {
   } finally {
     closeSync(fd);
   }
+}
+
+/** This process's holders: its exclusive grant, or each of its readers. */
+function localHolders(state: NameState): FileLockParticipant[] {
+  const grants = state.holder !== undefined ? [state.holder] : [...state.readers];
+  return grants.map((grant, index) => ({
+    id: grant.exclusive ? `pid ${process.pid}` : `pid ${process.pid} reader #${index + 1}`,
+    token: grant.token,
+    mode: grant.exclusive ? 'exclusive' : 'shared',
+    pid: process.pid,
+  }));
+}
+
+/**
+ * Another process's holder, as far as the kernel and the file say: shared when the kernel lists only read
+ * locks (the pid and token are those of the latest grant, which may be another reader's).
+ */
+function otherHolder(
+  granted: readonly ('read' | 'write')[] | undefined,
+  pid: number | null,
+  lastToken: bigint | null,
+): FileLockParticipant {
+  const mode = granted === undefined ? undefined : granted.includes('write') ? 'exclusive' : 'shared';
+  return { id: pid === null ? 'unknown' : `pid ${pid}`, token: lastToken, mode, pid };
+}
+
+/** Requests blocked in the kernel on the name's turnstile (writers and readers waiting to pass it). */
+function gateWaiters(table: LockTable, name: string): number {
+  const path = join(table.directory, gateFileName(lockFileName(name)));
+  const stats = statSync(path, { throwIfNoEntry: false });
+  if (stats === undefined) return 0;
+  return kernelLocksOf(stats.dev, stats.ino)?.blocked ?? 0;
 }
 
 function free(name: string, path: string, waitingHere: number): FileLockStatus {
