@@ -3,11 +3,15 @@ import { fileURLToPath } from 'node:url';
 
 const script = fileURLToPath(new URL('./fixtures/lock-child.mjs', import.meta.url));
 
+/** How the child takes a name: `provider.lock(name)`, or a side of `readWriteLock(name)`. */
+export type ChildMode = 'lock' | 'read' | 'write';
+
 /** A reply of the lock child (see fixtures/lock-child.mjs). */
 export interface ChildReply {
   readonly op: string;
   readonly name?: string;
-  readonly token?: string;
+  readonly token?: string | null;
+  readonly count?: number;
   readonly error?: string;
   readonly released?: boolean;
   readonly pid?: number;
@@ -27,9 +31,10 @@ export class LockChild {
     this.exited = new Promise((resolve) => process.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  static async start(directory: string): Promise<LockChild> {
+  /** With `turnstile: 'skip'`, the child's readers are the mutant that passes waiting writers. */
+  static async start(directory: string, turnstile: 'pass' | 'skip' = 'pass'): Promise<LockChild> {
     const child = new LockChild(
-      fork(script, [directory], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+      fork(script, [directory, turnstile], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
     );
     await child.next('ready');
     return child;
@@ -39,19 +44,38 @@ export class LockChild {
     return this.process.pid!;
   }
 
-  /** Takes `name` (waiting as long as it takes, or `timeoutMs`); resolves with the reply. */
-  async acquire(name: string, timeoutMs?: number): Promise<ChildReply> {
-    this.process.send({ op: 'acquire', name, timeoutMs });
+  /**
+   * Takes `name` (waiting as long as it takes, or `timeoutMs`) as a lock, a read or a write; the lease is
+   * kept under `key` (default: the name). Resolves with the reply.
+   */
+  async acquire(
+    name: string,
+    timeoutMs?: number,
+    mode: ChildMode = 'lock',
+    key?: string,
+  ): Promise<ChildReply> {
+    this.process.send({ op: 'acquire', name, timeoutMs, mode, key });
     return this.next(['acquired', 'failed'], name);
   }
 
   /** Sends the order to take `name` without waiting for the answer; `next('acquired', name)` gets it. */
-  startAcquire(name: string, timeoutMs?: number): void {
-    this.process.send({ op: 'acquire', name, timeoutMs });
+  startAcquire(name: string, timeoutMs?: number, mode: ChildMode = 'lock', key?: string): void {
+    this.process.send({ op: 'acquire', name, timeoutMs, mode, key });
   }
 
-  async release(name: string): Promise<ChildReply> {
-    this.process.send({ op: 'release', name });
+  /** `tryAcquire` of `name` in `mode`: the token, or null when it was not granted. */
+  async tryAcquire(name: string, mode: ChildMode = 'lock', key?: string): Promise<string | null> {
+    this.process.send({ op: 'try', name, mode, key });
+    return (await this.next('tried', name)).token ?? null;
+  }
+
+  /** Starts a stream of `grants` overlapping reads of `name` (`streamed` replies count them). */
+  startReadStream(name: string, grants: number): void {
+    this.process.send({ op: 'stream', name, grants });
+  }
+
+  async release(name: string, key?: string): Promise<ChildReply> {
+    this.process.send({ op: 'release', name, key });
     return this.next('released', name);
   }
 

@@ -10,6 +10,19 @@ import type { NameState } from './name-state.js';
 const MAX_REPLACED = 8;
 
 /**
+ * How a reader that does not wait goes in. `pass` is the product (through the turnstile); `skip` is the broken
+ * variant for the tests that show why: readers take the shared lock straight away, so they pass a waiting
+ * writer of another process, and a stream of them starves it. @internal
+ */
+export type TurnstileMode = 'pass' | 'skip';
+let turnstile: TurnstileMode = 'pass';
+
+/** Test hook: switches how readers go in (see {@link TurnstileMode}). @internal */
+export function setTurnstileMode(next: TurnstileMode): void {
+  turnstile = next;
+}
+
+/**
  * The uncontended path, on the calling thread with no thread pool and no waiting: take the kernel lock on the
  * name's open file without blocking, check that the path still names that file, mint the token. `null` when
  * another process holds the lock. Call only when nobody in this process holds or waits for the name.
@@ -44,6 +57,7 @@ export function takeLock(table: LockTable, state: NameState): FileGrant | null {
  * @internal
  */
 export function takeShared(table: LockTable, state: NameState): FileGrant | null {
+  if (turnstile === 'skip') return joinReaders(table, state) ?? null;
   for (let replaced = 0; replaced < MAX_REPLACED; replaced++) {
     const gate = table.openGate(state);
     if (!tryLockFd(gate.fd, gate.path)) return null;
