@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM_VERSION = '10.34.9';
-const APT_PACKAGES = ['redis-server', 'etcd-server', 'etcd-client', 'zookeeper'];
+const APT_PACKAGES = ['redis-server', 'etcd-server', 'etcd-client', 'zookeeper', 'chromium'];
 const env = {
   ...process.env,
   TURBO_TELEMETRY_DISABLED: '1',
@@ -88,6 +88,8 @@ function ensureServers() {
   if (!versionOf('etcd')) missing.push('etcd-server');
   if (!versionOf('etcdctl', ['version'])) missing.push('etcd-client');
   if (!existsSync('/usr/share/java/zookeeper.jar')) missing.push('zookeeper');
+  // lock stress --report is checked in a real headless browser.
+  if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
   if (missing.length === 0) return;
   const install = `apt-get update && apt-get install -y ${APT_PACKAGES.join(' ')}`;
   if (process.getuid?.() !== 0 || !versionOf('apt-get')) {

@@ -15,6 +15,10 @@ export const commands: Record<string, CommandEntry> = {
     load: () => import('./explain.js'),
   },
   status: { summary: 'print holder, token and waiters of a lock', load: () => import('./status.js') },
+  stress: {
+    summary: 'drive a backend with an open-loop load: achieved rate, latency percentiles, limits',
+    load: () => import('./stress.js'),
+  },
   schema: {
     summary: 'print the JSON Schema of lock.config.json for the kinds installed here',
     load: () => import('./schema.js'),

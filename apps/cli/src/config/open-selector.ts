@@ -22,6 +22,8 @@ export interface OpenSelectorOptions {
   readonly check?: boolean | undefined;
   /** `lock run --ttl`: the lease length of every backend whose grants expire (each kind knows its setting). */
   readonly ttlMs?: number | undefined;
+  /** `lock stress --backend`: pin every name to this configured entry. */
+  readonly backend?: string | undefined;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function openSelector(
     ]),
     check: options.check,
     ttlMs: options.ttlMs,
+    backend: options.backend,
   });
   return { selector, source };
 }
