@@ -1,6 +1,7 @@
 // Benchmarks, side by side with peers in one run, reported as ratios.
 //   node dist/main.js [suite ...] [--json]
-// Suites: mutex, shared-mutex, trylock, redis, etcd, zk, file, diagnostics (default: all). Distributed suites start their
+// Suites: mutex, shared-mutex, trylock, redis, redis-semaphore, etcd, zk, file, file-read-write, diagnostics
+// (default: all). Distributed suites start their
 // own servers from the machine's binaries via @lock/testkit.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { SuiteReport } from './harness.js';
@@ -14,6 +15,7 @@ const suites: Record<string, () => Promise<{ run(): Promise<SuiteReport[]> }>> =
   etcd: () => import('./suites/etcd.js'),
   zk: () => import('./suites/zk.js'),
   file: () => import('./suites/file.js'),
+  'file-read-write': () => import('./suites/file-read-write.js'),
   diagnostics: () => import('./suites/diagnostics.js'),
 };
 
