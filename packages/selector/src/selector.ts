@@ -31,6 +31,7 @@ import { DeferredLock } from './deferred-lock.js';
 import type { BackendEntry } from './entries/backend-entry.js';
 import { buildEntries } from './entries/build-entries.js';
 import { installedCatalogKinds } from './kinds/installed-kinds.js';
+import { MigratingLock } from './migrating-lock.js';
 import { noBackendError } from './no-backend-error.js';
 import { compilePolicies, type Policy, policyFor } from './policies.js';
 import { rankCandidates } from './rank-candidates.js';
@@ -188,12 +189,26 @@ export class Selector {
     const candidates = rankCandidates(needs, this.candidates, this.pinned ?? policy.config.backend);
     const chosen = candidates[0]?.chosen ? candidates[0].backend : undefined;
     let cluster: Explanation['cluster'];
+    let movedFrom: Explanation['movedFrom'];
     if (chosen !== undefined) {
       const entry = this.entry(chosen);
       const index = rendezvousIndex(name, entry.clusterIds);
       cluster = { index, id: entry.clusterIds[index]! };
+      const previous = entry.previousClusterIds;
+      if (previous !== undefined) {
+        const from = rendezvousIndex(name, previous);
+        if (previous[from] !== cluster.id) movedFrom = { index: from, id: previous[from]! };
+      }
     }
-    return { name, policy: policy.pattern.source, needs, candidates, chosen, cluster };
+    return {
+      name,
+      policy: policy.pattern.source,
+      needs,
+      candidates,
+      chosen,
+      cluster,
+      ...(movedFrom === undefined ? {} : { movedFrom }),
+    };
   }
 
   /**
@@ -203,16 +218,23 @@ export class Selector {
    */
   lock(name: string, options?: LockOptions, extraNeeds?: LockNeeds): Lock {
     const { entry, index, explanation } = this.route(name, extraNeeds);
-    const provider = entry.provider(index, this.closing !== undefined);
     const primitive = primitiveOf(explanation.needs, extraNeeds);
-    if (!isPromise(provider)) return lockOf(provider, name, options, primitive);
-    // Bad options fail now, before the lock waits for its provider (which checks them again when it exists).
-    validateLockOptions(options, name);
-    return new DeferredLock(
-      name,
-      entry.capabilities,
-      provider.then((ready) => lockOf(ready, name, options, primitive)),
-    );
+    const build = (provider: LockProvider | Promise<LockProvider>): Lock => {
+      if (!isPromise(provider)) return lockOf(provider, name, options, primitive);
+      // Bad options fail now, before the lock waits for its provider (which checks them again when it exists).
+      validateLockOptions(options, name);
+      return new DeferredLock(
+        name,
+        entry.capabilities,
+        provider.then((ready) => lockOf(ready, name, options, primitive)),
+      );
+    };
+    const closed = this.closing !== undefined;
+    const lock = build(entry.provider(index, closed));
+    const from = explanation.movedFrom;
+    return from === undefined
+      ? lock
+      : new MigratingLock(build(entry.previousProvider(from.index, closed)), lock);
   }
 
   /**
@@ -221,25 +243,31 @@ export class Selector {
    */
   readWriteLock(name: string, options?: LockOptions, extraNeeds?: LockNeeds): ReadWriteLock {
     const needs: LockNeeds = { ...extraNeeds, mode: 'shared' };
-    const { entry, index } = this.route(name, needs);
-    const provider = entry.provider(index, this.closing !== undefined);
-    if (!isPromise(provider)) return readWriteLockOf(provider, name, options);
-    validateLockOptions(options, name);
-    const target = provider.then((ready) => readWriteLockOf(ready, name, options));
-    // Both sides wait for the one read-write lock the provider makes once it exists.
-    return Object.freeze({
-      name,
-      read: new DeferredLock(
+    const { entry, index, explanation } = this.route(name, needs);
+    const build = (provider: LockProvider | Promise<LockProvider>): ReadWriteLock => {
+      if (!isPromise(provider)) return readWriteLockOf(provider, name, options);
+      validateLockOptions(options, name);
+      const target = provider.then((ready) => readWriteLockOf(ready, name, options));
+      // Both sides wait for the one read-write lock the provider makes once it exists.
+      return Object.freeze({
         name,
-        entry.capabilities,
-        target.then((lock) => lock.read),
-      ),
-      write: new DeferredLock(
-        name,
-        entry.capabilities,
-        target.then((lock) => lock.write),
-      ),
-    });
+        read: new DeferredLock(
+          name,
+          entry.capabilities,
+          target.then((lock) => lock.read),
+        ),
+        write: new DeferredLock(
+          name,
+          entry.capabilities,
+          target.then((lock) => lock.write),
+        ),
+      });
+    };
+    const closed = this.closing !== undefined;
+    const readWrite = build(entry.provider(index, closed));
+    const from = explanation.movedFrom;
+    if (from === undefined) return readWrite;
+    return migratingReadWrite(build(entry.previousProvider(from.index, closed)), readWrite);
   }
 
   /**
@@ -276,8 +304,13 @@ export class Selector {
     extraNeeds?: LockNeeds,
   ): Promise<{ readonly lock: Lock; readonly explanation: Explanation }> {
     const { entry, index, explanation } = await this.routeJudged(name, extraNeeds);
-    const provider = await entry.provider(index, this.closing !== undefined);
-    return { lock: lockOf(provider, name, options, primitiveOf(explanation.needs, extraNeeds)), explanation };
+    const primitive = primitiveOf(explanation.needs, extraNeeds);
+    const closed = this.closing !== undefined;
+    const lock = lockOf(await entry.provider(index, closed), name, options, primitive);
+    const from = explanation.movedFrom;
+    if (from === undefined) return { lock, explanation };
+    const previous = lockOf(await entry.previousProvider(from.index, closed), name, options, primitive);
+    return { lock: new MigratingLock(previous, lock), explanation };
   }
 
   /**
@@ -290,8 +323,12 @@ export class Selector {
     extraNeeds?: LockNeeds,
   ): Promise<{ readonly readWriteLock: ReadWriteLock; readonly explanation: Explanation }> {
     const { entry, index, explanation } = await this.routeJudged(name, { ...extraNeeds, mode: 'shared' });
-    const provider = await entry.provider(index, this.closing !== undefined);
-    return { readWriteLock: readWriteLockOf(provider, name, options), explanation };
+    const closed = this.closing !== undefined;
+    const readWriteLock = readWriteLockOf(await entry.provider(index, closed), name, options);
+    const from = explanation.movedFrom;
+    if (from === undefined) return { readWriteLock, explanation };
+    const previous = readWriteLockOf(await entry.previousProvider(from.index, closed), name, options);
+    return { readWriteLock: migratingReadWrite(previous, readWriteLock), explanation };
   }
 
   /**
@@ -446,6 +483,15 @@ function primitiveOf(needs: ResolvedNeeds, call: LockNeeds | undefined): Primiti
   if (call?.permits !== undefined) return { kind: 'permit', permits: needs.permits! };
   if (call?.mode === 'shared') return { kind: 'read' };
   return { kind: 'exclusive' };
+}
+
+/** Both sides of a moved name's read-write lock, each taken on the old cluster and then on the new one. */
+function migratingReadWrite(from: ReadWriteLock, to: ReadWriteLock): ReadWriteLock {
+  return Object.freeze({
+    name: to.name,
+    read: new MigratingLock(from.read, to.read),
+    write: new MigratingLock(from.write, to.write),
+  });
 }
 
 function lockOf(

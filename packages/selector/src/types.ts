@@ -108,6 +108,15 @@ export interface BackendConfig {
    * fencing policy refuses a sharded entry, with that reason.
    */
   stableShards?: boolean | undefined;
+  /**
+   * Only with `clusters`: the cluster list before a change, for the migration phase of a rolling change
+   * (old list -> `clusters` with this -> new list alone). A name the change moves is taken on its old cluster
+   * and then on its new one, in that order, so clients on the old list, on this one and on the new list never
+   * hold a moved name twice, as long as no client still on the old list runs beside one on the new list.
+   * Names the change does not move are locked on their one cluster as usual. A cluster in both lists (same
+   * id) is one cluster and must have the same settings in both.
+   */
+  previousClusters?: ClusterConfig[] | undefined;
   /** The kind's own settings (shared by every cluster when `clusters` is given). */
   [setting: string]: unknown;
 }
@@ -210,6 +219,12 @@ export interface Explanation {
   readonly chosen: string | undefined;
   /** For a sharded backend, the cluster (index and id) this name maps to. */
   readonly cluster: { readonly index: number; readonly id: string } | undefined;
+  /**
+   * In the migration phase of a cluster-list change (`previousClusters`), the cluster of the previous list
+   * that this name moves from, when the change moves it (the lock then takes the name on that cluster first,
+   * then on `cluster`); undefined when the name stays where it was or no change is in progress.
+   */
+  readonly movedFrom?: { readonly index: number; readonly id: string } | undefined;
 }
 
 /** Loads a backend package by name; defaults to a dynamic `import()`. */

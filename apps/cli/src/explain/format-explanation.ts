@@ -23,6 +23,11 @@ export function formatExplanation(
         ? `, cluster ${explanation.cluster.index + 1} of ${chosen.clusters} (${explanation.cluster.id})`
         : '';
     lines.push(`lock ${JSON.stringify(explanation.name)}: ${chosen.backend} (${chosen.kind})${clusters}`);
+    if (explanation.movedFrom !== undefined) {
+      lines.push(
+        `migrating: the cluster-list change moves this name from previous cluster ${explanation.movedFrom.index + 1} (${explanation.movedFrom.id}); it is taken there first, then on its new cluster`,
+      );
+    }
   }
   lines.push(
     `policy: ${JSON.stringify(explanation.policy)}, needs ${describeNeeds(explanation.needs).join(', ')}`,

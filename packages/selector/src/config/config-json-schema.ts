@@ -80,6 +80,13 @@ function entrySchema(kind: BackendKind): JsonSchema {
         description: 'Independent clusters to spread lock names over; each overrides the entry’s settings.',
         items: clusterSchema,
       },
+      previousClusters: {
+        type: 'array',
+        minItems: 1,
+        description:
+          'The cluster list before a change (the migration phase of a rolling change): a name the change moves is taken on its old cluster, then on its new one.',
+        items: clusterSchema,
+      },
       stableShards: { type: 'boolean' },
       ...properties,
     },

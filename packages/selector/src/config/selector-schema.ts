@@ -84,6 +84,12 @@ export const entryFields = {
       v.minLength(1, 'a non-empty array of cluster settings'),
     ),
   ),
+  previousClusters: v.optional(
+    v.pipe(
+      v.array(clusterSchema, 'a non-empty array of cluster settings'),
+      v.minLength(1, 'a non-empty array of cluster settings'),
+    ),
+  ),
   stableShards: v.optional(v.boolean('true or false')),
 };
 

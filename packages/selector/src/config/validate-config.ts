@@ -24,6 +24,8 @@ export interface CheckedConfig {
   readonly kinds: ReadonlyMap<string, BackendKind>;
   /** Each configured entry's settings per cluster, validated by its kind (one element without `clusters`). */
   readonly settings: ReadonlyMap<string, readonly Record<string, unknown>[]>;
+  /** The `previousClusters` settings of each entry in a migration phase, validated like `settings`. */
+  readonly previousSettings: ReadonlyMap<string, readonly Record<string, unknown>[]>;
 }
 
 /** How to check a configuration. */
@@ -56,6 +58,7 @@ export async function checkConfig(input: unknown, options: CheckConfigOptions): 
   const parsed = (shape.ok ? shape.value : input) as ParsedConfig;
   const kinds = new Map<string, BackendKind>();
   const settings = new Map<string, Record<string, unknown>[]>();
+  const previousSettings = new Map<string, Record<string, unknown>[]>();
   const loadErrors: LockBackendError[] = [];
   const leaseErrors: InvalidArgumentError[] = [];
   const entries = isRecord(parsed.backends) ? Object.entries(parsed.backends) : [];
@@ -101,13 +104,14 @@ export async function checkConfig(input: unknown, options: CheckConfigOptions): 
       }
       issues.push(...checked.issues.filter((issue) => issue !== refused));
       settings.set(name, checked.clusters);
+      if (checked.previousClusters !== undefined) previousSettings.set(name, checked.previousClusters);
     }),
   );
   issues.push(...checkPolicyBackends(parsed));
   if (leaseErrors.length > 0) throw leaseErrors[0];
   if (issues.length > 0) throw new InvalidConfigError(sortByPath(issues, input), options.source);
   if (loadErrors.length > 0) throw loadErrors[0];
-  return { config: parsed as SelectorConfig, kinds, settings };
+  return { config: parsed as SelectorConfig, kinds, settings, previousSettings };
 }
 
 /**
@@ -119,7 +123,11 @@ function checkEntrySettings(
   path: string,
   entry: BackendConfig,
   kind: BackendKind,
-): { issues: ConfigIssue[]; clusters: Record<string, unknown>[] } {
+): {
+  issues: ConfigIssue[];
+  clusters: Record<string, unknown>[];
+  previousClusters: Record<string, unknown>[] | undefined;
+} {
   const shared = settingsOf(entry);
   const issues: ConfigIssue[] = [];
   const seen = new Set<string>();
@@ -142,37 +150,77 @@ function checkEntrySettings(
       });
     }
   }
-  const clusterList: (ClusterConfig | undefined)[] = entry.clusters ?? [undefined];
-  const clusters: Record<string, unknown>[] = [];
-  const ids = new Set<string>();
-  clusterList.forEach((cluster, index) => {
-    const own = cluster === undefined ? {} : settingsOf(cluster);
-    const clusterPath = cluster === undefined ? path : joinPath(joinPath(path, 'clusters'), index);
-    const checked = checkSettings(kind.settings, { ...shared, ...own }, clusterPath);
-    for (const issue of checked.issues) {
-      // A problem in a setting the cluster inherits belongs to the entry, and is reported there once.
-      const key = issue.path.slice(clusterPath.length).replace(/^\./, '').split(/[.[]/)[0] ?? '';
-      const inherited = cluster !== undefined && key !== '' && !(key in own) && key in shared;
-      const located = inherited ? { ...issue, path: path + issue.path.slice(clusterPath.length) } : issue;
-      const fingerprint = `${located.path}\0${located.expected}`;
-      if (seen.has(fingerprint)) continue;
-      seen.add(fingerprint);
-      issues.push(located);
-    }
-    if (!checked.ok) return;
-    clusters.push(checked.value as Record<string, unknown>);
-    const id = cluster?.id ?? entry.id ?? kind.address(checked.value);
-    if (ids.has(id)) {
+  if (entry.previousClusters !== undefined && entry.clusters === undefined) {
+    issues.push({
+      path: joinPath(path, 'previousClusters'),
+      expected: 'no previousClusters without a "clusters" list (the list it changes to)',
+      received: describeValue(entry.previousClusters),
+      value: entry.previousClusters,
+    });
+  }
+  // Each list by the kind's schema, each cluster merged over the entry's shared settings.
+  const checkList = (
+    listKey: 'clusters' | 'previousClusters',
+    list: readonly (ClusterConfig | undefined)[],
+  ): { settings: Record<string, unknown>[]; ids: string[] } => {
+    const settings: Record<string, unknown>[] = [];
+    const ids: string[] = [];
+    list.forEach((cluster, index) => {
+      const own = cluster === undefined ? {} : settingsOf(cluster);
+      const clusterPath = cluster === undefined ? path : joinPath(joinPath(path, listKey), index);
+      const checked = checkSettings(kind.settings, { ...shared, ...own }, clusterPath);
+      for (const issue of checked.issues) {
+        // A problem in a setting the cluster inherits belongs to the entry, and is reported there once.
+        const key = issue.path.slice(clusterPath.length).replace(/^\./, '').split(/[.[]/)[0] ?? '';
+        const inherited = cluster !== undefined && key !== '' && !(key in own) && key in shared;
+        const located = inherited ? { ...issue, path: path + issue.path.slice(clusterPath.length) } : issue;
+        const fingerprint = `${located.path}\0${located.expected}`;
+        if (seen.has(fingerprint)) continue;
+        seen.add(fingerprint);
+        issues.push(located);
+      }
+      if (!checked.ok) return;
+      settings.push(checked.value as Record<string, unknown>);
+      const id = cluster?.id ?? entry.id ?? kind.address(checked.value);
+      if (ids.includes(id)) {
+        issues.push({
+          path: cluster?.id === undefined ? clusterPath : joinPath(clusterPath, 'id'),
+          expected: 'a cluster id (or address) not already used in this backend',
+          received: describeValue(id),
+          value: id,
+        });
+      }
+      ids.push(id);
+    });
+    return { settings, ids };
+  };
+  const current = checkList('clusters', entry.clusters ?? [undefined]);
+  if (entry.previousClusters === undefined || entry.clusters === undefined) {
+    return { issues, clusters: current.settings, previousClusters: undefined };
+  }
+  const previous = checkList('previousClusters', entry.previousClusters);
+  // A cluster in both lists is one cluster: its settings must be the same, or the two lists disagree on it.
+  previous.ids.forEach((id, index) => {
+    const same = current.ids.indexOf(id);
+    if (same < 0 || previous.settings[index] === undefined || current.settings[same] === undefined) return;
+    if (stableJson(previous.settings[index]) !== stableJson(current.settings[same])) {
       issues.push({
-        path: cluster?.id === undefined ? clusterPath : joinPath(clusterPath, 'id'),
-        expected: 'a cluster id (or address) not already used in this backend',
-        received: describeValue(id),
-        value: id,
+        path: joinPath(joinPath(path, 'previousClusters'), index),
+        expected: `the settings of clusters[${same}] (the same cluster id ${JSON.stringify(id)})`,
+        received: 'other settings',
+        value: entry.previousClusters?.[index],
       });
     }
-    ids.add(id);
   });
-  return { issues, clusters };
+  return { issues, clusters: current.settings, previousClusters: previous.settings };
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
 }
 
 /** The entry with its kind's lease-length setting replaced by `leaseTtlMs`, on the entry and every cluster. */
@@ -180,7 +228,13 @@ function withLease(entry: BackendConfig, kind: BackendKind, leaseTtlMs: number |
   const setting = kind.leaseSetting;
   if (leaseTtlMs === undefined || setting === undefined) return entry;
   const clusters = entry.clusters?.map(({ [setting]: _replaced, ...cluster }) => cluster);
-  return { ...entry, [setting]: leaseTtlMs, ...(clusters === undefined ? {} : { clusters }) };
+  const previousClusters = entry.previousClusters?.map(({ [setting]: _replaced, ...cluster }) => cluster);
+  return {
+    ...entry,
+    [setting]: leaseTtlMs,
+    ...(clusters === undefined ? {} : { clusters }),
+    ...(previousClusters === undefined ? {} : { previousClusters }),
+  };
 }
 
 /** A policy that pins a backend must name one that exists: a configured entry or an embedded kind. */

@@ -26,6 +26,11 @@ export class BackendEntry {
   readonly clusters: readonly Record<string, unknown>[];
   /** Each cluster's id for rendezvous hashing: its `id`, else its address. */
   readonly clusterIds: readonly string[];
+  /**
+   * In the migration phase of a cluster-list change (`previousClusters`): each previous cluster's id, in the
+   * previous list's order; undefined otherwise.
+   */
+  readonly previousClusterIds: readonly string[] | undefined;
   /** The kind's descriptor; undefined when its package could not be loaded (then `unavailable` says why). */
   readonly kind: BackendKind | undefined;
   /** Why the entry cannot be used (an embedded kind whose package is not installed), or undefined. */
@@ -34,7 +39,9 @@ export class BackendEntry {
   readonly capabilities: Capabilities;
   /** Speed figures to select by: declared, measured by calibration, or the kind's defaults. */
   profile: CapabilityProfile | undefined;
-  private readonly providers = new Map<number, LockProvider | Promise<LockProvider>>();
+  /** Providers by cluster id: a cluster in both the previous and the current list is one cluster. */
+  private readonly providers = new Map<string, LockProvider | Promise<LockProvider>>();
+  private readonly settingsById = new Map<string, Record<string, unknown>>();
 
   constructor(settings: {
     name: string;
@@ -43,6 +50,7 @@ export class BackendEntry {
     config: BackendConfig | undefined;
     kind: BackendKind | undefined;
     clusters: readonly Record<string, unknown>[];
+    previousClusters?: readonly Record<string, unknown>[] | undefined;
     unavailable?: string | undefined;
   }) {
     const { config, kind } = settings;
@@ -56,6 +64,16 @@ export class BackendEntry {
     this.clusterIds = this.clusters.map(
       (cluster, index) => config?.clusters?.[index]?.id ?? config?.id ?? kind?.address(cluster) ?? this.name,
     );
+    this.previousClusterIds = settings.previousClusters?.map(
+      (cluster, index) =>
+        config?.previousClusters?.[index]?.id ?? config?.id ?? kind?.address(cluster) ?? this.name,
+    );
+    // A cluster in both lists is one cluster (validated to have the same settings): the current list's wins.
+    const previous = settings.previousClusters ?? [];
+    for (const [index, cluster] of previous.entries())
+      this.settingsById.set(this.previousClusterIds![index]!, cluster);
+    for (const [index, cluster] of this.clusters.entries())
+      this.settingsById.set(this.clusterIds[index]!, cluster);
     this.capabilities = kind?.capabilities(this.clusters[0]!) ?? unloadedCapabilities(settings.kindName);
     this.profile =
       config?.profile !== undefined
@@ -65,28 +83,37 @@ export class BackendEntry {
 
   /** The provider of one cluster, created on first use. A failed creation is not kept: the next call tries again. */
   provider(index: number, closed: boolean): LockProvider | Promise<LockProvider> {
+    return this.providerOf(this.clusterIds[index]!, closed);
+  }
+
+  /** The provider of one cluster of the previous list (the migration phase), like {@link provider}. */
+  previousProvider(index: number, closed: boolean): LockProvider | Promise<LockProvider> {
+    return this.providerOf(this.previousClusterIds![index]!, closed);
+  }
+
+  private providerOf(id: string, closed: boolean): LockProvider | Promise<LockProvider> {
     if (closed) throw new ProviderClosedError('selector', 'create a provider');
-    const existing = this.providers.get(index);
+    const existing = this.providers.get(id);
     if (existing !== undefined) return existing;
     if (this.kind === undefined) {
       throw new LockBackendError(this.kindName, 'load', { detail: this.unavailable ?? 'not loaded' });
     }
-    const created = this.kind.createProvider(this.clusters[index]!);
+    const created = this.kind.createProvider(this.settingsById.get(id)!);
     if (!isPromise(created)) {
-      this.providers.set(index, created);
+      this.providers.set(id, created);
       return created;
     }
     const pending = created.then(
       (provider) => {
-        this.providers.set(index, provider);
+        this.providers.set(id, provider);
         return provider;
       },
       (error: unknown) => {
-        if (this.providers.get(index) === pending) this.providers.delete(index);
+        if (this.providers.get(id) === pending) this.providers.delete(id);
         throw error;
       },
     );
-    this.providers.set(index, pending);
+    this.providers.set(id, pending);
     return pending;
   }
 

@@ -24,6 +24,7 @@ export async function buildEntries(
         config,
         kind: checked.kinds.get(name),
         clusters: checked.settings.get(name) ?? [],
+        previousClusters: checked.previousSettings.get(name),
       }),
     );
   }
