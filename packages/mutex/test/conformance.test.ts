@@ -5,5 +5,6 @@ describeConformance({
   name: 'mutex (in-process)',
   createProvider: () => new MutexProvider(),
   leftovers: async (name, provider) => (provider as MutexProvider).pending(name),
+  queueDepth: async (name, provider) => (provider as MutexProvider).waiting(name),
   enqueueDelayMs: 5,
 });

@@ -1,15 +1,21 @@
-import { BaseProvider, type Capabilities, type LockOptions } from '@lock/core';
-import { Mutex, type MutexTable, mutexCapabilities, rejectWaiters } from './mutex.js';
-import type { MutexState, TokenCounter } from './mutex-state.js';
+import { BaseProvider, type Capabilities, type Lock, type LockOptions } from '@lock/core';
+import type { MutexTable } from './keyed-states.js';
+import { Mutex, mutexCapabilities, rejectWaiters } from './mutex.js';
+import type { MutexState, SemaphoreState, TokenCounter } from './mutex-state.js';
+import { ReadWriteMutex } from './read-write-mutex.js';
+import { Semaphore } from './semaphore.js';
 
 /**
- * Keyed in-process mutexes: `provider.lock(name)` returns a handle, and every handle with the same name
- * shares one FIFO queue. An entry exists only while someone holds or waits, so one-off names (a lock per
- * user id, say) do not accumulate. Tokens come from one provider-wide counter: strictly increasing per
- * name even across entry removal.
+ * Keyed in-process locks: `provider.lock(name)` returns a handle, and every handle with the same name
+ * shares one FIFO queue; `readWriteLock(name)` adds the shared mode to that same name (its `write` side
+ * excludes exactly as `lock(name)` does), and `semaphore(name, permits)` makes a name with permits. An entry
+ * exists only while someone holds or waits, so one-off names (a lock per user id, say) do not accumulate.
+ * Tokens come from one provider-wide counter: strictly increasing per name, across modes, even across entry
+ * removal. One name is a lock or a semaphore at a time: using it as the other while it is busy is an
+ * `InvalidArgumentError` naming `name`.
  */
 export class MutexProvider extends BaseProvider<Mutex> {
-  private readonly states = new Map<string, MutexState>();
+  private readonly states = new Map<string, MutexState | SemaphoreState>();
   private readonly tokens: TokenCounter = { last: 0 };
   private readonly table: MutexTable = {
     owner: this,
@@ -26,15 +32,29 @@ export class MutexProvider extends BaseProvider<Mutex> {
     return this.states.size;
   }
 
-  /** Holders plus waiters of `name` right now (0 when the name has no entry). */
+  /** Holders (writers, readers or permit holders) plus waiters of `name` right now (0 when it has no entry). */
   pending(name: string): number {
     const state = this.states.get(name);
     if (state === undefined) return 0;
-    return (state.holder === undefined ? 0 : 1) + state.size;
+    if ('permits' in state) return state.taken + state.size;
+    return (state.holder === undefined ? 0 : 1) + state.readers + state.size;
+  }
+
+  /** Acquisitions of `name` waiting in line right now, of every mode. */
+  waiting(name: string): number {
+    return this.states.get(name)?.size ?? 0;
   }
 
   protected createLock(name: string, options: LockOptions | undefined): Mutex {
     return new Mutex(name, options, this.table);
+  }
+
+  protected override createReadWriteLock(name: string, options: LockOptions | undefined): ReadWriteMutex {
+    return new ReadWriteMutex(name, options, this.table);
+  }
+
+  protected override createSemaphore(name: string, permits: number, options: LockOptions | undefined): Lock {
+    return new Semaphore(name, permits, options, this.table);
   }
 
   protected async closeBackend(): Promise<void> {

@@ -1,5 +1,5 @@
+import type { Grant } from '@lock/core';
 import type { ListedWaiter } from '../waiter-list.js';
-import type { MutexGrant } from './mutex-state.js';
 
 const PENDING = 0;
 const GRANTED = 1;
@@ -12,21 +12,23 @@ const FAILED = 2;
  * contended acquire, as in a bare queue, instead of a grant promise plus a derived lease promise.
  * @internal
  */
-export class MutexWaiter implements PromiseLike<MutexGrant>, ListedWaiter<MutexWaiter> {
+export class MutexWaiter implements PromiseLike<Grant>, ListedWaiter<MutexWaiter> {
   prev: MutexWaiter | undefined = undefined;
   next: MutexWaiter | undefined = undefined;
+  /** True for a shared acquisition (a reader), which may be granted beside other shared grants. */
+  shared = false;
   signal: AbortSignal | undefined = undefined;
   onAbort: (() => void) | undefined = undefined;
   private state: 0 | 1 | 2 = PENDING;
   private value: unknown = undefined;
-  private onGranted: ((grant: MutexGrant) => unknown) | undefined = undefined;
+  private onGranted: ((grant: Grant) => unknown) | undefined = undefined;
   private onFailed: ((reason: unknown) => unknown) | undefined = undefined;
   private resolveWith: ((value: unknown) => void) | undefined = undefined;
   private rejectWith: ((reason: unknown) => void) | undefined = undefined;
 
   // biome-ignore lint/suspicious/noThenProperty: a deliberate thenable (see the class comment).
-  then<A = MutexGrant, B = never>(
-    onGranted?: ((grant: MutexGrant) => A | PromiseLike<A>) | null,
+  then<A = Grant, B = never>(
+    onGranted?: ((grant: Grant) => A | PromiseLike<A>) | null,
     onFailed?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
     return new Promise<A | B>((resolve, reject) => {
@@ -35,13 +37,13 @@ export class MutexWaiter implements PromiseLike<MutexGrant>, ListedWaiter<MutexW
       this.resolveWith = resolve as (value: unknown) => void;
       this.rejectWith = reject;
       // `await` calls then() a microtask late: the outcome may already be known.
-      if (this.state === GRANTED) this.grant(this.value as MutexGrant);
+      if (this.state === GRANTED) this.grant(this.value as Grant);
       else if (this.state === FAILED) this.fail(this.value);
     });
   }
 
   /** Hands the lock to this waiter. */
-  grant(grant: MutexGrant): void {
+  grant(grant: Grant): void {
     const resolve = this.resolveWith;
     if (resolve === undefined) {
       this.state = GRANTED;

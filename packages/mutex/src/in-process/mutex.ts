@@ -3,12 +3,16 @@ import {
   BaseLock,
   type Capabilities,
   type LockOptions,
-  type LockOwner,
   ProviderClosedError,
   validateLockOptions,
 } from '@lock/core';
-import { MutexGrant, MutexState, type TokenCounter } from './mutex-state.js';
+import type { WaiterList } from '../waiter-list.js';
+import { admitWaiting } from './admit-waiting.js';
+import { dropIfIdle, lockStateOf, type MutexTable } from './keyed-states.js';
+import { MutexGrant, MutexState } from './mutex-state.js';
 import { MutexWaiter } from './mutex-waiter.js';
+
+export type { MutexTable } from './keyed-states.js';
 
 const CAPABILITIES: Capabilities = Object.freeze({
   backend: 'mutex',
@@ -18,6 +22,8 @@ const CAPABILITIES: Capabilities = Object.freeze({
   fifo: true,
   fencing: true,
   leases: false,
+  readWrite: true,
+  semaphore: true,
 });
 
 /**
@@ -26,13 +32,6 @@ const CAPABILITIES: Capabilities = Object.freeze({
  */
 export function mutexCapabilities(): Capabilities {
   return CAPABILITIES;
-}
-
-/** Shared state of the mutexes of one provider. @internal */
-export interface MutexTable {
-  readonly owner: LockOwner;
-  readonly states: Map<string, MutexState>;
-  readonly tokens: TokenCounter;
 }
 
 /**
@@ -50,30 +49,35 @@ export interface MutexTable {
 export class Mutex extends BaseLock<MutexGrant> {
   private readonly table: MutexTable | undefined;
   private readonly ownState: MutexState | undefined;
-  private readonly tokens: TokenCounter;
 
   /**
    * @param name - Used in errors and `lease.name`; defaults to `'mutex'`.
    * @param options - `maxHoldMs` aborts `lease.signal` after that long (the lock stays held until release);
    *   `ttlMs` and `renewEveryMs` are accepted and ignored: in-process grants never expire.
-   * @param table - Internal: the provider's keyed table.
+   * @param place - Internal: the provider's keyed table, or the state shared with a read side
+   *   (a standalone `ReadWriteMutex`).
    */
-  constructor(name = 'mutex', options?: LockOptions, /** @internal */ table?: MutexTable) {
+  constructor(name = 'mutex', options?: LockOptions, /** @internal */ place?: MutexTable | MutexState) {
+    const table = place instanceof MutexState ? undefined : place;
     // A provider's lock() has checked its options already; a standalone mutex checks them here.
     if (table === undefined) validateLockOptions(options, name);
     super(name, { ...options, owner: table?.owner });
     this.table = table;
-    this.tokens = table?.tokens ?? { last: 0 };
-    this.ownState = table === undefined ? new MutexState() : undefined;
+    this.ownState =
+      table !== undefined ? undefined : ((place as MutexState | undefined) ?? new MutexState({ last: 0 }));
   }
 
   get capabilities(): Capabilities {
     return mutexCapabilities();
   }
 
-  /** True while a grant is held; exact right after `release()` (which is synchronous inside). */
+  /**
+   * True while the name is held (by this lock, or by readers of its read-write lock); exact right after
+   * `release()` (which is synchronous inside).
+   */
   get isLocked(): boolean {
-    return this.peek()?.holder !== undefined;
+    const state = this.peek();
+    return state !== undefined && (state.holder !== undefined || state.readers !== 0);
   }
 
   /** Number of acquisitions waiting in line. */
@@ -82,67 +86,77 @@ export class Mutex extends BaseLock<MutexGrant> {
   }
 
   protected acquireGrant(request: AcquireRequest): MutexGrant | null | Promise<MutexGrant> {
-    const state = this.ownState ?? this.keyedState();
-    if (state.holder === undefined) return (state.holder = new MutexGrant(++this.tokens.last, state));
+    const state = this.ownState ?? lockStateOf(this.table!, this.name);
+    // Free means no writer and no reader; then nobody waits either (a release hands the name on at once).
+    if (state.holder === undefined && state.readers === 0) {
+      return (state.holder = new MutexGrant(++state.tokens.last, state));
+    }
     if (!request.wait) return null;
-    return this.enqueue(state, request.signal);
+    return enqueueWaiter(new MutexWaiter(), state, request.signal, this.waiterLeft);
   }
+
+  // Bound once: a writer that leaves the head lets the readers queued behind it in (when only readers hold).
+  private readonly waiterLeft = (state: MutexState): void => {
+    admitWaiting(state);
+    dropIfIdle(this.table, this.name, state);
+  };
 
   protected releaseGrant(grant: MutexGrant): boolean {
     const state = grant.state;
     if (state.holder !== grant) return false;
     // A closing provider ends its waiters instead of handing them a grant nobody would end.
-    if (this.table?.owner.closed) rejectWaiters(state, CAPABILITIES.backend, this.name);
-    const waiter = state.shift();
+    if (this.table?.owner?.closed) rejectWaiters(state, CAPABILITIES.backend, this.name);
+    const waiter = state.head;
     if (waiter === undefined) {
       state.holder = undefined;
-      this.dropIfIdle(state);
+      dropIfIdle(this.table, this.name, state);
       return true;
     }
-    // Synchronous handoff: the lock goes to the head without ever being free, so nobody can barge in.
-    const next = new MutexGrant(++this.tokens.last, state);
-    state.holder = next;
-    waiter.grant(next);
+    if (!waiter.shared) {
+      // Synchronous handoff: the lock goes to the head without ever being free, so nobody can barge in.
+      state.shift();
+      const next = new MutexGrant(++state.tokens.last, state);
+      state.holder = next;
+      waiter.grant(next);
+      return true;
+    }
+    state.holder = undefined;
+    admitWaiting(state);
     return true;
   }
 
-  private enqueue(state: MutexState, signal: AbortSignal | undefined): Promise<MutexGrant> {
-    const waiter = new MutexWaiter();
-    if (signal === undefined) state.push(waiter);
-    else {
-      state.push(waiter, signal, () => {
-        // Out of the list in O(1); BaseLock has already cleared its timer, so nothing of this waiter remains.
-        state.unlink(waiter);
-        this.dropIfIdle(state);
-        waiter.fail(signal.reason);
-      });
-    }
-    // A thenable, not a Promise: BaseLock only calls then() on it (see MutexWaiter).
-    return waiter as unknown as Promise<MutexGrant>;
-  }
-
-  private keyedState(): MutexState {
-    const states = this.table!.states;
-    let state = states.get(this.name);
-    if (state === undefined) states.set(this.name, (state = new MutexState()));
-    return state;
-  }
-
   private peek(): MutexState | undefined {
-    return this.ownState ?? this.table!.states.get(this.name);
-  }
-
-  private dropIfIdle(state: MutexState): void {
-    // Keyed entries go away when idle so that one-off names do not accumulate; tokens come from the
-    // provider-wide counter, so a re-created entry still issues larger tokens.
-    if (this.table !== undefined && state.idle && this.table.states.get(this.name) === state) {
-      this.table.states.delete(this.name);
-    }
+    const state = this.ownState ?? this.table!.states.get(this.name);
+    return state instanceof MutexState ? state : undefined;
   }
 }
 
+/**
+ * Queues `waiter` on `list`; with a signal, an abort takes it out in O(1), runs `left` (hand on what the
+ * leaving waiter held back, drop an idle entry) and rejects it. BaseLock has already cleared its timer then,
+ * so nothing of the waiter remains. Returns the waiter as the thenable BaseLock awaits (see MutexWaiter).
+ * @internal
+ */
+export function enqueueWaiter<G, L extends WaiterList<MutexWaiter>>(
+  waiter: MutexWaiter,
+  list: L,
+  signal: AbortSignal | undefined,
+  left: (list: L) => void,
+): Promise<G> {
+  if (signal === undefined) list.push(waiter);
+  else {
+    list.push(waiter, signal, () => {
+      list.unlink(waiter);
+      left(list);
+      waiter.fail(signal.reason);
+    });
+  }
+  // A thenable, not a Promise: BaseLock only calls then() on it (see MutexWaiter).
+  return waiter as unknown as Promise<G>;
+}
+
 /** Rejects every waiter of `state` (provider close). @internal */
-export function rejectWaiters(state: MutexState, backend: string, name: string): void {
+export function rejectWaiters(state: WaiterList<MutexWaiter>, backend: string, name: string): void {
   for (let waiter = state.shift(); waiter !== undefined; waiter = state.shift()) {
     waiter.fail(new ProviderClosedError(backend, 'acquire', name));
   }
