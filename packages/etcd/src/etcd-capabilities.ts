@@ -22,6 +22,8 @@ export function etcdCapabilities(settings: { readonly ttlMs: number }): Capabili
     fifo: true,
     fencing: true,
     leases: true,
+    readWrite: true,
+    semaphore: true,
     ttl: sessionTtlRule(settings.ttlMs, { minMs: ETCD_MIN_TTL_MS, stepMs: ETCD_TTL_STEP_MS }),
   });
 }

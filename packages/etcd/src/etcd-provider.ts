@@ -6,6 +6,7 @@ import {
   type LockOptions,
   monotonicNow,
   ProviderClosedError,
+  type ReadWriteLock,
 } from '@lock/core';
 import { Etcd3 } from 'etcd3';
 import { etcdClientOptions } from './client-options.js';
@@ -15,6 +16,7 @@ import type { EtcdClient } from './etcd-client.js';
 import { EtcdLock } from './etcd-lock.js';
 import type { EtcdLockBackend, EtcdLockStats } from './etcd-lock-backend.js';
 import { hedged } from './hedge.js';
+import { exclusiveMode, type KeyMode, permitMode, sharedMode } from './key-mode.js';
 import { LocalSlot } from './local-slot.js';
 import { type EtcdProviderOptions, parseProviderOptions } from './provider-options.js';
 import { type EtcdLockStatus, readStatus } from './read-status.js';
@@ -188,6 +190,37 @@ export class EtcdProvider extends BaseProvider<EtcdLock> {
   protected createLock(name: string, options: LockOptions | undefined): EtcdLock {
     // Core has checked options.ttlMs against capabilities.ttl: it is the session's, or absent.
     return new EtcdLock(name, this.backend, { ...options, defaultTtlMs: this.ttlMs, owner: this });
+  }
+
+  /**
+   * etcd's recipe RWMutex on the lock's own keys: the writer is `lock(name)` itself (Go's mutex key), so a
+   * `lock()`, `etcdctl lock NAME` and the write side of a read-write lock of one name exclude each other and
+   * the readers. Readers put `NAME/read/...` keys and wait on the last writer before them.
+   */
+  protected override createReadWriteLock(name: string, options: LockOptions | undefined): ReadWriteLock {
+    return {
+      name,
+      read: this.lockInMode(name, sharedMode, options),
+      write: this.lockInMode(name, exclusiveMode, options),
+    };
+  }
+
+  /**
+   * A semaphore on `NAME/sem/...` keys whose value is `permits`: the first `permits` keys by create revision
+   * hold. An acquisition whose `permits` differ from the oldest key's rejects with `PermitsMismatchError`.
+   */
+  protected override createSemaphore(
+    name: string,
+    permits: number,
+    options: LockOptions | undefined,
+  ): EtcdLock {
+    return this.lockInMode(name, permitMode(permits), options);
+  }
+
+  /** A lock of `name` that queues as `mode` says (tests hand it broken modes). @internal */
+  protected lockInMode(name: string, mode: KeyMode, options: LockOptions | undefined): EtcdLock {
+    // Core has checked options.ttlMs against capabilities.ttl: it is the session's, or absent.
+    return new EtcdLock(name, this.backend, { ...options, defaultTtlMs: this.ttlMs, owner: this }, mode);
   }
 
   protected async closeBackend(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { LockParticipant, LockStatus } from '@lock/core';
 import type { EtcdLockBackend } from './etcd-lock-backend.js';
+import { modeOfKey } from './key-mode.js';
 import { prefixRangeEnd } from './lock-key.js';
 import type { EtcdServerInfo } from './server-version.js';
 
@@ -28,7 +29,10 @@ export type EtcdStatusDetails = {
 
 /**
  * Reads the queue under `keyPrefix` in one range request: every key, ordered by create revision. The first is
- * the holder, its create revision its fencing token; each waiter's create revision is the token it will hold.
+ * the holder (with a read-write lock, every reader before the first writer; with a semaphore, the first
+ * `permits` keys), its create revision its fencing token; each waiter's create revision is the token it will
+ * hold. Each entry's `mode` is `exclusive` (a lock, a writer, `etcdctl lock`) or `shared` (a reader); a
+ * semaphore's entries have none.
  * etcd keeps no token once a key is gone, so `lastToken` is `null`.
  * @internal
  */
@@ -47,24 +51,38 @@ export async function readStatus(
           range_end: prefixRangeEnd(prefix),
           sort_target: 'Create',
           sort_order: 'Ascend',
-          keys_only: true,
         },
         options,
       ),
     ),
     server,
   ]);
-  const entries = reply.kvs.map((kv) => ({ id: kv.key.toString(), token: BigInt(kv.create_revision) }));
+  const kinds = reply.kvs.map((kv) => modeOfKey(keyPrefix, kv.key.toString()));
+  const entries: EtcdQueueEntry[] = reply.kvs.map((kv, index) => {
+    const entry = { id: kv.key.toString(), token: BigInt(kv.create_revision) };
+    const kind = kinds[index];
+    return kind === 'permit' ? entry : { ...entry, mode: kind };
+  });
   const leases = Object.fromEntries(
     reply.kvs.map((kv) => [kv.key.toString(), BigInt(kv.lease).toString(16)]),
   );
-  const waiters = entries.slice(1);
+  // A semaphore's permits are its oldest key's value; its first `permits` keys hold. Otherwise the holders are
+  // the first key if it is exclusive, or every reader before the first exclusive key.
+  const permits = kinds[0] === 'permit' ? Number(reply.kvs[0]?.value.toString()) : undefined;
+  let holding = entries.length === 0 ? 0 : 1;
+  if (permits !== undefined) holding = Math.min(permits, entries.length);
+  else if (kinds[0] === 'shared') {
+    const firstExclusive = kinds.indexOf('exclusive');
+    holding = firstExclusive < 0 ? entries.length : firstExclusive;
+  }
+  const waiters = entries.slice(holding);
   return {
     name,
-    holders: entries.slice(0, 1),
+    holders: entries.slice(0, holding),
     waiters,
     waiterCount: waiters.length,
     lastToken: null,
+    ...(permits === undefined ? {} : { permits }),
     details: { keyPrefix, revision: BigInt(reply.header.revision), leases, server: serverFacts },
   };
 }

@@ -1,6 +1,7 @@
 import type { LockContext } from './etcd-lock-backend.js';
 import type { EtcdSession } from './etcd-session.js';
 import { waiterLost } from './waiter-lost.js';
+import type { KeyWatchOptions } from './watch-stream.js';
 
 /** Interval of a waiter's fallback read while it watches its predecessor. */
 const FALLBACK_CHECK_MS = 1_000;
@@ -27,6 +28,29 @@ export function waitForDelete(
   signal: AbortSignal,
 ): Promise<void> {
   const { backend } = context;
+  // Gone, or deleted and put again by its session (a new incarnation queues behind us).
+  const gone = () =>
+    backend
+      .call((options) => backend.client.kv.range({ key, keys_only: true }, options))
+      .then((reply) => reply.kvs[0]?.create_revision !== createRevision);
+  return waitForChange(context, session, { key }, gone, signal);
+}
+
+/**
+ * {@link waitForDelete} for any watch: resolves on the watch's event, or when `changed()` (asked once the
+ * watch exists and then by the bounded fallback) answers true or fails; rejects when `signal` aborts or the
+ * session ends. A semaphore's first waiter watches its name's whole range for deletions, a later one the
+ * waiter before it for any change (its grant is announced by a put).
+ * @internal
+ */
+export function waitForChange(
+  context: LockContext,
+  session: EtcdSession,
+  watch: { readonly key: Buffer } & KeyWatchOptions,
+  changed: () => Promise<boolean>,
+  signal: AbortSignal,
+): Promise<void> {
+  const { backend } = context;
   const { stats } = backend;
   // An abort that fired during the previous request: 'abort' listeners added now would never run.
   if (signal.aborted) return Promise.reject(signal.reason);
@@ -43,18 +67,15 @@ export function waitForDelete(
       cancelWatch();
       outcome();
     };
-    // Gone, or deleted and put again by its session (a new incarnation queues behind us).
     const checkGone = () => {
-      backend
-        .call((options) => backend.client.kv.range({ key, keys_only: true }, options))
-        .then(
-          (reply) => {
-            if (settled || reply.kvs[0]?.create_revision === createRevision) return;
-            stats.fallbackWakeups += 1;
-            finish(resolve);
-          },
-          () => finish(resolve),
-        );
+      changed().then(
+        (yes) => {
+          if (settled || !yes) return;
+          stats.fallbackWakeups += 1;
+          finish(resolve);
+        },
+        () => finish(resolve),
+      );
     };
     // A watch stream on a member that stopped answering delivers nothing until the stream's probe gives it
     // up: a bounded fallback read turns a lost event into a late wake-up instead of a stalled queue. It runs
@@ -68,23 +89,27 @@ export function waitForDelete(
         connected ? FALLBACK_CHECK_MS : UNCONFIRMED_WATCH_CHECK_MS,
       );
     };
-    const cancelWatch = backend.watches.watch(key, {
-      connected: () => {
-        connected = true;
-        checkGone();
+    const cancelWatch = backend.watches.watch(
+      watch.key,
+      {
+        connected: () => {
+          connected = true;
+          checkGone();
+        },
+        deleted: () => {
+          if (settled) return;
+          stats.watchEvents += 1;
+          stats.wakeups += 1;
+          finish(resolve);
+        },
+        broken: () => {
+          if (settled) return;
+          clearTimeout(timer);
+          timer = setTimeout(() => finish(resolve), BROKEN_WATCH_PAUSE_MS);
+        },
       },
-      deleted: () => {
-        if (settled) return;
-        stats.watchEvents += 1;
-        stats.wakeups += 1;
-        finish(resolve);
-      },
-      broken: () => {
-        if (settled) return;
-        clearTimeout(timer);
-        timer = setTimeout(() => finish(resolve), BROKEN_WATCH_PAUSE_MS);
-      },
-    });
+      watch,
+    );
     scheduleFallback();
     const onAbort = () => finish(() => reject(signal.reason));
     const stopSession = session.onLost((_reason, cause) =>

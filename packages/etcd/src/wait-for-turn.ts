@@ -25,12 +25,13 @@ export async function waitForTurn(
   session: EtcdSession,
   keyBuffer: Buffer,
   myRevision: bigint,
+  ahead: { readonly key: Buffer; readonly end: Buffer },
   signal: AbortSignal,
 ): Promise<number> {
-  const { backend, name } = context;
+  const { backend } = context;
   const predecessorRange: IRangeRequest = {
-    key: context.prefix,
-    range_end: context.prefixEnd,
+    key: ahead.key,
+    range_end: ahead.end,
     sort_target: 'Create',
     sort_order: 'Descend',
     limit: 1,
@@ -44,31 +45,11 @@ export async function waitForTurn(
   };
   let watched: WatchedHolder | undefined;
   for (;;) {
-    if (signal.aborted) throw signal.reason;
-    if (session.lost) throw waiterLost(name, session);
     const checkedAt = monotonicNow();
-    let reply: Awaited<ReturnType<LockContext['backend']['client']['kv']['txn']>>;
-    try {
-      reply = await backend.call((options) => backend.client.kv.txn(check, options));
-    } catch (error) {
-      // Our key lives under the session lease: once the session ended (by its own deadline while etcd is
-      // unreachable, say) the key is gone or doomed, so this waiter can never be granted.
-      if (session.lost) throw waiterLost(name, session, error);
-      // Refused (permission denied, invalid argument, ...): the same read would be refused forever.
-      if (!isRetryableError(error))
-        throw new LockBackendError('etcd', 'acquire', { lockName: name, cause: error });
-      // etcd unreachable or electing: keep waiting; the session's deadline, the caller's timeout and
-      // signal bound this.
-      await sleep(CHECK_RETRY_MS, signal);
-      continue;
-    }
+    const reply = await readTurn(context, session, check, signal);
+    if (reply === undefined) continue;
     const predecessor = reply.responses[0]?.response_range.kvs[0];
-    const mine = reply.responses[1]?.response_range.kvs[0];
-    // Like Go's mutex: our key must still exist. If our lease expired or was revoked while we were queued
-    // (etcd #11456, #19597), it is gone and we must never believe we hold the lock.
-    if (mine === undefined || BigInt(mine.create_revision) !== myRevision || session.lost) {
-      throw waiterLost(name, session);
-    }
+    checkStillQueued(context, session, reply.responses[1]?.response_range.kvs[0], myRevision);
     if (predecessor === undefined) {
       if (watched === undefined) return checkedAt;
       const waited = await waitOutIfRevoked(context, session, watched, signal);
@@ -81,5 +62,53 @@ export async function waitForTurn(
     await waitForDelete(context, session, predecessor.key, predecessor.create_revision, signal);
     // Beside the read that follows, so telling a release from a revocation adds no round trip.
     if (watched !== undefined) checkLeaseGone(context, watched);
+  }
+}
+
+type TxnReply = Awaited<ReturnType<LockContext['backend']['client']['kv']['txn']>>;
+
+/**
+ * One waiter's read of its queue, `undefined` after a failed read that is worth trying again (after a pause).
+ * Rejects when the wait must end: aborted, the session ended, or etcd refused the read for good.
+ * @internal
+ */
+export async function readTurn(
+  context: LockContext,
+  session: EtcdSession,
+  check: ITxnRequest,
+  signal: AbortSignal,
+): Promise<TxnReply | undefined> {
+  const { backend, name } = context;
+  if (signal.aborted) throw signal.reason;
+  if (session.lost) throw waiterLost(name, session);
+  try {
+    return await backend.call((options) => backend.client.kv.txn(check, options));
+  } catch (error) {
+    // Our key lives under the session lease: once the session ended (by its own deadline while etcd is
+    // unreachable, say) the key is gone or doomed, so this waiter can never be granted.
+    if (session.lost) throw waiterLost(name, session, error);
+    // Refused (permission denied, invalid argument, ...): the same read would be refused forever.
+    if (!isRetryableError(error))
+      throw new LockBackendError('etcd', 'acquire', { lockName: name, cause: error });
+    // etcd unreachable or electing: keep waiting; the session's deadline, the caller's timeout and
+    // signal bound this.
+    await sleep(CHECK_RETRY_MS, signal);
+    return undefined;
+  }
+}
+
+/**
+ * Like Go's mutex: our key must still exist. If our lease expired or was revoked while we were queued
+ * (etcd #11456, #19597), it is gone and we must never believe we hold the lock.
+ * @internal
+ */
+export function checkStillQueued(
+  context: LockContext,
+  session: EtcdSession,
+  mine: { readonly create_revision: string } | undefined,
+  myRevision: bigint,
+): void {
+  if (mine === undefined || BigInt(mine.create_revision) !== myRevision || session.lost) {
+    throw waiterLost(context.name, session);
   }
 }

@@ -7,7 +7,7 @@ import type { EtcdClient } from './etcd-client.js';
 export interface KeyWatchListener {
   /** etcd confirmed the watch: deletions from now on are delivered. */
   connected(): void;
-  /** The key was deleted. */
+  /** The key was deleted (for a watch of `changes`, also put again). */
   deleted(): void;
   /** The watch ended without a deletion (the stream failed or stopped answering, etcd refused or cancelled it). */
   broken(cause: unknown): void;
@@ -17,8 +17,16 @@ type WatchDuplex = Awaited<ReturnType<EtcdClient['watchClient']['watch']>>;
 
 /** The `watch_id` etcd uses for progress answers, and for refusals of a create it could not attribute. */
 const NO_WATCH_ID = '-1';
-/** Deliver deletions only: a waiter never cares about puts. */
+/** Deliver deletions only: a lock's waiter never cares about puts. */
 const ONLY_DELETES = [FilterType.Noput];
+
+/** What one watch covers, beyond its key. @internal */
+export interface KeyWatchOptions {
+  /** Watch every key from `key` up to this one (a prefix's range end), not `key` alone. */
+  readonly rangeEnd?: Buffer | undefined;
+  /** Deliver puts too: a semaphore's waiter watches the waiter before it announce its grant by a put. */
+  readonly changes?: boolean | undefined;
+}
 
 /**
  * One etcd watch stream per provider, shared by its waiters, with watch ids chosen here (etcd 3.4+ honours
@@ -36,6 +44,8 @@ export class WatchStream {
   private readonly client: EtcdClient;
   private readonly probeEveryMs: number;
   private readonly listeners = new Map<string, KeyWatchListener>();
+  /** Watches that end on any event, not only a deletion. */
+  private readonly anyEvent = new Set<string>();
   /** Creations written but not confirmed, oldest first (a refusal without an id belongs to the oldest). */
   private readonly unconfirmed: string[] = [];
   private stream: WatchDuplex | undefined;
@@ -50,15 +60,26 @@ export class WatchStream {
     this.probeEveryMs = probeEveryMs;
   }
 
-  /** Watches `key` for its deletion from the current revision on; returns the cancel function. */
-  watch(key: Buffer, listener: KeyWatchListener): () => void {
+  /**
+   * Watches `key` (or the range in `options`) for a deletion (or, with `changes`, any event) from the current
+   * revision on; returns the cancel function.
+   */
+  watch(key: Buffer, listener: KeyWatchListener, options: KeyWatchOptions = {}): () => void {
     const id = String(this.nextId++);
     this.listeners.set(id, listener);
+    if (options.changes === true) this.anyEvent.add(id);
     this.connect().then(
       (stream) => {
         if (!this.listeners.has(id) || stream !== this.stream) return;
         this.unconfirmed.push(id);
-        stream.write({ create_request: { key, watch_id: id, filters: ONLY_DELETES } });
+        stream.write({
+          create_request: {
+            key,
+            ...(options.rangeEnd === undefined ? {} : { range_end: options.rangeEnd }),
+            watch_id: id,
+            filters: options.changes === true ? [] : ONLY_DELETES,
+          },
+        });
       },
       (error: unknown) => this.take(id)?.broken(error),
     );
@@ -70,6 +91,7 @@ export class WatchStream {
   close(): void {
     this.closed = true;
     this.listeners.clear();
+    this.anyEvent.clear();
     this.drop();
   }
 
@@ -84,6 +106,7 @@ export class WatchStream {
     const listener = this.listeners.get(id);
     if (listener === undefined) return undefined;
     this.listeners.delete(id);
+    this.anyEvent.delete(id);
     const index = this.unconfirmed.indexOf(id);
     if (index >= 0) this.unconfirmed.splice(index, 1);
     if (this.listeners.size === 0) this.stopProbe();
@@ -141,7 +164,10 @@ export class WatchStream {
       );
       return;
     }
-    if (reply.events.some((event) => event.type === 'Delete')) this.take(id)?.deleted();
+    if (
+      this.anyEvent.has(id) ? reply.events.length > 0 : reply.events.some((event) => event.type === 'Delete')
+    )
+      this.take(id)?.deleted();
   }
 
   /** The stream failed: every watch on it is broken; the next watch opens a new stream. */
@@ -150,6 +176,7 @@ export class WatchStream {
     this.drop();
     const listeners = [...this.listeners.values()];
     this.listeners.clear();
+    this.anyEvent.clear();
     this.unconfirmed.length = 0;
     this.stopProbe();
     for (const listener of listeners) listener.broken(cause);

@@ -61,7 +61,7 @@ describe('keys', () => {
     expect(BigInt(stored.kvs[0]!.create_revision)).toBe(lease.token);
     expect(BigInt(stored.kvs[0]!.lease)).toBe(leaseId);
     const status = await created.status(name);
-    expect(status.holders).toEqual([{ id: lockKey(lease), token: lease.token }]);
+    expect(status.holders).toEqual([{ id: lockKey(lease), token: lease.token, mode: 'exclusive' }]);
     expect(status.waiters).toEqual([]);
     expect(status.waiterCount).toBe(0);
     expect(status.lastToken).toBeNull();
