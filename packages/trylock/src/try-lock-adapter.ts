@@ -18,6 +18,8 @@ const CAPABILITIES: Capabilities = Object.freeze({
   fifo: false,
   fencing: true,
   leases: false,
+  readWrite: true,
+  semaphore: true,
 });
 
 /**

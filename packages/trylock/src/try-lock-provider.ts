@@ -1,15 +1,26 @@
-import { BaseProvider, type Capabilities, type LockOptions, parseSettings } from '@lock/core';
+import {
+  BaseProvider,
+  type Capabilities,
+  type LockOptions,
+  parseSettings,
+  type ReadWriteLock,
+} from '@lock/core';
 import { TryLock } from './try-lock.js';
 import { TryLockAdapter, type TryLockSource, tryLockCapabilities } from './try-lock-adapter.js';
+import { TryLockReader } from './try-lock-reader.js';
 import { type TryLockProviderOptions, tryLockSettings } from './try-lock-settings.js';
 import { TryLockTable, type TryLockTableHandle } from './try-lock-table.js';
+import { TrySemaphore } from './try-semaphore.js';
+import { TrySemaphoreAdapter } from './try-semaphore-adapter.js';
 
 /**
  * Named trylocks for every worker thread of a process: one SharedArrayBuffer holds a table of name slots, each
  * a {@link TryLock}, and a name claims a slot (by a 64-bit hash, with one compareExchange) the first time any
  * thread locks it. Post {@link TryLockProvider.handle} to workers and attach it there with
  * {@link TryLockProvider.attach}; `provider.lock(name)` then means the same lock in every thread. Fencing
- * tokens live in the slot, so they increase per name across threads.
+ * tokens live in the slot, so they increase per name across threads. `readWriteLock(name)` adds the shared
+ * mode to the same slot (its `write` side is `lock(name)`); `semaphore(name, permits)` claims a slot of
+ * its own for the name. Nothing here waits.
  */
 export class TryLockProvider extends BaseProvider<TryLockAdapter> {
   private readonly table: TryLockTable;
@@ -57,17 +68,24 @@ export class TryLockProvider extends BaseProvider<TryLockAdapter> {
     return { buffer: this.table.buffer };
   }
 
-  /** Number of names held right now by any thread (a snapshot; scans the table). */
+  /** Number of names (locks and semaphores) held right now by any thread (a snapshot; scans the table). */
   get size(): number {
     let held = 0;
-    for (let slot = 0; slot < this.table.capacity; slot++) if (lockedAt(this.table, slot)) held++;
+    for (let slot = 0; slot < this.table.capacity; slot++) if (holdersAt(this.table, slot) !== 0) held++;
     return held;
   }
 
-  /** 1 while `name` is held by any thread, else 0 (a trylock never queues). */
+  /**
+   * Grants of `name` held right now by any thread: 1 for a writer, the readers, plus the permits taken of a
+   * semaphore of that name (a snapshot; a trylock never queues, so 0 means nothing is left of it).
+   */
   pending(name: string): number {
-    const slot = this.table.slotFor(name, false);
-    return slot >= 0 && lockedAt(this.table, slot) ? 1 : 0;
+    let held = 0;
+    for (const kind of ['lock', 'semaphore'] as const) {
+      const slot = this.table.slotFor(name, false, kind);
+      if (slot >= 0) held += holdersAt(this.table, slot);
+    }
+    return held;
   }
 
   protected createLock(name: string, options: LockOptions | undefined): TryLockAdapter {
@@ -76,12 +94,34 @@ export class TryLockProvider extends BaseProvider<TryLockAdapter> {
     return new TryLockAdapter(name, undefined, options, this.source);
   }
 
+  protected override createReadWriteLock(name: string, options: LockOptions | undefined): ReadWriteLock {
+    return {
+      name,
+      read: new TryLockReader(name, this.source, options),
+      write: this.createLock(name, options),
+    };
+  }
+
+  protected override createSemaphore(
+    name: string,
+    permits: number,
+    options: LockOptions | undefined,
+  ): TrySemaphoreAdapter {
+    const handle = this.table.lockHandle(this.table.slotFor(name, true, 'semaphore'));
+    return new TrySemaphoreAdapter(name, new TrySemaphore(permits, handle, name), options, this.source);
+  }
+
   protected async closeBackend(): Promise<void> {
     this.locks.clear();
   }
 }
 
-function lockedAt(table: TryLockTable, slot: number): boolean {
+/** Grants held in `slot`: 1 for an exclusive holder, else the shared holders or permits (0 when free). */
+function holdersAt(table: TryLockTable, slot: number): number {
   const { buffer, byteOffset } = table.lockHandle(slot);
-  return Atomics.load(new Int32Array(buffer, byteOffset, 1), 0) !== 0;
+  if (table.kindAt(slot) === 'semaphore') {
+    return Number(Atomics.load(new BigInt64Array(buffer, byteOffset, 1), 0) & 0xffffffffn);
+  }
+  const state = Atomics.load(new Int32Array(buffer, byteOffset, 1), 0);
+  return state > 0 ? 1 : -state;
 }

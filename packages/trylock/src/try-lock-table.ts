@@ -12,14 +12,17 @@ import { validateTryLockCapacity } from './try-lock-settings.js';
 /**
  * Layout of a {@link TryLockProvider}'s table, one SharedArrayBuffer:
  * header (16 bytes): MAGIC, capacity, reserved;
- * keys: capacity x BigInt64, the 64-bit hash of the name that claimed each slot (0 = free);
- * locks: capacity x 16 bytes, one {@link TryLock} per slot (state, owner-id counter, 64-bit fence).
+ * keys: capacity x BigInt64, the 64-bit hash of the name that claimed each slot, its lowest bit the kind
+ * (0 a lock, in both its modes; 1 a semaphore), 0 = free;
+ * slots: capacity x 16 bytes, one {@link TryLock} (state, owner-id counter, 64-bit fence) or one
+ * {@link TrySemaphore} (permits-and-holders word, 64-bit fence) per slot, as its key's kind says.
+ * Layout 2: a lock's state word counts shared holders as its negative, and semaphores have slots.
  */
-const MAGIC = 0x54524c4b; // "TRLK"
+const MAGIC = 0x54524c32; // "TRL2"
 const HEADER_BYTES = 16;
 
 /** Environment-data key of the process's table of one capacity; versioned with the table layout. */
-const PROCESS_TABLE_KEY = '@lock/trylock:process-table:v1';
+const PROCESS_TABLE_KEY = '@lock/trylock:process-table:v2';
 
 /** What a worker needs to attach a {@link TryLockProvider}'s table; post it with `postMessage`. */
 export interface TryLockTableHandle {
@@ -92,18 +95,24 @@ export class TryLockTable {
     return new TryLockTable(buffer);
   }
 
+  /** What `slot` holds, by its key's kind bit (a free slot reads as a lock). */
+  kindAt(slot: number): SlotKind {
+    return (Atomics.load(this.keys, slot) & 1n) === 1n ? 'semaphore' : 'lock';
+  }
+
   /** Where the lock of `slot` lives, for `new TryLock(name, handle)`. */
   lockHandle(slot: number): TryLockHandle {
     return { buffer: this.buffer, byteOffset: HEADER_BYTES + this.capacity * 8 + slot * TRY_LOCK_BYTES };
   }
 
   /**
-   * The slot of `name`: found by its 64-bit hash, or claimed with one compareExchange on the key word when
+   * The slot of `name` as a lock or as a semaphore (`kind`; separate slots, so a lock and a semaphore of one
+   * name are separate): found by its 64-bit hash, or claimed with one compareExchange on the key word when
    * `claim` is true; -1 when it has none and `claim` is false. Slots are never released (other threads may
    * hold handles to them). Two names whose hashes collide would share a slot: still exclusive, less concurrent.
    */
-  slotFor(name: string, claim: boolean): number {
-    const key = hash64(name);
+  slotFor(name: string, claim: boolean, kind: SlotKind = 'lock'): number {
+    const key = hash64(name, kind);
     const start = Number(BigInt.asUintN(64, key) % BigInt(this.capacity));
     for (let probe = 0; probe < this.capacity; probe++) {
       const slot = (start + probe) % this.capacity;
@@ -119,8 +128,14 @@ export class TryLockTable {
   }
 }
 
-/** The slot key of a name: core's 64-bit name hash, never 0 (0 marks a free slot). */
-function hash64(name: string): bigint {
-  const value = hashName64(name);
-  return value === 0n ? 1n : value;
+/** What a slot holds: a lock (both modes of a read-write lock) or a semaphore. @internal */
+export type SlotKind = 'lock' | 'semaphore';
+
+/**
+ * The slot key of a name: core's 64-bit name hash with its lowest bit set to the kind, so a lock and a
+ * semaphore never share a slot; never 0 (0 marks a free slot).
+ */
+function hash64(name: string, kind: SlotKind): bigint {
+  const value = (hashName64(name) & ~1n) | (kind === 'semaphore' ? 1n : 0n);
+  return value === 0n ? 2n : value;
 }

@@ -6,6 +6,8 @@ export const TRY_LOCK_BYTES = 16;
 const STATE = 0;
 const NEXT_OWNER = 1;
 const FREE = 0;
+/** The most shared holders one word counts (its negative range). */
+const MOST_READERS = -0x7fffffff;
 
 /** What a worker needs to attach a {@link TryLock}; post it with `postMessage` (it is structured-cloneable). */
 export interface TryLockHandle {
@@ -21,6 +23,11 @@ export interface TryLockHandle {
  * It never waits. Each instance is one owner: `unlock()` by anyone else throws `LockNotHeldError`, so a
  * stray unlock cannot free someone else's grant. Each successful `tryLock()` mints a fencing token from a
  * 64-bit counter in the same buffer.
+ *
+ * The same word has a shared mode (a read-write trylock): `tryLockShared()` takes a shared grant beside the
+ * other shared grants, by compareExchange on a reader count kept as the word's negative (0 free, an owner
+ * id for the exclusive holder, -n for n shared holders); `tryLock()` succeeds only on a free word, so it
+ * excludes the readers and they exclude it. Shared grants mint tokens from the same counter.
  *
  * @example
  * ```ts
@@ -40,6 +47,8 @@ export class TryLock {
   readonly name: string | undefined;
   private readonly ownerId: number;
   private lastToken = 0n;
+  // Shared grants this instance holds: the owner check of unlockShared(), since readers are a count.
+  private sharedHeld = 0;
 
   /**
    * @param name - Optional name used in errors (the name is not shared: each instance gives its own).
@@ -95,30 +104,74 @@ export class TryLock {
     return Atomics.compareExchange(this.words, STATE, this.ownerId, FREE) === this.ownerId;
   }
 
-  /** True if any instance holds the lock right now (a snapshot). */
+  /**
+   * Takes a shared grant if no exclusive holder has the lock; never waits. True if this instance now holds
+   * one more shared grant. No fairness: readers that keep overlapping keep `tryLock()` failing.
+   */
+  tryLockShared(): boolean {
+    for (;;) {
+      const seen = Atomics.load(this.words, STATE);
+      if (seen > FREE || seen === MOST_READERS) return false;
+      if (Atomics.compareExchange(this.words, STATE, seen, seen - 1) !== seen) continue;
+      this.sharedHeld++;
+      this.lastToken = Atomics.add(this.fence, 0, 1n) + 1n;
+      return true;
+    }
+  }
+
+  /** Gives back one shared grant. Throws `LockNotHeldError` if this instance holds none. */
+  unlockShared(): void {
+    if (!this.unlockSharedIfHeld()) throw notHeld(this.name, 'shared');
+  }
+
+  /** Gives back one shared grant if this instance holds one; false otherwise (never another owner's). */
+  unlockSharedIfHeld(): boolean {
+    if (this.sharedHeld === 0) return false;
+    this.sharedHeld--;
+    // While readers hold, only readers change the word (tryLock needs it free), so an add is enough.
+    Atomics.add(this.words, STATE, 1);
+    return true;
+  }
+
+  /** True if any instance holds the lock right now, in either mode (a snapshot). */
   get locked(): boolean {
     return Atomics.load(this.words, STATE) !== FREE;
   }
 
-  /** True if this instance holds the lock. */
+  /** Shared grants held right now by every instance (a snapshot; 0 while an exclusive holder has it). */
+  get readers(): number {
+    const state = Atomics.load(this.words, STATE);
+    return state < FREE ? -state : 0;
+  }
+
+  /** Shared grants this instance holds. */
+  get sharedHeldHere(): number {
+    return this.sharedHeld;
+  }
+
+  /** True if this instance holds the lock exclusively. */
   get held(): boolean {
     return Atomics.load(this.words, STATE) === this.ownerId;
   }
 
-  /** Fencing token of this instance's latest successful `tryLock()` (0n before the first). */
+  /** Fencing token of this instance's latest successful `tryLock()` or `tryLockShared()` (0n before the first). */
   get token(): bigint {
     return this.lastToken;
   }
 }
 
-function notHeld(name: string | undefined): LockNotHeldError {
+function notHeld(name: string | undefined, mode?: 'shared'): LockNotHeldError {
   // A TryLock has no lease: say what happened. An unnamed lock keeps `lockName` undefined.
+  if (mode === 'shared') {
+    return new LockNotHeldError(name, 'unlockShared', 'this TryLock instance holds no shared grant of it');
+  }
   return new LockNotHeldError(name, 'unlock', 'it is not held by this TryLock instance');
 }
 
-function checkHandle(handle: TryLockHandle): TryLockHandle {
+/** Checks a posted handle: a SharedArrayBuffer and an aligned offset with 16 bytes after it. @internal */
+export function checkHandle(handle: TryLockHandle): TryLockHandle {
   if (typeof handle !== 'object' || handle === null) {
-    throw new InvalidArgumentError('handle', handle, 'a TryLockHandle { buffer, byteOffset }');
+    throw new InvalidArgumentError('handle', handle, 'a handle { buffer, byteOffset }');
   }
   if (!(handle.buffer instanceof SharedArrayBuffer)) {
     throw new InvalidArgumentError(
