@@ -10,7 +10,7 @@ function grantOf(lease: Lease): EtcdGrant {
   return grant as EtcdGrant;
 }
 
-/** The etcd key that holds `lease`'s lock (`<prefix><name>/<lease hex>`). */
+/** The etcd key that holds `lease`'s grant (`<prefix><name>/<lease hex>`; a reader's `<name>/read/...`, a permit's `<name>/sem/...`). */
 export function lockKey(lease: Lease): string {
   return grantOf(lease).key;
 }
