@@ -17,7 +17,7 @@ describe('missing binaries', () => {
       expect(MissingBinaryError.isInstance(error)).toBe(true);
       expect(MissingBinaryError.isInstance(new Error('redis-server'))).toBe(false);
       expect((error as Error).message).toContain(
-        'apt-get update && apt-get install -y redis-server etcd-server etcd-client zookeeper',
+        'apt-get update && apt-get install -y redis-server etcd-server etcd-client zookeeper postgresql',
       );
     } finally {
       process.env.PATH = path;

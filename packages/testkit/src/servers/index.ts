@@ -1,4 +1,4 @@
-// '@lock/testkit/servers': real servers from the machine's binaries (Redis, etcd, ZooKeeper), stopped by PID.
+// '@lock/testkit/servers': real servers from the machine's binaries (Redis, etcd, ZooKeeper, PostgreSQL), stopped by PID.
 export { childScriptPath } from './child-script.js';
 export {
   EtcdCluster,
@@ -10,6 +10,12 @@ export {
 export { fourLetterWord } from './four-letter-word.js';
 export { freePort, freePorts } from './free-ports.js';
 export { INSTALL_COMMAND, MissingBinaryError, requireBinary } from './missing-binary-error.js';
+export {
+  PostgresServer,
+  postgresBinDir,
+  type StartPostgresOptions,
+  startPostgres,
+} from './postgres-server.js';
 export {
   killRegisteredPidsSync,
   registeredPids,

@@ -5,7 +5,7 @@ const marker = Symbol.for('@lock/testkit/MissingBinaryError');
 
 /** The one command that installs every server binary the testkit starts. */
 export const INSTALL_COMMAND =
-  'apt-get update && apt-get install -y redis-server etcd-server etcd-client zookeeper';
+  'apt-get update && apt-get install -y redis-server etcd-server etcd-client zookeeper postgresql';
 
 /**
  * Thrown when a server binary or jar is missing. The message carries the install command, because a

@@ -21,6 +21,14 @@ export interface ServerProcessOptions {
   /** Time between SIGTERM and SIGKILL in {@link ServerProcess.stop}. Default 5 s. */
   stopGraceMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Run as this user and group id (a server that refuses root, started by root: PostgreSQL). */
+  uid?: number | undefined;
+  gid?: number | undefined;
+  /**
+   * The signal {@link ServerProcess.stop} sends first. Default SIGTERM; PostgreSQL takes SIGQUIT (immediate
+   * shutdown), since its SIGTERM waits for every client to disconnect.
+   */
+  stopSignal?: NodeJS.Signals | undefined;
 }
 
 /**
@@ -68,6 +76,8 @@ export class ServerProcess {
         cwd: this.options.cwd,
         env: this.options.env ?? process.env,
         stdio: ['ignore', logFd, logFd],
+        ...(this.options.uid === undefined ? {} : { uid: this.options.uid }),
+        ...(this.options.gid === undefined ? {} : { gid: this.options.gid }),
       });
     } finally {
       // The child holds its own copy of the descriptor.
@@ -112,10 +122,10 @@ export class ServerProcess {
     }
   }
 
-  /** SIGTERM, then SIGKILL if the process is still there after the grace period. */
+  /** SIGTERM (or `stopSignal`), then SIGKILL if the process is still there after the grace period. */
   async stop(): Promise<void> {
     if (!this.running) return;
-    this.signal('SIGTERM');
+    this.signal(this.options.stopSignal ?? 'SIGTERM');
     // A stopped process only acts on SIGTERM once it runs again.
     if (this.isPaused) this.resume();
     const graceMs = this.options.stopGraceMs ?? 5_000;
