@@ -1,18 +1,20 @@
 // Benchmarks, side by side with peers in one run, reported as ratios.
 //   node dist/main.js [suite ...] [--json]
-// Suites: mutex, shared-mutex, trylock, redis, redis-semaphore, etcd, zk, file, file-read-write, diagnostics
-// (default: all). Distributed suites start their
+// Suites: mutex, shared-mutex, trylock, redis, redis-semaphore, etcd, etcd-read-write, zk, file, file-read-write,
+// diagnostics (default: all). Distributed suites start their
 // own servers from the machine's binaries via @lock/testkit.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { SuiteReport } from './harness.js';
 
 const suites: Record<string, () => Promise<{ run(): Promise<SuiteReport[]> }>> = {
   mutex: () => import('./suites/mutex.js'),
+  'mutex-semaphore': () => import('./suites/mutex-semaphore.js'),
   'shared-mutex': () => import('./suites/shared-mutex.js'),
   trylock: () => import('./suites/trylock.js'),
   redis: () => import('./suites/redis.js'),
   'redis-semaphore': () => import('./suites/redis-semaphore.js'),
   etcd: () => import('./suites/etcd.js'),
+  'etcd-read-write': () => import('./suites/etcd-read-write.js'),
   zk: () => import('./suites/zk.js'),
   file: () => import('./suites/file.js'),
   'file-read-write': () => import('./suites/file-read-write.js'),
