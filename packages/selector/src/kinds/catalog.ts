@@ -20,6 +20,7 @@ export const KIND_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
   redlock: { packageName: '@lock/redis', install: 'npm install @lock/redis ioredis' },
   etcd: { packageName: '@lock/etcd', install: 'npm install @lock/etcd etcd3' },
   zk: { packageName: '@lock/zk', install: 'npm install @lock/zk zookeeper' },
+  postgres: { packageName: '@lock/postgres', install: 'npm install @lock/postgres pg' },
 });
 
 /**

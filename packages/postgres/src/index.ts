@@ -1,0 +1,11 @@
+export { createProvider } from './create-provider.js';
+export { kinds, type PostgresKind, postgresKind } from './kind.js';
+export { advisoryKey } from './lock-key.js';
+export type { PgClient, PgPool } from './pg-client.js';
+export { postgresCapabilities } from './postgres-capabilities.js';
+export { PostgresLock } from './postgres-lock.js';
+export { PostgresProvider, type PostgresServerFacts } from './postgres-provider.js';
+export type { PostgresProviderConfig, PostgresSettings } from './postgres-settings.js';
+export type { PostgresProviderOptions } from './provider-options.js';
+export type { PostgresStatusDetails } from './read-status.js';
+export { TransactionPoolingError } from './transaction-pooling-error.js';

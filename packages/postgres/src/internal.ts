@@ -1,0 +1,12 @@
+// Not part of the product: `@lock/postgres/internal`, what this package's tests reach inside for. Nothing here
+// is covered by semver.
+export { redactUrl, urlProblem } from './connection-url.js';
+export { POSTGRES_MIN_TTL_MS } from './postgres-capabilities.js';
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_FENCE_TABLE,
+  DEFAULT_TTL_MS,
+  postgresSettings,
+  settingsAddress,
+} from './postgres-settings.js';
+export { blockingGrant, quoteTable, RELEASE, tryGrant } from './statements.js';

@@ -1,0 +1,130 @@
+import { MAX_TIMER_MS, millisecondsSetting } from '@lock/core';
+import * as v from 'valibot';
+import { redactUrl, urlProblem } from './connection-url.js';
+import { POSTGRES_MIN_TTL_MS } from './postgres-capabilities.js';
+
+/** Default session TTL in ms: how long a holder that vanished without closing its connection blocks others. @internal */
+export const DEFAULT_TTL_MS = 10_000;
+/** Default bound on opening one connection, in ms. @internal */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** Default table of fencing counters. @internal */
+export const DEFAULT_FENCE_TABLE = 'lock_fences';
+
+/** A table name: an identifier, optionally schema-qualified; quoted when used, so no SQL ever comes from it. */
+const TABLE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
+const TABLE_EXPECTED = 'a table name such as "lock_fences" or "locks.fences" (letters, digits and _)';
+
+/**
+ * The settings of one PostgreSQL server, as a `lock.config.json` entry or `createProvider(config)` holds them:
+ * one definition gives the TypeScript type, the validation (every problem with its JSON path) and the JSON
+ * Schema. Unknown keys are errors. Anything left out (host, user, password, database) comes from pg's own
+ * defaults, the standard `PGHOST`, `PGUSER`, `PGPASSWORD`, `PGDATABASE` ... environment variables.
+ */
+export const postgresSettings = v.strictObject(
+  {
+    url: v.optional(
+      v.pipe(
+        v.string('a postgres:// URL'),
+        v.check(
+          (url) => urlProblem(url) === undefined,
+          (issue) => urlProblem(issue.input) ?? '',
+        ),
+        v.description(
+          'Connection URL, postgres://user@host:5432/db (TLS through ?sslmode=require and the other libpq parameters pg reads). A password in it is used, never shown.',
+        ),
+      ),
+    ),
+    host: v.optional(
+      v.pipe(
+        v.string('a host name or address'),
+        v.minLength(1, 'a host name or address'),
+        v.description('Server host (instead of url).'),
+      ),
+    ),
+    port: v.optional(
+      v.pipe(
+        v.number('a port from 1 to 65535'),
+        v.integer('a port from 1 to 65535'),
+        v.minValue(1, 'a port from 1 to 65535'),
+        v.maxValue(65_535, 'a port from 1 to 65535'),
+        v.description('Server port (instead of url); default 5432 or PGPORT.'),
+      ),
+    ),
+    database: v.optional(
+      v.pipe(
+        v.string('a database name'),
+        v.minLength(1, 'a database name'),
+        v.description('Database (instead of url).'),
+      ),
+    ),
+    user: v.optional(
+      v.pipe(v.string('a user name'), v.minLength(1, 'a user name'), v.description('User (instead of url).')),
+    ),
+    passwordFile: v.optional(
+      v.pipe(
+        v.string('a file path'),
+        v.minLength(1, 'a file path'),
+        v.description(
+          'File whose first line is the password, read when a connection opens (instead of a password in the URL or PGPASSWORD).',
+        ),
+      ),
+    ),
+    namespace: v.optional(
+      v.pipe(
+        v.string('a string without NUL characters'),
+        v.check((namespace) => !namespace.includes('\0'), 'a string without NUL characters'),
+        v.description(
+          'Hashed with every lock name into its advisory key: applications sharing a database pick distinct namespaces so their names never meet.',
+        ),
+      ),
+      '',
+    ),
+    fenceTable: v.optional(
+      v.pipe(
+        v.string(TABLE_EXPECTED),
+        v.regex(TABLE_PATTERN, TABLE_EXPECTED),
+        v.description(
+          'Table of fencing counters, created on first use if missing (key bigint primary key, token bigint).',
+        ),
+      ),
+      DEFAULT_FENCE_TABLE,
+    ),
+    ttlMs: v.optional(ttlSetting(), DEFAULT_TTL_MS),
+    connectTimeoutMs: v.optional(
+      v.pipe(millisecondsSetting(), v.description('Bound on opening one connection, in ms.')),
+      DEFAULT_CONNECT_TIMEOUT_MS,
+    ),
+  },
+  'an object such as { "url": "postgres://user@127.0.0.1:5432/db" }',
+);
+
+/** What a configuration holds for a PostgreSQL server: every setting is optional (pg's defaults fill in). */
+export type PostgresProviderConfig = v.InferInput<typeof postgresSettings>;
+/** Validated settings, defaults filled in: what `postgresKind.createProvider` and `postgresCapabilities` take. */
+export type PostgresSettings = v.InferOutput<typeof postgresSettings>;
+
+/** The session TTL: the server ends a session idle this long, and with it its locks. */
+function ttlSetting() {
+  const expected = `an integer number of milliseconds from ${POSTGRES_MIN_TTL_MS} to ${MAX_TIMER_MS}`;
+  return v.config(
+    v.pipe(
+      v.number(expected),
+      v.integer(expected),
+      v.minValue(POSTGRES_MIN_TTL_MS, expected),
+      v.maxValue(MAX_TIMER_MS, expected),
+      v.description(
+        'Session TTL in ms: each session is confirmed every third of it, and the server ends a session idle this long (idle_session_timeout), freeing its locks; also the lease length of every lock of the provider.',
+      ),
+    ),
+    { abortPipeEarly: true },
+  );
+}
+
+/** The address of the settings, for messages and rendezvous hashing: the URL without its password. @internal */
+export function settingsAddress(settings: PostgresProviderConfig): string {
+  if (settings.url !== undefined) return redactUrl(settings.url);
+  const host = settings.host ?? process.env.PGHOST ?? 'localhost';
+  const port = settings.port ?? (Number(process.env.PGPORT) || 5432);
+  const database = settings.database ?? process.env.PGDATABASE ?? '';
+  return `postgres://${host.includes(':') ? `[${host}]` : host}:${port}/${database}`;
+}

@@ -1,0 +1,48 @@
+import type { LockParticipant, LockStatus } from '@lock/core';
+import type { PostgresSession } from './postgres-session.js';
+import { LOCK_QUEUE, lastToken } from './statements.js';
+
+/** What `status()` says in PostgreSQL's terms. */
+export interface PostgresStatusDetails extends Readonly<Record<string, unknown>> {
+  /** The advisory key of the name, as `pg_advisory_lock` takes it (a bigint, in decimal). */
+  readonly key: string;
+  /** Callers of this provider waiting for their local turn (not yet in the server's queue). */
+  readonly localWaiters: number;
+}
+
+/**
+ * Holders and waiters of a key from `pg_locks` (a bigint key shows as classid = high 32 bits, objid = low 32
+ * bits, objsubid = 1), waiters in the order they started waiting, and the latest token.
+ * @internal
+ */
+export async function readStatus(
+  session: PostgresSession,
+  name: string,
+  key: bigint,
+  fenceTable: string,
+  localWaiters: number,
+): Promise<LockStatus<PostgresStatusDetails>> {
+  const unsigned = BigInt.asUintN(64, key);
+  const classid = (unsigned >> 32n).toString();
+  const objid = (unsigned & 0xffff_ffffn).toString();
+  const [queue, tokens] = await Promise.all([
+    session.query(LOCK_QUEUE, [classid, objid]),
+    session.query(lastToken(fenceTable), [key.toString()]),
+  ]);
+  const participant = (row: Record<string, unknown>): LockParticipant => ({
+    id: `pid:${String(row.pid)}`,
+    token: null,
+    mode: 'exclusive',
+  });
+  const holders = queue.filter((row) => row.granted === true).map(participant);
+  const waiters = queue.filter((row) => row.granted !== true).map(participant);
+  const token = tokens[0]?.token;
+  return {
+    name,
+    holders,
+    waiters,
+    waiterCount: waiters.length + localWaiters,
+    lastToken: typeof token === 'string' ? BigInt(token) : null,
+    details: { key: key.toString(), localWaiters },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The SQL this package sends, one statement per operation. Each statement that grants also mints the
+ * fencing token, so a grant and its token are one round trip and one decision of the server.
+ *
+ * Why the grant statements are atomic enough: the advisory lock is taken in a `MATERIALIZED` CTE, which
+ * PostgreSQL evaluates exactly once and before the `INSERT` reads it; the upsert runs only when the lock was
+ * taken, so only the holder of a key ever bumps its counter, and it commits (autocommit) before the holder can
+ * release. The counter lives in a table, so it survives restarts: tokens strictly increase per key across
+ * holders, sessions and server restarts. A session-level advisory lock is not undone by the statement's
+ * rollback: when a grant statement fails after taking the lock, the caller unlocks (or ends the session).
+ */
+
+/** A table name from the settings (already checked against a strict pattern), quoted per part. @internal */
+export function quoteTable(table: string): string {
+  return table
+    .split('.')
+    .map((part) => `"${part}"`)
+    .join('.');
+}
+
+/** Creates the fence table if missing. @internal */
+export function createFenceTable(table: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${quoteTable(table)} (key bigint PRIMARY KEY, token bigint NOT NULL)`;
+}
+
+/** Whether the fence table (`$1`, quoted) exists. @internal */
+export const FENCE_TABLE_PRESENT = 'SELECT to_regclass($1) IS NOT NULL AS present';
+
+/**
+ * Try to take key `$1` without waiting; when taken, bump its counter. One row (the token and the backend's
+ * pid) when granted, none when held by another session.
+ * @internal
+ */
+export function tryGrant(table: string): string {
+  return `WITH taken AS MATERIALIZED (SELECT pg_try_advisory_lock($1::bigint) AS ok)
+INSERT INTO ${quoteTable(table)} AS fence (key, token)
+SELECT $1::bigint, 1 FROM taken WHERE taken.ok
+ON CONFLICT (key) DO UPDATE SET token = fence.token + 1
+RETURNING fence.token::text AS token, pg_backend_pid() AS pid, 0::float8 AS waited_ms`;
+}
+
+/**
+ * Wait in the server's lock queue for key `$1` (FIFO: a newcomer does not pass queued waiters), then bump its
+ * counter. The releaser's unlock grants the lock to the first waiter inside the server, so a handoff costs no
+ * round trip beyond this statement's answer. `waited_ms` is how long the server waited, so the caller can
+ * date the session's last sign of life after the wait rather than at its start.
+ * @internal
+ */
+export function blockingGrant(table: string): string {
+  return `WITH taken AS MATERIALIZED (SELECT pg_advisory_lock($1::bigint))
+INSERT INTO ${quoteTable(table)} AS fence (key, token)
+SELECT $1::bigint, 1 FROM taken
+ON CONFLICT (key) DO UPDATE SET token = fence.token + 1
+RETURNING fence.token::text AS token, pg_backend_pid() AS pid,
+  (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8 AS waited_ms`;
+}
+
+/** Release key `$1` held by this session: `released` is false when this session did not hold it. @internal */
+export const RELEASE = 'SELECT pg_advisory_unlock($1::bigint) AS released, pg_backend_pid() AS pid';
+
+/** The session's sign of life, and which server backend answered. @internal */
+export const PING = 'SELECT pg_backend_pid() AS pid';
+
+/** What a new session learns about its server. @internal */
+export const SESSION_FACTS = `SELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version,
+  current_setting('server_version') AS version_text, pg_is_in_recovery() AS standby`;
+
+/**
+ * Session settings, PostgreSQL 14 and later: the server ends the session after `$1` ms idle (so a holder that
+ * vanished without closing its connection frees its locks after the TTL: the session is the lease, renewed by
+ * the keepalive), checks that the client is still there every `$2` ms while a statement runs (a waiter that
+ * vanished leaves the queue), and probes the TCP peer with keepalives every `$3` seconds.
+ * @internal
+ */
+export const SESSION_SETTINGS = `SELECT set_config('idle_session_timeout', $1, false),
+  set_config('client_connection_check_interval', $2, false),
+  set_config('tcp_keepalives_idle', $3, false), set_config('tcp_keepalives_interval', $3, false),
+  set_config('tcp_keepalives_count', '3', false)`;
+
+/** Cancel the statement running on backend `$1` (a waiter whose acquisition was aborted). @internal */
+export const CANCEL = 'SELECT pg_cancel_backend($1::int) AS cancelled';
+
+/** Holders and waiters of advisory key (classid `$1`, objid `$2`) in this database, holders first. @internal */
+export const LOCK_QUEUE = `SELECT l.pid, l.granted, a.application_name, l.waitstart::text AS wait_start
+FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.classid = $1::oid AND l.objid = $2::oid
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+ORDER BY l.granted DESC, l.waitstart NULLS FIRST, l.pid`;
+
+/** The latest token issued for key `$1`. @internal */
+export function lastToken(table: string): string {
+  return `SELECT token::text AS token FROM ${quoteTable(table)} WHERE key = $1::bigint`;
+}
