@@ -4,13 +4,13 @@
 //   npm test      -> the same, plus the servers the tests start (apt-get, when missing), then every check
 // Each step prints what it runs, so a failure names the step.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM_VERSION = '10.34.9';
-const APT_PACKAGES = ['redis-server', 'etcd-server', 'etcd-client', 'zookeeper', 'chromium'];
+const APT_PACKAGES = ['redis-server', 'etcd-server', 'etcd-client', 'zookeeper', 'chromium', 'postgresql'];
 const env = {
   ...process.env,
   TURBO_TELEMETRY_DISABLED: '1',
@@ -82,6 +82,12 @@ function ensurePnpm() {
   return 'pnpm';
 }
 
+function hasPostgresServer() {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return false;
+  return readdirSync(base).some((major) => existsSync(join(base, major, 'bin', 'postgres')));
+}
+
 function ensureServers() {
   const missing = [];
   if (!versionOf('redis-server')) missing.push('redis-server');
@@ -90,6 +96,8 @@ function ensureServers() {
   if (!existsSync('/usr/share/java/zookeeper.jar')) missing.push('zookeeper');
   // lock stress --report is checked in a real headless browser.
   if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
+  // Debian keeps PostgreSQL's server binaries off PATH, under its major version.
+  if (!hasPostgresServer()) missing.push('postgresql');
   if (missing.length === 0) return;
   const install = `apt-get update && apt-get install -y ${APT_PACKAGES.join(' ')}`;
   if (process.getuid?.() !== 0 || !versionOf('apt-get')) {
