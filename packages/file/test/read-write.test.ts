@@ -114,6 +114,28 @@ describe('read-write locks across processes', () => {
     });
   }
 
+  it('a reader that waited in the kernel gets a token minted by its waiter process, above the writer before it and below the next', async () => {
+    const name = 'waited-reader-token';
+    const writer = await child();
+    const written = await writer.acquire(name, undefined, 'write');
+    const read = provider.readWriteLock(name).read.acquire({ timeoutMs: 20_000 });
+    await untilBlocked(name, 1);
+    await writer.release(name);
+    const waited = await read;
+    // The next readers pass the turnstile at once (it was given back by the waiter process).
+    const joined = await provider.readWriteLock(name).read.tryAcquire();
+    const other = await writer.tryAcquire(name, 'read');
+    expect(joined).not.toBeNull();
+    expect(other).not.toBeNull();
+    expect(waited.token).toBeGreaterThan(BigInt(written.token!));
+    expect(joined!.token).toBeGreaterThan(waited.token);
+    expect(BigInt(other!)).toBeGreaterThan(joined!.token);
+    expect((await provider.status(name)).lastToken).toBe(BigInt(other!));
+    await writer.release(name);
+    await joined!.release();
+    await waited.release();
+  });
+
   it('a reader killed with -9: its shared lock comes back and the waiting writer is in', async () => {
     const name = 'killed-reader';
     const reader = await child();

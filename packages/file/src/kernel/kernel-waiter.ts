@@ -28,7 +28,7 @@ let addonPath: string | undefined;
  */
 export class KernelWaiter {
   private readonly child: ChildProcess;
-  private pending: { resolve(): void; reject(error: unknown): void } | undefined;
+  private pending: { resolve(token: bigint | undefined): void; reject(error: unknown): void } | undefined;
   private exited = false;
   private exitReason = '';
   private readonly exit: Promise<void>;
@@ -92,10 +92,20 @@ export class KernelWaiter {
 
   /**
    * Waits in the kernel for the turnstile and, with `lock`, then for the lock in the asked mode; resolves once
-   * this process's open file descriptions hold them. One wait at a time. While it waits, the process is kept
-   * alive (as by a pending socket read).
+   * this process's open file descriptions hold them. With `lock` the turnstile is given back before it
+   * resolves, and a shared grant resolves with the token minted under it (at least `atLeast`, written with
+   * this process's pid); without `lock` the turnstile is still held. One wait at a time. While it waits, the
+   * process is kept alive (as by a pending socket read).
    */
-  wait({ exclusive, lock }: { exclusive: boolean; lock: boolean }): Promise<void> {
+  wait({
+    exclusive,
+    lock,
+    atLeast,
+  }: {
+    exclusive: boolean;
+    lock: boolean;
+    atLeast: bigint;
+  }): Promise<bigint | undefined> {
     if (this.exited) {
       return Promise.reject(
         new LockBackendError('file', 'wait', {
@@ -103,11 +113,11 @@ export class KernelWaiter {
         }),
       );
     }
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<bigint | undefined>((resolve, reject) => {
       this.pending = { resolve, reject };
       this.child.ref();
       this.child.channel?.ref();
-      this.child.send({ type: 'wait', exclusive, lock });
+      this.child.send({ type: 'wait', exclusive, lock, atLeast: String(atLeast), pid: process.pid });
     });
   }
 
@@ -130,7 +140,8 @@ export class KernelWaiter {
     if (pending === undefined) return;
     this.pending = undefined;
     this.idle();
-    if (reply.type === 'granted') pending.resolve();
+    if (reply.type === 'granted')
+      pending.resolve(reply.token === undefined ? undefined : BigInt(reply.token));
     else pending.reject(lockFailure('wait', this.path, Object.assign(new Error(reply.message), reply)));
   }
 

@@ -27,7 +27,7 @@ export const HEADER_SIZE = 12;
  */
 export const CLOCK_SCALE = 1024n;
 /** Tokens stay below 2^63, so they are positive as signed 64-bit integers too (databases, Java). */
-const MAX_TOKEN = (1n << 63n) - 1n;
+export const MAX_TOKEN = (1n << 63n) - 1n;
 
 /** What a lock file's header says. */
 export interface LockFileHeader {

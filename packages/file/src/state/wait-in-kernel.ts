@@ -131,7 +131,7 @@ function waitInKernel(table: LockTable, state: NameState, kind: KernelWaitKind, 
   }
   clearTimeout(state.lingerTimer);
   state.lingerTimer = undefined;
-  let waiting: Promise<void>;
+  let waiting: Promise<bigint | undefined>;
   let waiter: KernelWaiter | undefined;
   try {
     const file = state.file ?? table.openFile(state);
@@ -141,13 +141,14 @@ function waitInKernel(table: LockTable, state: NameState, kind: KernelWaitKind, 
       waiting = extensions
         .waitForLock(gate.fd)
         .then(() => (kind === 'full' ? extensions.waitForLock(file.fd, 0, 0, shared) : undefined))
+        .then(() => undefined)
         .catch((error: unknown) => {
           throw lockFailure('wait', file.path, error);
         });
     } else {
       if (state.kernelWaiter?.gone) state.kernelWaiter = undefined;
       waiter = state.kernelWaiter ??= KernelWaiter.spawn(file.path, file.fd, gate.fd);
-      waiting = waiter.wait({ exclusive, lock: kind === 'full' });
+      waiting = waiter.wait({ exclusive, lock: kind === 'full', atLeast: state.lastToken + 1n });
     }
   } catch (error) {
     state.kernelWait = false;
@@ -158,7 +159,7 @@ function waitInKernel(table: LockTable, state: NameState, kind: KernelWaitKind, 
   state.kernelWaitKind = kind;
   state.kernelWaitExclusive = exclusive;
   waiting.then(
-    () => granted(table, state, waiter),
+    (token) => granted(table, state, waiter, token),
     (error: unknown) => failed(table, state, waiter, error),
   );
 }
@@ -186,8 +187,17 @@ function isCurrent(state: NameState, waiter: KernelWaiter | undefined): boolean 
   return state.kernelWait && state.kernelWaiter === waiter;
 }
 
-/** The kernel granted what the wait asked for to the open files this process shares with its waiter. */
-function granted(table: LockTable, state: NameState, waiter: KernelWaiter | undefined): void {
+/**
+ * The kernel granted what the wait asked for to the open files this process shares with its waiter. After a
+ * `full` wait the waiter has given the turnstile back already (and `token` is the one it minted under it for
+ * a shared grant); in the blocking-thread variant the turnstile is still held and nothing was minted.
+ */
+function granted(
+  table: LockTable,
+  state: NameState,
+  waiter: KernelWaiter | undefined,
+  token: bigint | undefined,
+): void {
   if (!isCurrent(state, waiter)) return;
   state.kernelWait = false;
   if (waiter !== undefined) {
@@ -215,22 +225,35 @@ function granted(table: LockTable, state: NameState, waiter: KernelWaiter | unde
   }
   const head = state.waiters.head;
   const exclusive = state.kernelWaitExclusive;
-  // No head, or one that wants the other mode (the one we waited for left): give back and start over,
-  // except that an exclusive grant serves a reader too, once turned into a shared one (atomic, never waits).
-  const downgrade = head !== undefined && exclusive && !head.exclusive;
-  if (
-    head === undefined ||
-    (head.exclusive !== exclusive && !downgrade) ||
-    (!head.exclusive && !gate.atPath())
-  ) {
+  // No head, one that wants an exclusive grant after a shared wait (the one we waited for left), or a shared
+  // grant under a turnstile that is no longer the one at its path: give back and start over.
+  if (head === undefined || (head.exclusive && !exclusive) || (!exclusive && !gate.atPath())) {
     unlockFd(file.fd, file.path);
     unlockFd(gate.fd, gate.path);
     if (head !== undefined && !gate.atPath()) table.dropGate(state);
     serveHead(table, state);
     return;
   }
-  if (downgrade) tryLockFd(file.fd, file.path, false);
-  grantHeads(table, state, file, gate);
+  if (exclusive) {
+    // Minted under the exclusive lock: the head, or every reader at the head (then the lock turns shared,
+    // atomically and without waiting).
+    grantHeads(table, state, file);
+    if (state.readers.size > 0) tryLockFd(file.fd, file.path, false);
+    unlockFd(gate.fd, gate.path);
+  } else if (token === undefined) {
+    grantHeads(table, state, file);
+    unlockFd(gate.fd, gate.path);
+  } else {
+    state.waiters.shift();
+    try {
+      head.resolve(grantOn(table, state, file, false, token));
+    } catch (error) {
+      head.reject(error);
+    }
+    // The readers behind it pass the turnstile as any reader does.
+    if (state.readers.size > 0) serveReaders(table, state);
+  }
+  if (!state.holding) advance(table, state);
 }
 
 /**
@@ -246,14 +269,17 @@ function turnstilePassed(table: LockTable, state: NameState, gate: LockFile): vo
     advance(table, state);
     return;
   }
-  grantHeads(table, state, file, gate);
+  grantHeads(table, state, file);
+  unlockFd(gate.fd, gate.path);
+  if (!state.holding) advance(table, state);
 }
 
 /**
- * With the kernel lock held in the head's mode and the turnstile held: grants the head, and after a shared
- * head every reader queued right behind it, then gives the turnstile back.
+ * With the kernel lock held in the head's mode (or exclusively) and the turnstile held, or the lock held
+ * exclusively: grants the head, and after a shared head every reader queued right behind it, each token
+ * minted where no other process can mint.
  */
-function grantHeads(table: LockTable, state: NameState, file: LockFile, gate: LockFile): void {
+function grantHeads(table: LockTable, state: NameState, file: LockFile): void {
   for (let head = state.waiters.head; head !== undefined; head = state.waiters.head) {
     if (head.exclusive && state.holding) break;
     state.waiters.shift();
@@ -267,8 +293,6 @@ function grantHeads(table: LockTable, state: NameState, file: LockFile, gate: Lo
     }
     if (head.exclusive) break;
   }
-  unlockFd(gate.fd, gate.path);
-  if (!state.holding) advance(table, state);
 }
 
 function failed(table: LockTable, state: NameState, waiter: KernelWaiter | undefined, error: unknown): void {
