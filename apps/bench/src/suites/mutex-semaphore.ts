@@ -3,6 +3,7 @@
 // exclusive Mutex doing the same sections. Interleaved rounds, medians, per-round ratios.
 
 import { Mutex, ReadWriteMutex, Semaphore } from '@lock/mutex';
+import { TryLock, TrySemaphore } from '@lock/trylock';
 import { Semaphore as AsyncSemaphore } from 'async-mutex';
 import { formatNs, formatRate, interleaved, median, type SuiteReport, table } from '../harness.js';
 
@@ -112,6 +113,37 @@ async function readers(lock: { read: Mutex | ReadWriteMutex['read']; write: Mute
   return reads / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
+const TRY_OPS = 2_000_000;
+
+/**
+ * ns per synchronous pair on one thread, 1 write in 10: the trylock's shared mode (and its semaphore) never
+ * wait, so what they cost per grant is the figure; sharing across threads is checked in its tests.
+ */
+function tryPairs(kind: 'shared' | 'exclusive' | 'semaphore'): number {
+  const lock = new TryLock();
+  const semaphore = new TrySemaphore(PERMITS);
+  let granted = 0;
+  const started = process.hrtime.bigint();
+  for (let index = 0; index < TRY_OPS; index++) {
+    if (kind === 'semaphore') {
+      if (semaphore.tryLock()) {
+        granted++;
+        semaphore.unlock();
+      }
+    } else if (kind === 'exclusive' || index % 10 === 0) {
+      if (lock.tryLock()) {
+        granted++;
+        lock.unlock();
+      }
+    } else if (lock.tryLockShared()) {
+      granted++;
+      lock.unlockShared();
+    }
+  }
+  if (granted !== TRY_OPS) throw new Error(`trylock bench: ${granted} of ${TRY_OPS} granted`);
+  return Number(process.hrtime.bigint() - started) / TRY_OPS;
+}
+
 export async function run(): Promise<SuiteReport[]> {
   const all = semaphores();
   const names = Object.keys(all);
@@ -159,6 +191,16 @@ export async function run(): Promise<SuiteReport[]> {
     ),
   );
 
+  const tryKinds = {
+    'TryLock tryLock + unlock': 'exclusive',
+    'TryLock shared, 1 write in 10': 'shared',
+    [`TrySemaphore(${PERMITS}) tryLock + unlock`]: 'semaphore',
+  } as const;
+  const tryNs = await interleaved(
+    Object.fromEntries(Object.entries(tryKinds).map(([name, kind]) => [name, async () => tryPairs(kind)])),
+    ROUNDS,
+  );
+
   const text = [
     `Semaphore(${PERMITS}) acquire + release pairs; median of ${ROUNDS} interleaved rounds of ${OPS.toLocaleString('en')} pairs (ratios: median of per-round ratios); Node ${process.version}`,
     '',
@@ -194,6 +236,17 @@ export async function run(): Promise<SuiteReport[]> {
     ),
     '',
     `ReadWriteMutex readers: ${readSpeedup.toFixed(2)}x the exclusive Mutex's reads/s`,
+    '',
+    `@lock/trylock, one thread, ${TRY_OPS.toLocaleString('en')} synchronous pairs; median of ${ROUNDS} interleaved rounds`,
+    '',
+    table(
+      ['trylock', 'ns/pair', 'ops/s'],
+      Object.entries(tryNs).map(([name, samples]) => [
+        name,
+        formatNs(median(samples)),
+        formatRate(1e9 / median(samples)),
+      ]),
+    ),
   ].join('\n');
   return [
     {
@@ -207,6 +260,9 @@ export async function run(): Promise<SuiteReport[]> {
         uncontendedNsPerPair: Object.fromEntries(names.map((name) => [name, ns(single, name)])),
         waitersNsPerPair: Object.fromEntries(names.map((name) => [name, ns(queued, name)])),
         floorVsPeer: { uncontended: floorSingle, waiters: floorQueued },
+        trylockNsPerPair: Object.fromEntries(
+          Object.entries(tryNs).map(([name, samples]) => [name, median(samples)]),
+        ),
         readsPerSec: Object.fromEntries(
           Object.entries(readRates).map(([name, rates]) => [name, median(rates)]),
         ),
