@@ -211,6 +211,13 @@ export interface LockProvider {
    */
   status?(name: string): Promise<LockStatus>;
   /**
+   * Raises the fence counter of `name` so that every later grant of it gets a token greater than `atLeast`
+   * (never lowers it), on backends whose tokens come from a counter they keep (not a server revision). Moving
+   * a name between clusters uses it to keep the name's tokens increasing. Rejects with `LockBackendError`
+   * when the backend fails.
+   */
+  raiseFence?(name: string, atLeast: bigint): Promise<void>;
+  /**
    * What the server behind this provider is (its version, what is known about it), asked of it now. Server
    * backends; rejects with `LockBackendError` when no server answers. Opens no lock session.
    */

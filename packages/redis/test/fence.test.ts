@@ -135,3 +135,54 @@ describe('fenceRetentionMs bounds the keys kept per name', () => {
     expect(await server.command('PTTL', lockKeys('lock:', name).fence)).toBe(-1);
   });
 });
+
+describe('raiseFence: a name moved from another cluster keeps its tokens increasing', () => {
+  it('every later grant of the lock, the read-write lock and the semaphore is above the floor', async () => {
+    const made = provider();
+    const floor = (await serverTimeMs()) * BigInt(FENCE_EPOCH_SCALE) * 4n;
+    await made.raiseFence('moved', floor);
+    const lease = await made.lock('moved').acquire();
+    expect(lease.token).toBe(floor + 1n);
+    await lease.release();
+    const write = await made.readWriteLock('moved').write.acquire();
+    expect(write.token).toBe(floor + 2n);
+    await write.release();
+    const permit = await made.semaphore('moved', 2).acquire();
+    expect(permit.token).toBe(floor + 3n);
+    await permit.release();
+  });
+
+  it('never lowers a counter, and compares past 2^53 exactly', async () => {
+    const made = provider();
+    const first = await made.lock('high').acquire();
+    await first.release();
+    await made.raiseFence('high', 5n);
+    const second = await made.lock('high').acquire();
+    expect(second.token).toBe(first.token + 1n);
+    await second.release();
+    const beyond = TWO_TO_53 * 64n + 7n;
+    await made.raiseFence('high', beyond);
+    await made.raiseFence('high', beyond - 1n);
+    const third = await made.lock('high').acquire();
+    expect(third.token).toBe(beyond + 1n);
+    await third.release();
+  });
+
+  it('keeps the counter expiry of fenceRetentionMs', async () => {
+    const made = provider({ fenceRetentionMs: 60_000 });
+    const lease = await made.lock('kept').acquire();
+    await lease.release();
+    await made.raiseFence('kept', lease.token + 1000n);
+    const ttl = (await server.command('PTTL', lockKeys('lock:', 'kept').fence)) as number;
+    expect(ttl).toBeGreaterThan(0);
+  });
+
+  it('refuses a floor that is not a bigint from 0, and a bad name, before any I/O', async () => {
+    const made = provider();
+    await expect(made.raiseFence('x', -1n)).rejects.toThrow(
+      /atLeast: expected a fencing token \(a bigint from 0\), received -1n/,
+    );
+    await expect(made.raiseFence('x', 5 as unknown as bigint)).rejects.toThrow(/atLeast/);
+    await expect(made.raiseFence('', 1n)).rejects.toThrow(/name/);
+  });
+});

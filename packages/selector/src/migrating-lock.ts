@@ -9,6 +9,9 @@ import {
   validateFunction,
 } from '@lock/core';
 
+/** Raises a name's fence counter on one cluster (`LockProvider.raiseFence`), where the kind can. */
+export type RaiseFence = (name: string, atLeast: bigint) => Promise<void>;
+
 /**
  * The lock of a name that a cluster-list change moves, for a client in the migration phase
  * (`previousClusters`): it takes the name on its old cluster, then on its new one, always in that order, and
@@ -16,7 +19,10 @@ import {
  * same time share a cluster for the name (old and migrating the old one, migrating and new the new one), and
  * never two holders are let in. Releases in the opposite order; lost when either grant is lost.
  *
- * The lease's token is the new cluster's: the one the name keeps once the change is done.
+ * The lease's token is the new cluster's: the one the name keeps once the change is done. Where the kind can
+ * raise a fence counter (`raiseFence`), the fence moves with the name: the new cluster's counter is raised
+ * past the old grant's token before the new grant, and the old cluster's past the new grant's token after
+ * it, so tokens of the name increase across all three steps of the change, whichever cluster minted them.
  */
 export class MigratingLock implements Lock {
   readonly name: string;
@@ -28,6 +34,7 @@ export class MigratingLock implements Lock {
   constructor(
     private readonly from: Lock,
     private readonly to: Lock,
+    private readonly raise: { readonly from?: RaiseFence; readonly to?: RaiseFence } = {},
   ) {
     this.name = to.name;
   }
@@ -47,12 +54,23 @@ export class MigratingLock implements Lock {
         options?.timeoutMs === undefined
           ? undefined
           : Math.max(0, options.timeoutMs - (monotonicNow() - startedAt));
-      const second = await this.to.acquire({ ...options, timeoutMs });
-      return new MigratingLease(first, second);
+      await this.raise.to?.(this.name, first.token);
+      return await this.completed(first, await this.to.acquire({ ...options, timeoutMs }));
     } catch (error) {
       await first.release().catch(() => false);
       throw error;
     }
+  }
+
+  /** Both grants held: carries the new token back to the old cluster, so its later grants are above it. */
+  private async completed(first: Lease, second: Lease): Promise<Lease> {
+    try {
+      await this.raise.from?.(this.name, second.token);
+    } catch (error) {
+      await second.release().catch(() => false);
+      throw error;
+    }
+    return new MigratingLease(first, second);
   }
 
   /** Both grants without waiting for a holder of either; `null` (holding neither) when one is held. */
@@ -61,8 +79,9 @@ export class MigratingLock implements Lock {
     const first = await this.from.tryAcquire(options);
     if (first === null) return null;
     try {
+      await this.raise.to?.(this.name, first.token);
       const second = await this.to.tryAcquire(options);
-      if (second !== null) return new MigratingLease(first, second);
+      if (second !== null) return await this.completed(first, second);
     } catch (error) {
       await first.release().catch(() => false);
       throw error;

@@ -31,7 +31,7 @@ import { DeferredLock } from './deferred-lock.js';
 import type { BackendEntry } from './entries/backend-entry.js';
 import { buildEntries } from './entries/build-entries.js';
 import { installedCatalogKinds } from './kinds/installed-kinds.js';
-import { MigratingLock } from './migrating-lock.js';
+import { MigratingLock, type RaiseFence } from './migrating-lock.js';
 import { noBackendError } from './no-backend-error.js';
 import { compilePolicies, type Policy, policyFor } from './policies.js';
 import { rankCandidates } from './rank-candidates.js';
@@ -230,11 +230,12 @@ export class Selector {
       );
     };
     const closed = this.closing !== undefined;
-    const lock = build(entry.provider(index, closed));
+    const provider = entry.provider(index, closed);
+    const lock = build(provider);
     const from = explanation.movedFrom;
-    return from === undefined
-      ? lock
-      : new MigratingLock(build(entry.previousProvider(from.index, closed)), lock);
+    if (from === undefined) return lock;
+    const previous = entry.previousProvider(from.index, closed);
+    return new MigratingLock(build(previous), lock, fenceMovers(previous, provider));
   }
 
   /**
@@ -264,10 +265,12 @@ export class Selector {
       });
     };
     const closed = this.closing !== undefined;
-    const readWrite = build(entry.provider(index, closed));
+    const provider = entry.provider(index, closed);
+    const readWrite = build(provider);
     const from = explanation.movedFrom;
     if (from === undefined) return readWrite;
-    return migratingReadWrite(build(entry.previousProvider(from.index, closed)), readWrite);
+    const previous = entry.previousProvider(from.index, closed);
+    return migratingReadWrite(build(previous), readWrite, fenceMovers(previous, provider));
   }
 
   /**
@@ -306,11 +309,17 @@ export class Selector {
     const { entry, index, explanation } = await this.routeJudged(name, extraNeeds);
     const primitive = primitiveOf(explanation.needs, extraNeeds);
     const closed = this.closing !== undefined;
-    const lock = lockOf(await entry.provider(index, closed), name, options, primitive);
+    const provider = await entry.provider(index, closed);
+    const lock = lockOf(provider, name, options, primitive);
     const from = explanation.movedFrom;
     if (from === undefined) return { lock, explanation };
-    const previous = lockOf(await entry.previousProvider(from.index, closed), name, options, primitive);
-    return { lock: new MigratingLock(previous, lock), explanation };
+    const previous = await entry.previousProvider(from.index, closed);
+    const migrating = new MigratingLock(
+      lockOf(previous, name, options, primitive),
+      lock,
+      fenceMovers(previous, provider),
+    );
+    return { lock: migrating, explanation };
   }
 
   /**
@@ -324,11 +333,17 @@ export class Selector {
   ): Promise<{ readonly readWriteLock: ReadWriteLock; readonly explanation: Explanation }> {
     const { entry, index, explanation } = await this.routeJudged(name, { ...extraNeeds, mode: 'shared' });
     const closed = this.closing !== undefined;
-    const readWriteLock = readWriteLockOf(await entry.provider(index, closed), name, options);
+    const provider = await entry.provider(index, closed);
+    const readWriteLock = readWriteLockOf(provider, name, options);
     const from = explanation.movedFrom;
     if (from === undefined) return { readWriteLock, explanation };
-    const previous = readWriteLockOf(await entry.previousProvider(from.index, closed), name, options);
-    return { readWriteLock: migratingReadWrite(previous, readWriteLock), explanation };
+    const previous = await entry.previousProvider(from.index, closed);
+    const migrating = migratingReadWrite(
+      readWriteLockOf(previous, name, options),
+      readWriteLock,
+      fenceMovers(previous, provider),
+    );
+    return { readWriteLock: migrating, explanation };
   }
 
   /**
@@ -486,12 +501,33 @@ function primitiveOf(needs: ResolvedNeeds, call: LockNeeds | undefined): Primiti
 }
 
 /** Both sides of a moved name's read-write lock, each taken on the old cluster and then on the new one. */
-function migratingReadWrite(from: ReadWriteLock, to: ReadWriteLock): ReadWriteLock {
+function migratingReadWrite(
+  from: ReadWriteLock,
+  to: ReadWriteLock,
+  raise: ConstructorParameters<typeof MigratingLock>[2],
+): ReadWriteLock {
   return Object.freeze({
     name: to.name,
-    read: new MigratingLock(from.read, to.read),
-    write: new MigratingLock(from.write, to.write),
+    read: new MigratingLock(from.read, to.read, raise),
+    write: new MigratingLock(from.write, to.write, raise),
   });
+}
+
+/**
+ * The fence raisers of a moved name's two clusters, where the kind's providers can raise a counter
+ * (`raiseFence`; Redis can, tokens that are server revisions cannot). A side without one raises nothing.
+ */
+function fenceMovers(
+  from: LockProvider | Promise<LockProvider>,
+  to: LockProvider | Promise<LockProvider>,
+): { from?: RaiseFence; to?: RaiseFence } {
+  const mover =
+    (provider: LockProvider | Promise<LockProvider>): RaiseFence =>
+    async (name, atLeast) => {
+      const ready = await provider;
+      await ready.raiseFence?.(name, atLeast);
+    };
+  return { from: mover(from), to: mover(to) };
 }
 
 function lockOf(

@@ -1,4 +1,5 @@
 import { InvalidConfigError } from '@lock/core';
+import { RedisProvider } from '@lock/redis';
 import { type RedisServer, startRedis } from '@lock/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Selector, type SelectorConfig } from '../src/index.js';
@@ -22,13 +23,13 @@ function cluster(id: string) {
   return { id, url: servers[NEW.indexOf(id)]!.url };
 }
 
-function config(phase: 'old' | 'migrating' | 'new'): SelectorConfig {
+function config(phase: 'old' | 'migrating' | 'new', prefix = 'grow:'): SelectorConfig {
   const clusters = (phase === 'old' ? OLD : NEW).map(cluster);
   return {
     backends: {
       shards: {
         kind: 'redis',
-        prefix: 'grow:',
+        prefix,
         ttlMs: 5_000,
         clusters,
         ...(phase === 'migrating' ? { previousClusters: OLD.map(cluster) } : {}),
@@ -47,6 +48,8 @@ interface Outcome {
   overlaps: number;
   sections: number;
   lost: number;
+  /** Writes a fenced resource refused: a token not above the name's newest one. */
+  stale: number;
 }
 
 /**
@@ -63,6 +66,8 @@ async function contend(
   );
   const inside = new Map<string, number>();
   const counters = new Map<string, number>();
+  const fences = new Map<string, bigint>();
+  let stale = 0;
   let overlaps = 0;
   let sections = 0;
   try {
@@ -71,7 +76,10 @@ async function contend(
         for (let round = 0; round < 12; round += 1) {
           const name = names[(client + round) % names.length]!;
           await selector.lock(name).withLock(
-            async () => {
+            async (lease) => {
+              // The guarded resource fences every write: a token not above the newest it saw is refused.
+              if (lease.token <= (fences.get(name) ?? -1n)) stale += 1;
+              else fences.set(name, lease.token);
               const now = inside.get(name) ?? 0;
               if (now > 0) overlaps += 1;
               inside.set(name, now + 1);
@@ -90,7 +98,37 @@ async function contend(
     await Promise.all(selectors.map((selector) => selector.close()));
   }
   const total = [...counters.values()].reduce((sum, value) => sum + value, 0);
-  return { overlaps, sections, lost: sections - total };
+  return { overlaps, sections, lost: sections - total, stale };
+}
+
+/**
+ * One grant after another of `name` by clients of each phase, in an order a rolling change allows (old and
+ * migrating side by side, then migrating and new): the tokens they got, in grant order. The new cluster's
+ * counter starts from its own clock-seeded value, above the old cluster's (first used earlier), so only a
+ * fence that moves both ways keeps the sequence increasing.
+ */
+async function phaseSequence(name: string, prefix = 'seq:'): Promise<bigint[]> {
+  const order = ['old', 'migrating', 'old', 'migrating', 'new', 'migrating', 'new'] as const;
+  const byPhase = {
+    old: await Selector.create(config('old', prefix)),
+    migrating: await Selector.create(config('migrating', prefix)),
+    new: await Selector.create(config('new', prefix)),
+  };
+  try {
+    // The old cluster's counter is older (and lower) than the new one's: a first grant there, a second later.
+    const first = await byPhase.old.lock(name).acquire({ timeoutMs: 5_000 });
+    await first.release();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const tokens: bigint[] = [first.token];
+    for (const phase of order) {
+      const lease = await byPhase[phase].lock(name).acquire({ timeoutMs: 5_000 });
+      tokens.push(lease.token);
+      await lease.release();
+    }
+    return tokens;
+  } finally {
+    await Promise.all(Object.values(byPhase).map((selector) => selector.close()));
+  }
 }
 
 describe('growing a sharded entry: the migration phase', () => {
@@ -162,23 +200,41 @@ describe('growing a sharded entry: the migration phase', () => {
 
   it('old beside migrating: moved names are never held twice', async () => {
     const outcome = await contend(['old', 'migrating'], moved);
-    expect(outcome).toEqual({ overlaps: 0, sections: 48, lost: 0 });
+    expect(outcome).toEqual({ overlaps: 0, sections: 48, lost: 0, stale: 0 });
   }, 60_000);
 
   it('migrating beside new: moved names are never held twice', async () => {
     const outcome = await contend(['migrating', 'new'], moved);
-    expect(outcome).toEqual({ overlaps: 0, sections: 48, lost: 0 });
+    expect(outcome).toEqual({ overlaps: 0, sections: 48, lost: 0, stale: 0 });
   }, 60_000);
 
   it('names the change keeps are shared by all three phases', async () => {
     const outcome = await contend(['old', 'migrating', 'new'], kept);
-    expect(outcome).toEqual({ overlaps: 0, sections: 72, lost: 0 });
+    expect(outcome).toEqual({ overlaps: 0, sections: 72, lost: 0, stale: 0 });
   }, 60_000);
 
   it('control: skipping the migration phase (old beside new) lets two holders in on moved names', async () => {
     const outcome = await contend(['old', 'new'], moved);
     expect(outcome.sections).toBe(48);
     expect(outcome.overlaps).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('the fence moves with the name: tokens increase across old, migrating and new clients in any order', async () => {
+    const tokens = await phaseSequence(moved[2]!);
+    for (let index = 1; index < tokens.length; index += 1)
+      expect(tokens[index]).toBeGreaterThan(tokens[index - 1]!);
+  }, 60_000);
+
+  it('control: without raising the fence counters, the same sequence goes back in tokens', async () => {
+    const raise = Object.getOwnPropertyDescriptor(RedisProvider.prototype, 'raiseFence')!;
+    Reflect.deleteProperty(RedisProvider.prototype, 'raiseFence');
+    try {
+      const tokens = await phaseSequence(`${moved[2]!}`, 'unfenced:');
+      const regressions = tokens.filter((token, index) => index > 0 && token <= tokens[index - 1]!);
+      expect(regressions.length).toBeGreaterThan(0);
+    } finally {
+      Object.defineProperty(RedisProvider.prototype, 'raiseFence', raise);
+    }
   }, 60_000);
 
   it('previousClusters is checked like clusters, and needs them', async () => {

@@ -24,6 +24,7 @@ import { CommandDeadlines } from './command-deadlines.js';
 import { describeServer } from './describe-server.js';
 import type { RedisBackend } from './lock-context.js';
 import { type LockProtocol, modeProtocol } from './lock-protocol.js';
+import { raiseFence } from './raise-fence.js';
 import { readStatus } from './read-status.js';
 import { redisCapabilities } from './redis-capabilities.js';
 import { RedisLock } from './redis-lock.js';
@@ -93,6 +94,17 @@ export class RedisProvider extends BaseProvider<RedisLock> {
     validateLockName(name);
     this.assertOpen('status', name);
     return readStatus(this.backend, name);
+  }
+
+  /**
+   * Raises the fence counter of `name` so that every later grant of it (lock, read-write lock, semaphore) gets
+   * a token greater than `atLeast`; never lowers it. What the selector's migration phase uses to carry a moved
+   * name's tokens from its old cluster to its new one. `LockBackendError` when Redis fails.
+   */
+  async raiseFence(name: string, atLeast: bigint): Promise<void> {
+    validateLockName(name);
+    this.assertOpen('raiseFence', name);
+    await raiseFence(this.backend, name, atLeast);
   }
 
   /**
