@@ -10,9 +10,9 @@ import { formatRate, median, type SuiteReport, summarize, table } from '../harne
 import { fileRuntime } from './file-runtime.js';
 
 const PROCESSES = 4;
-const OPS = 200;
+const OPS = 100;
 const WRITE_EVERY = 10;
-const HOLD_MS = 1;
+const HOLD_MS = 5;
 const ROUNDS = 3;
 
 type Contender = 'read-write' | 'exclusive';
