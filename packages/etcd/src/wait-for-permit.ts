@@ -2,7 +2,7 @@ import { monotonicNow } from '@lock/core';
 import type { IKeyValue, IRangeRequest, ITxnRequest } from 'etcd3';
 import type { LockContext } from './etcd-lock-backend.js';
 import type { EtcdSession } from './etcd-session.js';
-import { waitForChange } from './wait-for-delete.js';
+import { waitForChange } from './wait-for-change.js';
 import { checkStillQueued, readTurn } from './wait-for-turn.js';
 import { checkLeaseGone, type WatchedHolder, waitOutIfRevoked, watchedHolder } from './wait-out-revoked.js';
 

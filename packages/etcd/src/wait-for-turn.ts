@@ -11,8 +11,9 @@ import { waiterLost } from './waiter-lost.js';
 const CHECK_RETRY_MS = 100;
 
 /**
- * Go's `waitDeletes` followed by its session check: until no key with a lower create revision is left, watch
- * the last one and wait for its deletion. After each wake-up one read answers both questions (is anything
+ * Go's `waitDeletes` followed by its session check: until no key of the range `ahead` with a lower create
+ * revision is left, watch the last one and wait for its deletion. The range is the name's whole prefix for a
+ * lock or writer, its writers' keys for a reader (etcd's recipe RWMutex). After each wake-up one read answers both questions (is anything
  * still before us, does our own key still exist), so a handoff costs one round trip after the event.
  * Resolves with the send time of the read that proved ownership.
  *

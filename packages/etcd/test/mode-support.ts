@@ -1,4 +1,5 @@
 import { type Lock, type LockOptions, monotonicNow } from '@lock/core';
+import type { Etcd3 } from 'etcd3';
 import { EtcdProvider } from '../src/index.js';
 import { type KeyMode, permitMode, sharedMode, waitForDelete } from '../src/internal.js';
 
@@ -54,4 +55,36 @@ export function watchesPermitsAhead(permits: number): KeyMode {
 function isExclusiveKey(keyPrefix: string, key: string): boolean {
   const rest = key.slice(keyPrefix.length);
   return !rest.startsWith('read/') && !rest.startsWith('sem/');
+}
+
+/**
+ * A holder of `holderOf`'s lock (its own 2 s session) and a waiter of `waiterOf`'s with `waitOutRevokedHolders`;
+ * then the holder's lease is revoked from outside (what a resumed old leader does, etcd issue 15247) or the
+ * holder releases. Returns how many times the waiter waited a vanished holder out before its grant (1 after a
+ * revocation, 0 after a release), and whether the holder still believed after a revocation.
+ */
+export async function waitsOutRevokedHolder(
+  admin: Etcd3,
+  track: (provider: EtcdProvider) => EtcdProvider,
+  name: string,
+  holderOf: (provider: EtcdProvider) => Lock,
+  waiterOf: (provider: EtcdProvider) => Lock,
+  revoke: boolean,
+): Promise<{ waits: number; holderHeld: boolean }> {
+  const holderSide = track(new EtcdProvider({ client: admin, ttlMs: 2_000 }));
+  const holder = await holderOf(holderSide).acquire();
+  const careful = track(new EtcdProvider({ client: admin, ttlMs: 2_000, waitOutRevokedHolders: true }));
+  const waiting = waiterOf(careful).acquire({ timeoutMs: 20_000 });
+  for (let attempt = 0; (await holderSide.status(name)).waiterCount < 1; attempt += 1) {
+    if (attempt > 500) throw new Error(`the waiter of ${name} never queued`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  if (revoke) {
+    await admin.leaseClient.leaseRevoke({ ID: ((await holderSide.sessionLeaseId()) as bigint).toString() });
+  } else {
+    await holder.release();
+  }
+  const lease = await waiting;
+  await lease.release();
+  return { waits: careful.stats.revokedHolderWaits, holderHeld: holder.held };
 }

@@ -2,9 +2,14 @@ import { join } from 'node:path';
 import { InvalidArgumentError, type Lease, type Lock, sleep } from '@lock/core';
 import { formatReport, runClients } from '@lock/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EtcdProvider, lockKey } from '../src/index.js';
+import { lockKey } from '../src/index.js';
 import { Child, eventually, fixture, queueLength, useEtcd } from './helpers.js';
-import { MutantProvider, readerIgnoresWaitingWriters, writeActsAsRead } from './mode-support.js';
+import {
+  MutantProvider,
+  readerIgnoresWaitingWriters,
+  waitsOutRevokedHolder,
+  writeActsAsRead,
+} from './mode-support.js';
 
 const etcd = useEtcd();
 const histories = join(process.env.TMPDIR ?? '/tmp', `lock-etcd-rw-${process.pid}`);
@@ -227,41 +232,40 @@ describe('read-write lock on etcd', () => {
     expect(await queueLength(session(), name)).toBe(0);
   });
 
-  it('waitOutRevokedHolders applies to readers: a writer gone with its lease is waited out', async () => {
-    const name = uniqueName('revoked');
-    const writerSide = etcd.track(new EtcdProvider({ client: etcd.admin, ttlMs: 2_000 }));
-    const writer = await writerSide.readWriteLock(name).write.acquire();
-    const careful = etcd.track(
-      new EtcdProvider({ client: etcd.admin, ttlMs: 2_000, waitOutRevokedHolders: true }),
-    );
-    const reading = careful.readWriteLock(name).read.acquire({ timeoutMs: 20_000 });
-    await eventually(async () => (await queueLength(writerSide, name)) === 2);
-    await etcd.admin.leaseClient.leaseRevoke({
-      ID: ((await writerSide.sessionLeaseId()) as bigint).toString(),
-    });
-    const reader = await reading;
-    expect(careful.stats.revokedHolderWaits).toBe(1);
-    expect(writer.held).toBe(false);
-    await reader.release();
+  it('waitOutRevokedHolders applies to readers: a writer gone with its lease is waited out, a release is not', async () => {
+    for (const revoke of [true, false]) {
+      const name = uniqueName(revoke ? 'revoked' : 'released');
+      const seen = await waitsOutRevokedHolder(
+        etcd.admin,
+        (provider) => etcd.track(provider),
+        name,
+        (provider) => provider.readWriteLock(name).write,
+        (provider) => provider.readWriteLock(name).read,
+        revoke,
+      );
+      expect(seen, revoke ? 'revoked' : 'released').toEqual({ waits: revoke ? 1 : 0, holderHeld: false });
+    }
   });
 });
 
 describe('safety with client processes (read-write)', () => {
-  const client = fixture('mode-client.mjs');
+  const run = (label: string, writeRatio: number, seed: number, mutant?: 'write-as-read') =>
+    runClients({
+      count: 4,
+      module: fixture('mode-client.mjs'),
+      args: { endpoints: etcd.cluster.endpoints, ttlMs: 5_000, name: uniqueName(label), primitive: 'rw' },
+      historyDir: join(histories, label),
+      operations: 20,
+      writeRatio,
+      seed,
+      criticalSectionMs: 2,
+      ...(mutant === undefined ? {} : { mutant }),
+    });
 
   it('4 processes at 1 write in 3: exact counter, no overlap, tokens increasing', {
     timeout: 120_000,
   }, async () => {
-    const result = await runClients({
-      count: 4,
-      module: client,
-      args: { endpoints: etcd.cluster.endpoints, ttlMs: 5_000, name: uniqueName('safety'), primitive: 'rw' },
-      historyDir: join(histories, 'rw'),
-      operations: 20,
-      writeRatio: 0.3,
-      seed: 41,
-      criticalSectionMs: 2,
-    });
+    const result = await run('safety', 0.3, 41);
     expect(result.report.violations, formatReport(result.report)).toBe(0);
     expect(result.report.acquires.ok).toBe(80);
     const writes = result.history.filter(
@@ -275,17 +279,7 @@ describe('safety with client processes (read-write)', () => {
   });
 
   it("mutant 'write-as-read' goes red: writers overlap other holders", { timeout: 120_000 }, async () => {
-    const result = await runClients({
-      count: 4,
-      module: client,
-      args: { endpoints: etcd.cluster.endpoints, ttlMs: 5_000, name: uniqueName('mutant'), primitive: 'rw' },
-      historyDir: join(histories, 'write-as-read'),
-      operations: 20,
-      writeRatio: 0.5,
-      seed: 42,
-      criticalSectionMs: 2,
-      mutant: 'write-as-read',
-    });
+    const result = await run('write-as-read', 0.5, 42, 'write-as-read');
     expect(result.report.overlaps.count).toBeGreaterThan(0);
     expect(result.report.violations).toBeGreaterThan(0);
   });

@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import { InvalidArgumentError, type Lease, type Lock, PermitsMismatchError, sleep } from '@lock/core';
 import { formatReport, runClients } from '@lock/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EtcdProvider, lockKey } from '../src/index.js';
+import { type EtcdProvider, lockKey } from '../src/index.js';
 import type { KeyMode } from '../src/internal.js';
 import { Child, eventually, fixture, queueLength, useEtcd } from './helpers.js';
-import { MutantProvider, watchesPermitsAhead } from './mode-support.js';
+import { MutantProvider, waitsOutRevokedHolder, watchesPermitsAhead } from './mode-support.js';
 
 const etcd = useEtcd();
 const histories = join(process.env.TMPDIR ?? '/tmp', `lock-etcd-sem-${process.pid}`);
@@ -161,22 +161,20 @@ describe('semaphore on etcd', () => {
     expect(await queueLength(session(), name)).toBe(0);
   });
 
-  it('waitOutRevokedHolders applies to permits: a holder gone with its lease is waited out', async () => {
-    const name = uniqueName('revoked');
-    const holderSide = etcd.track(new EtcdProvider({ client: etcd.admin, ttlMs: 2_000 }));
-    const holder = await holderSide.semaphore(name, 1).acquire();
-    const careful = etcd.track(
-      new EtcdProvider({ client: etcd.admin, ttlMs: 2_000, waitOutRevokedHolders: true }),
-    );
-    const waiting = careful.semaphore(name, 1).acquire({ timeoutMs: 20_000 });
-    await eventually(async () => (await queueLength(holderSide, name)) === 2);
-    await etcd.admin.leaseClient.leaseRevoke({
-      ID: ((await holderSide.sessionLeaseId()) as bigint).toString(),
-    });
-    const lease = await waiting;
-    expect(careful.stats.revokedHolderWaits).toBe(1);
-    expect(holder.held).toBe(false);
-    await lease.release();
+  it('waitOutRevokedHolders applies to permits: a holder gone with its lease is waited out, a release is not', async () => {
+    for (const revoke of [true, false]) {
+      const name = uniqueName(revoke ? 'revoked' : 'released');
+      const permit = (provider: EtcdProvider) => provider.semaphore(name, 1);
+      const seen = await waitsOutRevokedHolder(
+        etcd.admin,
+        (provider) => etcd.track(provider),
+        name,
+        permit,
+        permit,
+        revoke,
+      );
+      expect(seen, revoke ? 'revoked' : 'released').toEqual({ waits: revoke ? 1 : 0, holderHeld: false });
+    }
   });
 });
 
