@@ -1,11 +1,4 @@
-import {
-  type AcquireRequest,
-  BaseLock,
-  type Capabilities,
-  type Grant,
-  type LockOptions,
-  UnsupportedCapabilityError,
-} from '@lock/core';
+import { type AcquireRequest, BaseLock, type Capabilities, type Grant, type LockOptions } from '@lock/core';
 import type { TryLock } from './try-lock.js';
 import type { TryLockSource } from './try-lock-adapter.js';
 
@@ -36,16 +29,11 @@ export class TryLockReader extends BaseLock<SharedTryGrant> {
     return this.source.capabilities;
   }
 
-  protected acquireGrant(request: AcquireRequest): SharedTryGrant | null {
+  protected acquireGrant(_request: AcquireRequest): SharedTryGrant | null {
     const lock = this.source.get(this.name);
     if (lock.tryLockShared()) return { token: lock.token, lock, held: true };
-    if (!request.wait) return null;
-    throw new UnsupportedCapabilityError(
-      this.source.capabilities.backend,
-      'waiting',
-      'a writer holds the lock and a trylock never waits; use tryAcquire() or acquire({ timeoutMs: 0 })',
-      this.name,
-    );
+    // Taken: BaseLock answers a waiting acquire with UnsupportedCapabilityError (capabilities.waiting 'none').
+    return null;
   }
 
   protected releaseGrant(grant: SharedTryGrant): boolean {

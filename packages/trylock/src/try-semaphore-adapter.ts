@@ -5,7 +5,6 @@ import {
   type Grant,
   type LockOptions,
   type LockOwner,
-  UnsupportedCapabilityError,
   validateLockOptions,
 } from '@lock/core';
 import { tryLockCapabilities } from './try-lock-adapter.js';
@@ -50,16 +49,11 @@ export class TrySemaphoreAdapter extends BaseLock<PermitGrant> {
     return this.source?.capabilities ?? tryLockCapabilities();
   }
 
-  protected acquireGrant(request: AcquireRequest): PermitGrant | null {
+  protected acquireGrant(_request: AcquireRequest): PermitGrant | null {
     const semaphore = this.semaphore;
     if (semaphore.tryLock()) return { token: semaphore.token, held: true };
-    if (!request.wait) return null;
-    throw new UnsupportedCapabilityError(
-      this.capabilities.backend,
-      'waiting',
-      'every permit is taken and a trylock never waits; use tryAcquire() or acquire({ timeoutMs: 0 })',
-      this.name,
-    );
+    // Taken: BaseLock answers a waiting acquire with UnsupportedCapabilityError (capabilities.waiting 'none').
+    return null;
   }
 
   protected releaseGrant(grant: PermitGrant): boolean {
