@@ -51,3 +51,25 @@ export async function runModeHistory(
 function yieldOnce(random: () => number): Promise<void> {
   return random() < 0.5 ? Promise.resolve() : new Promise((resolve) => setImmediate(resolve));
 }
+
+/**
+ * Queues `count` acquisitions that time out (10 ms) and `count` that are aborted, on the locks `pick(index)`
+ * gives, then (with fake timers on) lets the timeouts fire. Returns how many ended with a timeout.
+ */
+export async function abandonWaits(
+  count: number,
+  pick: (index: number) => Lock,
+  advance: (ms: number) => Promise<unknown>,
+  isTimeout: (error: unknown) => boolean,
+): Promise<number> {
+  const endings: Array<Promise<unknown>> = [];
+  for (let index = 0; index < count; index++) {
+    const lock = pick(index);
+    endings.push(lock.acquire({ timeoutMs: 10 }).catch((error: unknown) => error));
+    const controller = new AbortController();
+    endings.push(lock.acquire({ signal: controller.signal }).catch((error: unknown) => error));
+    controller.abort(new Error('gone'));
+  }
+  await advance(20);
+  return (await Promise.all(endings)).filter(isTimeout).length;
+}
