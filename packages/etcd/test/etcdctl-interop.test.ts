@@ -59,4 +59,51 @@ describe('interop with etcdctl lock', () => {
       await ctl.stop();
     }
   });
+
+  it('readers hold: etcdctl lock waits for them, and a reader after it waits for etcdctl', async () => {
+    const name = uniqueName('ctl-readers');
+    const created = etcd.provider();
+    const readers = [
+      await created.readWriteLock(name).read.acquire(),
+      await etcd.provider().readWriteLock(name).read.acquire(),
+    ];
+    const ctl = etcdctl(etcd.cluster.endpoints, [
+      'lock',
+      '--ttl=5',
+      name,
+      '--',
+      'sh',
+      '-c',
+      'echo got-it; sleep 1',
+    ]);
+    try {
+      await eventually(async () => (await queueLength(created, name)) === 3, 10_000, 'etcdctl to queue');
+      // A reader that comes after etcdctl's key waits for it, as for any writer.
+      let lateGranted = false;
+      const late = etcd
+        .provider()
+        .readWriteLock(name)
+        .read.acquire()
+        .then((lease) => {
+          lateGranted = true;
+          return lease;
+        });
+      await eventually(
+        async () => (await queueLength(created, name)) === 4,
+        10_000,
+        'the late reader to queue',
+      );
+      await sleep(300);
+      expect(ctl.output).not.toContain('got-it');
+      for (const lease of readers) await lease.release();
+      await ctl.line((line) => line.includes('got-it'));
+      expect(lateGranted).toBe(false);
+      const reader = await late;
+      expect((await ctl.exited).code).toBe(0);
+      await reader.release();
+      expect(await queueLength(created, name)).toBe(0);
+    } finally {
+      await ctl.stop();
+    }
+  });
 });
