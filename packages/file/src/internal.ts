@@ -3,7 +3,13 @@
 export { ensureLockDirectory } from './directory/lock-directory.js';
 export { directoryProblem, fileSettings } from './file-settings.js';
 export { tryLockFd, unlockFd } from './kernel/kernel-lock.js';
-export { KernelWaiter, killedWaitersExited, WAITER_TITLE } from './kernel/kernel-waiter.js';
+export {
+  KernelWaiter,
+  killedWaitersExited,
+  setWaiterWaits,
+  WAITER_TITLE,
+  type WaiterWaits,
+} from './kernel/kernel-waiter.js';
 export { LockFile } from './lock-file/lock-file.js';
 export { CLOCK_SCALE, HEADER_SIZE, mintToken, PID_OFFSET, readHeader } from './lock-file/lock-file-header.js';
 export { setTurnstileMode, type TurnstileMode } from './state/take-lock.js';

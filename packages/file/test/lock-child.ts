@@ -31,10 +31,17 @@ export class LockChild {
     this.exited = new Promise((resolve) => process.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  /** With `turnstile: 'skip'`, the child's readers are the mutant that passes waiting writers. */
-  static async start(directory: string, turnstile: 'pass' | 'skip' = 'pass'): Promise<LockChild> {
+  /**
+   * With `turnstile: 'skip'`, the child's readers are the mutant that passes waiting writers; with
+   * `waiterWaits: 'main-thread'`, its waiter processes are the mutant that cannot see it die.
+   */
+  static async start(
+    directory: string,
+    turnstile: 'pass' | 'skip' = 'pass',
+    waiterWaits: 'thread-pool' | 'main-thread' = 'thread-pool',
+  ): Promise<LockChild> {
     const child = new LockChild(
-      fork(script, [directory, turnstile], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+      fork(script, [directory, turnstile, waiterWaits], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
     );
     await child.next('ready');
     return child;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LockTimeoutError } from '@lock/core';
+import { type Lease, LockTimeoutError } from '@lock/core';
 import { formatReport, runClients } from '@lock/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FileProvider } from '../src/index.js';
@@ -148,21 +148,40 @@ describe('read-write locks across processes', () => {
     await lease.release();
   });
 
-  it('a writer killed with -9 while it waits holding the turnstile: readers pass again', async () => {
-    const name = 'killed-writer';
-    const read = await provider.readWriteLock(name).read.acquire();
-    const writer = await child();
-    writer.startAcquire(name, undefined, 'write');
-    await untilBlocked(name, 1);
-    // The waiting writer holds the turnstile: a reader of this process (which must pass it) is held back.
-    expect(await provider.readWriteLock(name).read.tryAcquire()).toBeNull();
-    await writer.kill();
-    const again = await provider.readWriteLock(name).read.acquire({ timeoutMs: 10_000 });
-    expect(again.token).toBeGreaterThan(read.token);
-    await again.release();
-    await read.release();
-    await untilBlocked(name, 0);
-  });
+  for (const waiterWaits of ['thread-pool', 'main-thread'] as const) {
+    it(
+      waiterWaits === 'thread-pool'
+        ? 'a writer killed with -9 while it waits holding the turnstile: readers pass again'
+        : "mutant 'main-thread' (the waiter blocks where it cannot see its parent die): the dead writer keeps the turnstile",
+      async () => {
+        const name = `killed-writer-${waiterWaits}`;
+        const read = await provider.readWriteLock(name).read.acquire();
+        const writer = await LockChild.start(directory.path, 'pass', waiterWaits);
+        children.push(writer);
+        writer.startAcquire(name, undefined, 'write');
+        await untilBlocked(name, 1);
+        // The waiting writer holds the turnstile: a reader of this process (which must pass it) is held back.
+        expect(await provider.readWriteLock(name).read.tryAcquire()).toBeNull();
+        await writer.kill();
+        const again = await provider
+          .readWriteLock(name)
+          .read.acquire({ timeoutMs: waiterWaits === 'thread-pool' ? 10_000 : 1500 })
+          .then(
+            (lease) => lease,
+            (error: unknown) => error,
+          );
+        if (waiterWaits === 'thread-pool') {
+          expect(LockTimeoutError.isInstance(again)).toBe(false);
+          await (again as Lease).release();
+        } else {
+          expect(LockTimeoutError.isInstance(again)).toBe(true);
+        }
+        // Once this reader goes, the orphan (if any) is granted, sees it is alone and exits.
+        await read.release();
+        await untilBlocked(name, 0);
+      },
+    );
+  }
 
   it('a writer that times out gives the turnstile back and leaves nothing in the kernel', async () => {
     const name = 'writer-timeout';

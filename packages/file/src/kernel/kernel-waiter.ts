@@ -14,6 +14,20 @@ let exitHookInstalled = false;
 let addonPath: string | undefined;
 
 /**
+ * Where a waiter process blocks. `thread-pool` is the product; `main-thread` is the broken variant for the
+ * test that shows why: blocked on its main thread, a waiter cannot see its parent die, so a writer killed
+ * while it waits keeps the turnstile (and holds back every reader) until the lock would have been its own.
+ * @internal
+ */
+export type WaiterWaits = 'thread-pool' | 'main-thread';
+let waiterWaits: WaiterWaits = 'thread-pool';
+
+/** Test hook: switches where waiter processes started from now on block (see {@link WaiterWaits}). @internal */
+export function setWaiterWaits(next: WaiterWaits): void {
+  waiterWaits = next;
+}
+
+/**
  * A helper process that waits in the kernel for one name's lock, on the open file description it shares with
  * this process (the name's lock file, passed as its descriptor 3). A grant to it is a grant to us: the lock
  * belongs to the open file, not to a process.
@@ -38,7 +52,8 @@ export class KernelWaiter {
     fd: number,
     gateFd: number,
   ) {
-    this.child = spawn(process.execPath, [`--title=${WAITER_TITLE}`, '-e', WAITER_SCRIPT, extensionsPath()], {
+    const script = [`--title=${WAITER_TITLE}`, '-e', WAITER_SCRIPT, extensionsPath(), waiterWaits];
+    this.child = spawn(process.execPath, script, {
       // The lock file and its turnstile become the waiter's descriptors 3 and 4 (WAITER_SCRIPT waits on them);
       // 5 is the IPC channel.
       stdio: ['ignore', 'ignore', 'ignore', fd, gateFd, 'ipc'],

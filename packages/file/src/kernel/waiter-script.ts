@@ -22,6 +22,8 @@ import { CLOCK_SCALE, HEADER_SIZE, MAX_TOKEN, PID_OFFSET } from '../lock-file/lo
  * (the IPC channel closes) and end itself at once with SIGKILL, which no blocked thread can hold up. An
  * orphan must not stay blocked: holding the turnstile, it would keep holding back every later reader.
  * Should a grant reach it after its parent went, the same exit frees it (its descriptors were the last).
+ * (With `main-thread` as its second argument it blocks its main thread instead: the broken variant of the
+ * test that shows why, see `WaiterWaits`.)
  */
 export const WAITER_SCRIPT = `'use strict';
 let extensions;
@@ -48,7 +50,11 @@ function mint(atLeast, pid) {
 }
 async function wait(fd, shared) {
   for (;;) {
-    try { await extensions.waitForLock(fd, 0, 0, { shared }); return true; }
+    try {
+      if (process.argv[2] === 'main-thread') extensions.waitForLockSync(fd, 0, 0, { shared });
+      else await extensions.waitForLock(fd, 0, 0, { shared });
+      return true;
+    }
     catch (error) { if (error && error.code === 'EINTR') continue; fail(error); return false; }
   }
 }
