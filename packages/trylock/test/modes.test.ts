@@ -221,4 +221,34 @@ describe('TryLockProvider read-write locks and semaphores', () => {
     await permit.release();
     await provider.close();
   });
+
+  it('a worker terminated while holding a read grant or a permit leaves it taken (no owner-death recovery, as documented)', async () => {
+    const provider = new TryLockProvider({ capacity: 8 });
+    const worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       import(workerData.url).then(async ({ TryLockProvider }) => {
+         const there = TryLockProvider.attach(workerData.handle);
+         await there.readWriteLock('doc').read.acquire();
+         await there.semaphore('slots', 2).acquire();
+         parentPort.postMessage('holding');
+       });`,
+      {
+        eval: true,
+        workerData: { handle: provider.handle, url: new URL('../dist/index.js', import.meta.url).href },
+      },
+    );
+    await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    expect(provider.pending('doc')).toBe(1);
+    expect(provider.pending('slots')).toBe(1);
+    expect(await provider.lock('doc').tryAcquire()).toBeNull();
+    const second = await provider.semaphore('slots', 2).tryAcquire();
+    expect(second).not.toBeNull();
+    expect(await provider.semaphore('slots', 2).tryAcquire()).toBeNull();
+    await second!.release();
+    await provider.close();
+  });
 });
