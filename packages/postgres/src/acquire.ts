@@ -24,8 +24,9 @@ export async function acquireAtServer(
 ): Promise<PostgresGrant | null> {
   const main = await backend.mainSession();
   const sentAt = monotonicNow();
-  const rows = await grantStatement(main, tryGrant(backend.fenceTable), key, name);
-  if (rows.length > 0) return grantOn(main, rows[0]!, key, sentAt, backend.ttlMs, name);
+  const rows = await grantStatement(main, tryGrant(backend.fenceSequence), key, name);
+  const row = rows[0];
+  if (row !== undefined && row.token !== null) return grantOn(main, row, key, sentAt, backend.ttlMs, name);
   if (!request.wait) return null;
   request.queued();
   return waitForGrant(backend, name, key, request);
@@ -60,7 +61,7 @@ async function waitForGrant(
     signal?.addEventListener('abort', onAbort, { once: true });
     let rows: Record<string, unknown>[];
     try {
-      rows = await grantStatement(session, blockingGrant(backend.fenceTable), key, name);
+      rows = await grantStatement(session, blockingGrant(backend.fenceSequence), key, name);
     } catch (error) {
       signal?.removeEventListener('abort', onAbort);
       // A server error (or a pooling proxy) fails the acquisition; the session is already ended.
@@ -153,7 +154,7 @@ async function grantStatement(
       session.end(error);
       throw error;
     }
-    // A server error (the fence table missing or not writable, say): the lock may have been taken by the CTE
+    // A server error (the fence sequence missing or not usable, say): the lock may have been taken before it
     // and is not undone by the statement's rollback. Ending the session is the one sure way to free it.
     session.end(error);
     throw new LockBackendError('postgres', 'acquire', { lockName: name, cause: error });
@@ -189,7 +190,8 @@ function grantOn(
   const waitedMs = Math.max(0, Number(row.waited_ms) || 0);
   const answeredAfter = sentAt + waitedMs;
   session.holds += 1;
-  session.keep(answeredAfter);
+  // A session already kept (the main one) goes on with its own keepalive; a wait session starts again here.
+  if (!session.keeping) session.keep(answeredAfter);
   return { token: BigInt(token), ttlMs, startedAt: answeredAfter, session, key };
 }
 

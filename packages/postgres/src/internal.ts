@@ -4,9 +4,9 @@ export { redactUrl, urlProblem } from './connection-url.js';
 export { POSTGRES_MIN_TTL_MS } from './postgres-capabilities.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_FENCE_TABLE,
+  DEFAULT_FENCE_SEQUENCE,
   DEFAULT_TTL_MS,
   postgresSettings,
   settingsAddress,
 } from './postgres-settings.js';
-export { blockingGrant, quoteTable, RELEASE, tryGrant } from './statements.js';
+export { blockingGrant, quoteName, RELEASE, tryGrant } from './statements.js';

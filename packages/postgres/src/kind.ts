@@ -25,7 +25,7 @@ export const postgresKind: PostgresKind = {
   strongest: {
     url: 'postgres://primary:5432/app',
     namespace: '',
-    fenceTable: 'lock_fences',
+    fenceSequence: 'lock_fence',
     ttlMs: 10_000,
     connectTimeoutMs: 5_000,
   },

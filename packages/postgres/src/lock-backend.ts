@@ -7,8 +7,8 @@ export interface PostgresLockBackend {
   readonly capabilities: Capabilities;
   /** Hashed with each name into its advisory key. */
   readonly namespace: string;
-  /** Quoted-on-use name of the fence table. */
-  readonly fenceTable: string;
+  /** Name of the sequence tokens are drawn from (quoted on use). */
+  readonly fenceSequence: string;
   readonly ttlMs: number;
   /** Bound on opening one connection; also how long a waiter retries after its session ended mid-wait. */
   readonly connectTimeoutMs: number;

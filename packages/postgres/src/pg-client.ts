@@ -3,7 +3,10 @@
  * of the same shape) fits. A `pg.Client` and the clients a `pg.Pool` hands out both have it.
  */
 export interface PgClient {
-  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  query(
+    query: string | { readonly text: string; readonly values?: unknown[]; readonly name?: string },
+    values?: unknown[],
+  ): Promise<{ rows: Record<string, unknown>[] }>;
   on(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'end', listener: () => void): unknown;
   removeListener(event: 'end', listener: () => void): unknown;

@@ -21,9 +21,9 @@ import { type PostgresProviderOptions, parseProviderOptions } from './provider-o
 import { readStatus } from './read-status.js';
 import {
   CANCEL,
-  createFenceTable,
-  FENCE_TABLE_PRESENT,
-  quoteTable,
+  createFenceSequence,
+  FENCE_SEQUENCE_PRESENT,
+  quoteName,
   SESSION_FACTS,
   SESSION_SETTINGS,
 } from './statements.js';
@@ -32,7 +32,7 @@ import {
 const MAX_IDLE_WAIT_SESSIONS = 2;
 /** First PostgreSQL version with `idle_session_timeout` (the server-side end of a vanished session). */
 const IDLE_TIMEOUT_VERSION = 140_000;
-/** SQLSTATEs of a lost race to create the fence table: another session created it first. */
+/** SQLSTATEs of a lost race to create the fence sequence: another session created it first. */
 const ALREADY_CREATED = new Set(['42P07', '23505']);
 
 /** What a provider learned about its server when it opened a session. */
@@ -58,8 +58,8 @@ export class PostgresProvider extends BaseProvider<PostgresLock> {
   readonly ttlMs: number;
   /** Hashed with each name into its advisory key. */
   readonly namespace: string;
-  /** The table of fencing counters. */
-  readonly fenceTable: string;
+  /** The sequence fencing tokens are drawn from. */
+  readonly fenceSequence: string;
   /** Where the provider connects, without any password (for messages). */
   readonly address: string;
   private readonly open: () => Promise<OpenedConnection>;
@@ -68,7 +68,7 @@ export class PostgresProvider extends BaseProvider<PostgresLock> {
   private readonly sessions = new Set<PostgresSession>();
   private readonly idleWaitSessions: PostgresSession[] = [];
   private main: Promise<PostgresSession> | undefined;
-  private fenceTableReady: Promise<void> | undefined;
+  private fenceSequenceReady: Promise<void> | undefined;
   private facts: PostgresServerFacts | undefined;
   private readonly backend: PostgresLockBackend;
 
@@ -81,14 +81,14 @@ export class PostgresProvider extends BaseProvider<PostgresLock> {
     const settings = parseProviderOptions(options);
     this.ttlMs = settings.ttlMs;
     this.namespace = settings.namespace;
-    this.fenceTable = settings.fenceTable;
+    this.fenceSequence = settings.fenceSequence;
     this.capabilities = postgresCapabilities(settings);
     this.address = settings.pool !== undefined ? 'postgres (pool)' : settingsAddress(settings);
     this.open = connector(settings, this.address);
     this.backend = {
       capabilities: this.capabilities,
       namespace: this.namespace,
-      fenceTable: this.fenceTable,
+      fenceSequence: this.fenceSequence,
       ttlMs: this.ttlMs,
       connectTimeoutMs: settings.connectTimeoutMs,
       turns: this.turns,
@@ -117,13 +117,13 @@ export class PostgresProvider extends BaseProvider<PostgresLock> {
 
   /**
    * Who holds `name` and who waits at the server, from `pg_locks` (holders first, waiters by wait start),
-   * with the latest token from the fence table. Participants are server backends: `id` is `pid:<pid>`.
+   * with the latest token the fence sequence issued (for any name) in `details`. Participants are server backends: `id` is `pid:<pid>`.
    */
   async status(name: string): Promise<LockStatus> {
     const lock = this.lock(name);
     try {
       const session = await this.mainSession();
-      return await readStatus(session, name, lock.key, this.fenceTable, this.turns.waiting(lock.key));
+      return await readStatus(session, name, lock.key, this.fenceSequence, this.turns.waiting(lock.key));
     } catch (error) {
       throw this.backendError('status', error, name);
     }
@@ -154,7 +154,7 @@ export class PostgresProvider extends BaseProvider<PostgresLock> {
       details: {
         address: this.address,
         namespace: this.namespace,
-        fenceTable: this.fenceTable,
+        fenceSequence: this.fenceSequence,
         sessionTtlMs: this.ttlMs,
         versionNumber: facts.versionNumber,
       },
@@ -187,7 +187,7 @@ export class PostgresProvider extends BaseProvider<PostgresLock> {
     // Two callers that find the same lost session open one new one.
     if (this.main !== replacing) return this.mainSession();
     const opening = this.openSession().then(async (session) => {
-      await this.ensureFenceTable(session);
+      await this.ensureFenceSequence(session);
       return session;
     });
     this.main = opening;
@@ -276,24 +276,24 @@ export class PostgresProvider extends BaseProvider<PostgresLock> {
     }
   }
 
-  /** Creates the fence table on the first session if it is missing (once per provider). */
-  private ensureFenceTable(session: PostgresSession): Promise<void> {
+  /** Creates the fence sequence on the first session if it is missing (once per provider). */
+  private ensureFenceSequence(session: PostgresSession): Promise<void> {
     this.mainResolved = session;
-    this.fenceTableReady ??= session
-      .query(FENCE_TABLE_PRESENT, [quoteTable(this.fenceTable)])
-      // Asked first: CREATE ... IF NOT EXISTS needs the CREATE privilege even when the table is there.
+    this.fenceSequenceReady ??= session
+      .query(FENCE_SEQUENCE_PRESENT, [quoteName(this.fenceSequence)])
+      // Asked first: CREATE ... IF NOT EXISTS needs the CREATE privilege even when the sequence is there.
       .then((rows) =>
-        rows[0]?.present === true ? undefined : session.query(createFenceTable(this.fenceTable)),
+        rows[0]?.present === true ? undefined : session.query(createFenceSequence(this.fenceSequence)),
       )
       .then(noop, (error: unknown) => {
         if (ALREADY_CREATED.has(String((error as { code?: unknown }).code))) return;
-        this.fenceTableReady = undefined;
-        throw new LockBackendError('postgres', 'create the fence table', {
+        this.fenceSequenceReady = undefined;
+        throw new LockBackendError('postgres', 'create the fence sequence', {
           cause: error,
-          detail: `CREATE TABLE IF NOT EXISTS ${this.fenceTable} failed (${(error as Error).message}); create it once by hand (key bigint PRIMARY KEY, token bigint NOT NULL) or grant CREATE`,
+          detail: `CREATE SEQUENCE IF NOT EXISTS ${this.fenceSequence} failed (${(error as Error).message}); create it once by hand (CREATE SEQUENCE ${this.fenceSequence} AS bigint, and GRANT USAGE on it) or grant CREATE on the schema`,
         });
       });
-    return this.fenceTableReady;
+    return this.fenceSequenceReady;
   }
 
   private backendError(operation: string, error: unknown, lockName?: string): unknown {

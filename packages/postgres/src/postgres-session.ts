@@ -1,6 +1,19 @@
+import { createHash } from 'node:crypto';
 import { LeaseKeeper, monotonicNow, noop } from '@lock/core';
 import type { PgClient } from './pg-client.js';
 import { PING } from './statements.js';
+
+const statementNames = new Map<string, string>();
+
+/** A stable name per statement text (the fence sequence is part of some texts). */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `lock_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
 
 /** How a session's connection is given back: ended (own client) or destroyed (a pool's). @internal */
 export type DisposeClient = () => Promise<void>;
@@ -45,16 +58,24 @@ export class PostgresSession {
     return this.ended;
   }
 
+  /** True while the keepalive runs. */
+  get keeping(): boolean {
+    return this.keeper !== undefined && !this.keeper.done;
+  }
+
   /** Monotonic time after which the session must be presumed gone (Infinity while it is not being kept). */
   get safeDeadline(): number {
     if (this.ended) return Number.NEGATIVE_INFINITY;
     return this.keeper?.safeDeadline ?? Number.POSITIVE_INFINITY;
   }
 
-  /** Runs one statement on the session's connection. */
+  /**
+   * Runs one statement on the session's connection, as a named prepared statement: parsed and planned once
+   * per session, then only bound and executed (the lock statements run thousands of times per session).
+   */
   async query(text: string, values?: unknown[]): Promise<Record<string, unknown>[]> {
     if (this.ended) throw this.endedWith;
-    return (await this.client.query(text, values)).rows;
+    return (await this.client.query({ name: statementName(text), text, values })).rows;
   }
 
   /**

@@ -7,12 +7,12 @@ import { POSTGRES_MIN_TTL_MS } from './postgres-capabilities.js';
 export const DEFAULT_TTL_MS = 10_000;
 /** Default bound on opening one connection, in ms. @internal */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-/** Default table of fencing counters. @internal */
-export const DEFAULT_FENCE_TABLE = 'lock_fences';
+/** Default sequence of fencing tokens. @internal */
+export const DEFAULT_FENCE_SEQUENCE = 'lock_fence';
 
-/** A table name: an identifier, optionally schema-qualified; quoted when used, so no SQL ever comes from it. */
-const TABLE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
-const TABLE_EXPECTED = 'a table name such as "lock_fences" or "locks.fences" (letters, digits and _)';
+/** A sequence name: an identifier, optionally schema-qualified; quoted when used, so no SQL ever comes from it. */
+const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
+const NAME_EXPECTED = 'a sequence name such as "lock_fence" or "locks.fence" (letters, digits and _)';
 
 /**
  * The settings of one PostgreSQL server, as a `lock.config.json` entry or `createProvider(config)` holds them:
@@ -79,15 +79,15 @@ export const postgresSettings = v.strictObject(
       ),
       '',
     ),
-    fenceTable: v.optional(
+    fenceSequence: v.optional(
       v.pipe(
-        v.string(TABLE_EXPECTED),
-        v.regex(TABLE_PATTERN, TABLE_EXPECTED),
+        v.string(NAME_EXPECTED),
+        v.regex(NAME_PATTERN, NAME_EXPECTED),
         v.description(
-          'Table of fencing counters, created on first use if missing (key bigint primary key, token bigint).',
+          'Sequence the fencing tokens are drawn from (one for every name), created on first use if missing.',
         ),
       ),
-      DEFAULT_FENCE_TABLE,
+      DEFAULT_FENCE_SEQUENCE,
     ),
     ttlMs: v.optional(ttlSetting(), DEFAULT_TTL_MS),
     connectTimeoutMs: v.optional(

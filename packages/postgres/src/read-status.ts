@@ -1,6 +1,6 @@
 import type { LockParticipant, LockStatus } from '@lock/core';
 import type { PostgresSession } from './postgres-session.js';
-import { LOCK_QUEUE, lastToken } from './statements.js';
+import { LOCK_QUEUE, lastIssued } from './statements.js';
 
 /** What `status()` says in PostgreSQL's terms. */
 export interface PostgresStatusDetails extends Readonly<Record<string, unknown>> {
@@ -8,18 +8,20 @@ export interface PostgresStatusDetails extends Readonly<Record<string, unknown>>
   readonly key: string;
   /** Callers of this provider waiting for their local turn (not yet in the server's queue). */
   readonly localWaiters: number;
+  /** The latest token the fence sequence issued, for any name (tokens come from one sequence). */
+  readonly lastIssued: string | null;
 }
 
 /**
  * Holders and waiters of a key from `pg_locks` (a bigint key shows as classid = high 32 bits, objid = low 32
- * bits, objsubid = 1), waiters in the order they started waiting, and the latest token.
+ * bits, objsubid = 1), waiters in the order they started waiting, and the latest token issued (any name).
  * @internal
  */
 export async function readStatus(
   session: PostgresSession,
   name: string,
   key: bigint,
-  fenceTable: string,
+  fenceSequence: string,
   localWaiters: number,
 ): Promise<LockStatus<PostgresStatusDetails>> {
   const unsigned = BigInt.asUintN(64, key);
@@ -27,7 +29,7 @@ export async function readStatus(
   const objid = (unsigned & 0xffff_ffffn).toString();
   const [queue, tokens] = await Promise.all([
     session.query(LOCK_QUEUE, [classid, objid]),
-    session.query(lastToken(fenceTable), [key.toString()]),
+    session.query(lastIssued(fenceSequence)),
   ]);
   const participant = (row: Record<string, unknown>): LockParticipant => ({
     id: `pid:${String(row.pid)}`,
@@ -36,13 +38,14 @@ export async function readStatus(
   });
   const holders = queue.filter((row) => row.granted === true).map(participant);
   const waiters = queue.filter((row) => row.granted !== true).map(participant);
-  const token = tokens[0]?.token;
+  const issued = tokens[0]?.token;
   return {
     name,
     holders,
     waiters,
     waiterCount: waiters.length + localWaiters,
-    lastToken: typeof token === 'string' ? BigInt(token) : null,
-    details: { key: key.toString(), localWaiters },
+    // One sequence serves every name: the latest token of this name is not kept apart.
+    lastToken: null,
+    details: { key: key.toString(), localWaiters, lastIssued: typeof issued === 'string' ? issued : null },
   };
 }

@@ -2,57 +2,60 @@
  * The SQL this package sends, one statement per operation. Each statement that grants also mints the
  * fencing token, so a grant and its token are one round trip and one decision of the server.
  *
- * Why the grant statements are atomic enough: the advisory lock is taken in a `MATERIALIZED` CTE, which
- * PostgreSQL evaluates exactly once and before the `INSERT` reads it; the upsert runs only when the lock was
- * taken, so only the holder of a key ever bumps its counter, and it commits (autocommit) before the holder can
- * release. The counter lives in a table, so it survives restarts: tokens strictly increase per key across
- * holders, sessions and server restarts. A session-level advisory lock is not undone by the statement's
- * rollback: when a grant statement fails after taking the lock, the caller unlocks (or ends the session).
+ * The token is the next value of one sequence (`fenceSequence`), drawn in the statement that takes the lock
+ * and only once it is taken: in the try-grant, `CASE` evaluates `nextval` only when `pg_try_advisory_lock`
+ * returned true; in the blocking grant, the lock is taken in a `MATERIALIZED` CTE, evaluated once and before
+ * the outer query reads its row. A sequence never goes backwards, not across sessions and not across a crash
+ * (after recovery it resumes past every value it may have handed out), so tokens strictly increase per name
+ * across holders and restarts; they also increase across names (gaps are normal). `nextval` is not undone by a
+ * rollback and costs no row lock or commit of its own, so the grant stays one cheap statement. A session-level
+ * advisory lock is not undone by a statement's failure either: when a grant statement fails after taking the
+ * lock, the caller ends the session, which frees it.
  */
 
-/** A table name from the settings (already checked against a strict pattern), quoted per part. @internal */
-export function quoteTable(table: string): string {
-  return table
+/** A name from the settings (already checked against a strict pattern), quoted per part. @internal */
+export function quoteName(name: string): string {
+  return name
     .split('.')
     .map((part) => `"${part}"`)
     .join('.');
 }
 
-/** Creates the fence table if missing. @internal */
-export function createFenceTable(table: string): string {
-  return `CREATE TABLE IF NOT EXISTS ${quoteTable(table)} (key bigint PRIMARY KEY, token bigint NOT NULL)`;
+/** A quoted name as a SQL string literal for `::regclass` (the pattern admits no quote characters). */
+function regclassLiteral(sequence: string): string {
+  return `'${quoteName(sequence)}'::regclass`;
 }
 
-/** Whether the fence table (`$1`, quoted) exists. @internal */
-export const FENCE_TABLE_PRESENT = 'SELECT to_regclass($1) IS NOT NULL AS present';
+/** Creates the fence sequence if missing. @internal */
+export function createFenceSequence(sequence: string): string {
+  return `CREATE SEQUENCE IF NOT EXISTS ${quoteName(sequence)} AS bigint`;
+}
+
+/** Whether the fence sequence (`$1`, quoted) exists. @internal */
+export const FENCE_SEQUENCE_PRESENT = 'SELECT to_regclass($1) IS NOT NULL AS present';
 
 /**
- * Try to take key `$1` without waiting; when taken, bump its counter. One row (the token and the backend's
- * pid) when granted, none when held by another session.
+ * Try to take key `$1` without waiting; when taken, draw its token. One row: `token` null when the key is held
+ * by another session.
  * @internal
  */
-export function tryGrant(table: string): string {
-  return `WITH taken AS MATERIALIZED (SELECT pg_try_advisory_lock($1::bigint) AS ok)
-INSERT INTO ${quoteTable(table)} AS fence (key, token)
-SELECT $1::bigint, 1 FROM taken WHERE taken.ok
-ON CONFLICT (key) DO UPDATE SET token = fence.token + 1
-RETURNING fence.token::text AS token, pg_backend_pid() AS pid, 0::float8 AS waited_ms`;
+export function tryGrant(sequence: string): string {
+  return `SELECT CASE WHEN pg_try_advisory_lock($1::bigint) THEN nextval(${regclassLiteral(sequence)})::text END AS token,
+  pg_backend_pid() AS pid, 0::float8 AS waited_ms`;
 }
 
 /**
- * Wait in the server's lock queue for key `$1` (FIFO: a newcomer does not pass queued waiters), then bump its
- * counter. The releaser's unlock grants the lock to the first waiter inside the server, so a handoff costs no
+ * Wait in the server's lock queue for key `$1` (FIFO: a newcomer does not pass queued waiters), then draw its
+ * token. The releaser's unlock grants the lock to the first waiter inside the server, so a handoff costs no
  * round trip beyond this statement's answer. `waited_ms` is how long the server waited, so the caller can
  * date the session's last sign of life after the wait rather than at its start.
  * @internal
  */
-export function blockingGrant(table: string): string {
+export function blockingGrant(sequence: string): string {
   return `WITH taken AS MATERIALIZED (SELECT pg_advisory_lock($1::bigint))
-INSERT INTO ${quoteTable(table)} AS fence (key, token)
-SELECT $1::bigint, 1 FROM taken
-ON CONFLICT (key) DO UPDATE SET token = fence.token + 1
-RETURNING fence.token::text AS token, pg_backend_pid() AS pid,
-  (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8 AS waited_ms`;
+SELECT nextval(${regclassLiteral(sequence)})::text AS token, pg_backend_pid() AS pid,
+  (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8 AS waited_ms
+FROM taken`;
 }
 
 /** Release key `$1` held by this session: `released` is false when this session did not hold it. @internal */
@@ -87,7 +90,7 @@ WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.classid = $1::oid AND l.o
   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 ORDER BY l.granted DESC, l.waitstart NULLS FIRST, l.pid`;
 
-/** The latest token issued for key `$1`. @internal */
-export function lastToken(table: string): string {
-  return `SELECT token::text AS token FROM ${quoteTable(table)} WHERE key = $1::bigint`;
+/** The latest token the fence sequence issued (for any name), or null before the first. @internal */
+export function lastIssued(sequence: string): string {
+  return `SELECT CASE WHEN is_called THEN last_value::text END AS token FROM ${quoteName(sequence)}`;
 }

@@ -23,8 +23,8 @@ describe('config validation before any I/O', () => {
   });
 
   it('rejects a bad fence table name (no SQL comes from settings)', () => {
-    expect(() => createProvider({ fenceTable: 'fences; DROP TABLE x' })).toThrow(/config\.fenceTable/);
-    expect(() => createProvider({ fenceTable: 'locks.fences' })).not.toThrow();
+    expect(() => createProvider({ fenceSequence: 'fences; DROP TABLE x' })).toThrow(/config\.fenceSequence/);
+    expect(() => createProvider({ fenceSequence: 'locks.fence' })).not.toThrow();
   });
 
   it('checks provider options in code with the same words, under options', () => {
