@@ -120,6 +120,8 @@ if (mode === 'demo') {
   run(pnpm, ['exec', 'turbo', 'run', 'build', 'typecheck', 'lint', '--output-logs=errors-only']);
   const output = runTee(pnpm, ['exec', 'turbo', 'run', 'test', '--concurrency=1']);
   const counts = countTests(output);
+  // Every publishable package installed alone from its tarball, outside the workspace, as a user installs it.
+  run('node', ['.ci/check-packs.mjs']);
   console.log(`\nquickstart: every check passed in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   // The plain closing line, summed over every package's vitest run.
   console.log(`tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
