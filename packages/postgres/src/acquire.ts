@@ -1,8 +1,8 @@
-import { type AcquireRequest, LockBackendError, monotonicNow, noop, sleep } from '@lock/core';
+import { type AcquireRequest, LockBackendError, type LockMode, monotonicNow, noop, sleep } from '@lock/core';
 import type { PostgresLockBackend } from './lock-backend.js';
 import type { PostgresGrant } from './postgres-grant.js';
 import type { PostgresSession } from './postgres-session.js';
-import { blockingGrant, RELEASE, tryGrant } from './statements.js';
+import { blockingGrant, releaseStatement, tryGrant } from './statements.js';
 import { TransactionPoolingError } from './transaction-pooling-error.js';
 
 /** PostgreSQL's SQLSTATE for a statement cancelled by `pg_cancel_backend`. */
@@ -20,16 +20,31 @@ export async function acquireAtServer(
   backend: PostgresLockBackend,
   name: string,
   key: bigint,
+  mode: LockMode,
   request: AcquireRequest,
 ): Promise<PostgresGrant | null> {
   const main = await backend.mainSession();
+  // A session that already holds the key would be granted again without a look at the server's queue (an
+  // advisory lock is re-entrant per session): a second local reader then passes a writer queued by another
+  // session. It asks on a session of its own instead, where the server's queue applies.
+  const session = main.keys.has(key) ? await backend.takeWaitSession() : main;
   const sentAt = monotonicNow();
-  const rows = await grantStatement(main, tryGrant(backend.fenceSequence), key, name);
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await grantStatement(session, tryGrant(backend.fenceSequence, mode), key, name);
+  } catch (error) {
+    if (session !== main) backend.giveBackWaitSession(session);
+    throw error;
+  }
   const row = rows[0];
-  if (row !== undefined && row.token !== null) return grantOn(main, row, key, sentAt, backend.ttlMs, name);
-  if (!request.wait) return null;
+  if (row !== undefined && row.token !== null)
+    return grantOn(session, row, key, mode, sentAt, backend.ttlMs, name);
+  if (!request.wait) {
+    if (session !== main) backend.giveBackWaitSession(session);
+    return null;
+  }
   request.queued();
-  return waitForGrant(backend, name, key, request);
+  return waitForGrant(backend, name, key, mode, request, session === main ? undefined : session);
 }
 
 /**
@@ -42,13 +57,20 @@ async function waitForGrant(
   backend: PostgresLockBackend,
   name: string,
   key: bigint,
+  mode: LockMode,
   request: AcquireRequest,
+  firstSession: PostgresSession | undefined,
 ): Promise<PostgresGrant> {
   const signal = request.signal;
   let rewaitSince: number | undefined;
+  let ready = firstSession;
   for (;;) {
-    if (signal?.aborted) throw signal.reason;
-    const session = await waitSession(backend, signal, rewaitSince);
+    if (signal?.aborted) {
+      if (ready !== undefined) backend.giveBackWaitSession(ready);
+      throw signal.reason;
+    }
+    const session = ready ?? (await waitSession(backend, signal, rewaitSince));
+    ready = undefined;
     if (signal?.aborted) {
       backend.giveBackWaitSession(session);
       throw signal.reason;
@@ -61,13 +83,13 @@ async function waitForGrant(
     signal?.addEventListener('abort', onAbort, { once: true });
     let rows: Record<string, unknown>[];
     try {
-      rows = await grantStatement(session, blockingGrant(backend.fenceSequence), key, name);
+      rows = await grantStatement(session, blockingGrant(backend.fenceSequence, mode), key, name);
     } catch (error) {
       signal?.removeEventListener('abort', onAbort);
       // A server error (or a pooling proxy) fails the acquisition; the session is already ended.
       if (LockBackendError.isInstance(error)) throw error;
       if (signal?.aborted && sqlState(error) === QUERY_CANCELED) {
-        await undoCancelledGrant(backend, session, key);
+        await undoCancelledGrant(backend, session, key, mode);
         throw signal.reason;
       }
       if (signal?.aborted) {
@@ -81,7 +103,7 @@ async function waitForGrant(
       continue;
     }
     signal?.removeEventListener('abort', onAbort);
-    return grantOn(session, rows[0]!, key, sentAt, backend.ttlMs, name);
+    return grantOn(session, rows[0]!, key, mode, sentAt, backend.ttlMs, name);
   }
 }
 
@@ -120,9 +142,10 @@ async function undoCancelledGrant(
   backend: PostgresLockBackend,
   session: PostgresSession,
   key: bigint,
+  mode: LockMode,
 ): Promise<void> {
   try {
-    await session.query(RELEASE, [key.toString()]);
+    await session.query(releaseStatement(mode), [key.toString()]);
     session.keep(monotonicNow());
     backend.giveBackWaitSession(session);
   } catch (error) {
@@ -175,6 +198,7 @@ function grantOn(
   session: PostgresSession,
   row: Record<string, unknown>,
   key: bigint,
+  mode: LockMode,
   sentAt: number,
   ttlMs: number,
   name: string,
@@ -190,9 +214,10 @@ function grantOn(
   const waitedMs = Math.max(0, Number(row.waited_ms) || 0);
   const answeredAfter = sentAt + waitedMs;
   session.holds += 1;
+  session.keys.set(key, (session.keys.get(key) ?? 0) + 1);
   // A session already kept (the main one) goes on with its own keepalive; a wait session starts again here.
   if (!session.keeping) session.keep(answeredAfter);
-  return { token: BigInt(token), ttlMs, startedAt: answeredAfter, session, key };
+  return { token: BigInt(token), ttlMs, startedAt: answeredAfter, session, key, mode };
 }
 
 function sqlState(error: unknown): string | undefined {

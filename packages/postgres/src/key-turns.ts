@@ -1,53 +1,62 @@
+import type { LockMode } from '@lock/core';
+
 /**
- * Local turns per advisory key, FIFO. An advisory lock is re-entrant within a session, and a provider's
- * sessions are shared by its callers: so at most one acquisition per key of this provider talks to the
- * server at a time, and the others wait here, in arrival order. Keys, not names: two names whose keys
+ * Local turns per advisory key, FIFO across modes. An advisory lock is re-entrant within a session, and a
+ * provider's sessions are shared by its callers: so a provider's callers are put in order here, before the
+ * server sees them. An exclusive turn is alone; shared turns are held together, as long as no exclusive turn
+ * waits ahead of them (a waiting writer holds back later readers). Keys, not names: two names whose keys
  * collide are one lock, and must not both be granted through one session.
  */
 export class KeyTurns {
   private readonly lines = new Map<bigint, KeyLine>();
 
-  /** Takes the key's turn now if nobody has it; true when taken. */
-  tryEnter(key: bigint): boolean {
-    if (this.lines.has(key)) return false;
-    this.lines.set(key, { waiters: [] });
+  /** Takes a turn now if the key's holders and waiters allow it; true when taken. */
+  tryEnter(key: bigint, mode: LockMode): boolean {
+    const line = this.lines.get(key);
+    if (line === undefined) {
+      this.lines.set(key, {
+        shared: mode === 'shared' ? 1 : 0,
+        exclusive: mode === 'exclusive',
+        waiters: [],
+      });
+      return true;
+    }
+    if (line.waiters.length > 0 || !admits(line, mode)) return false;
+    take(line, mode);
     return true;
   }
 
-  /** Waits for the key's turn; rejects with `signal.reason` (and leaves the line) when `signal` aborts. */
-  enter(key: bigint, signal: AbortSignal | undefined): Promise<void> {
-    if (this.tryEnter(key)) return Promise.resolve();
+  /** Waits for a turn; rejects with `signal.reason` (and leaves the line) when `signal` aborts. */
+  enter(key: bigint, mode: LockMode, signal: AbortSignal | undefined): Promise<void> {
+    if (this.tryEnter(key, mode)) return Promise.resolve();
     if (signal?.aborted) return Promise.reject(signal.reason);
     const line = this.lines.get(key)!;
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, onAbort: undefined };
+      const waiter: Waiter = { mode, resolve, reject, onAbort: undefined, signal };
       if (signal !== undefined) {
         waiter.onAbort = () => {
           const index = line.waiters.indexOf(waiter);
           if (index >= 0) line.waiters.splice(index, 1);
           reject(signal.reason);
+          // A writer that gives up must not go on holding back the readers queued behind it.
+          this.wake(key, line);
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });
-        waiter.signal = signal;
       }
       line.waiters.push(waiter);
     });
   }
 
-  /** Gives the key's turn to the next waiter, or frees it. */
-  leave(key: bigint): void {
+  /** Gives a turn back and lets in whoever may enter now, in order. */
+  leave(key: bigint, mode: LockMode): void {
     const line = this.lines.get(key);
     if (line === undefined) return;
-    const next = line.waiters.shift();
-    if (next === undefined) {
-      this.lines.delete(key);
-      return;
-    }
-    if (next.onAbort !== undefined) next.signal?.removeEventListener('abort', next.onAbort);
-    next.resolve();
+    if (mode === 'exclusive') line.exclusive = false;
+    else line.shared = Math.max(0, line.shared - 1);
+    this.wake(key, line);
   }
 
-  /** Local waiters of a key (not counting the turn's holder). */
+  /** Local waiters of a key (not counting the turns' holders). */
   waiting(key: bigint): number {
     return this.lines.get(key)?.waiters.length ?? 0;
   }
@@ -61,15 +70,39 @@ export class KeyTurns {
       }
     }
   }
+
+  private wake(key: bigint, line: KeyLine): void {
+    for (;;) {
+      const next = line.waiters[0];
+      if (next === undefined || !admits(line, next.mode)) break;
+      line.waiters.shift();
+      take(line, next.mode);
+      if (next.onAbort !== undefined) next.signal?.removeEventListener('abort', next.onAbort);
+      next.resolve();
+    }
+    if (line.shared === 0 && !line.exclusive && line.waiters.length === 0) this.lines.delete(key);
+  }
+}
+
+function admits(line: KeyLine, mode: LockMode): boolean {
+  return mode === 'exclusive' ? !line.exclusive && line.shared === 0 : !line.exclusive;
+}
+
+function take(line: KeyLine, mode: LockMode): void {
+  if (mode === 'exclusive') line.exclusive = true;
+  else line.shared += 1;
 }
 
 interface KeyLine {
+  shared: number;
+  exclusive: boolean;
   readonly waiters: Waiter[];
 }
 
 interface Waiter {
+  readonly mode: LockMode;
   resolve(): void;
   reject(reason: unknown): void;
   onAbort: (() => void) | undefined;
-  signal?: AbortSignal;
+  readonly signal: AbortSignal | undefined;
 }

@@ -17,6 +17,7 @@ export function postgresCapabilities(settings: { readonly ttlMs: number }): Capa
     fifo: true,
     fencing: true,
     leases: true,
+    readWrite: true,
     ttl: sessionTtlRule(settings.ttlMs, { minMs: POSTGRES_MIN_TTL_MS }),
   });
 }

@@ -3,6 +3,7 @@ import {
   BaseLock,
   type BaseLockSettings,
   type Capabilities,
+  type LockMode,
   type LoseGrant,
   linkSignals,
   ProviderClosedError,
@@ -28,19 +29,27 @@ export class PostgresLock extends BaseLock<PostgresGrant> {
   readonly capabilities: Capabilities;
   /** The advisory key of this lock's name in the provider's namespace. */
   readonly key: bigint;
+  /** `exclusive` for `lock()` and a read-write lock's `write`; `shared` for its `read`. */
+  readonly mode: LockMode;
   private readonly backend: PostgresLockBackend;
 
-  /** @internal Made by `PostgresProvider.lock()`. */
-  constructor(name: string, backend: PostgresLockBackend, settings: BaseLockSettings) {
+  /** @internal Made by `PostgresProvider.lock()` and `readWriteLock()`. */
+  constructor(
+    name: string,
+    backend: PostgresLockBackend,
+    settings: BaseLockSettings,
+    mode: LockMode = 'exclusive',
+  ) {
     super(name, { ...settings, remote: true });
     this.capabilities = backend.capabilities;
     this.backend = backend;
     this.key = advisoryKey(backend.namespace, name);
+    this.mode = mode;
   }
 
   protected acquireGrant(request: AcquireRequest): Promise<PostgresGrant | null> {
     const turns = this.backend.turns;
-    if (turns.tryEnter(this.key)) return this.withTurn(request);
+    if (turns.tryEnter(this.key, this.mode)) return this.withTurn(request);
     if (!request.wait) return Promise.resolve(null);
     // Held or being acquired by another caller of this provider: a wait for a holder, so the timeout applies.
     request.queued();
@@ -50,7 +59,7 @@ export class PostgresLock extends BaseLock<PostgresGrant> {
       () => new ProviderClosedError('postgres', 'acquire', this.name),
     );
     return turns
-      .enter(this.key, wait.signal)
+      .enter(this.key, this.mode, wait.signal)
       .finally(wait.unlink)
       .then(() => this.withTurn(request));
   }
@@ -80,12 +89,12 @@ export class PostgresLock extends BaseLock<PostgresGrant> {
   private async withTurn(request: AcquireRequest): Promise<PostgresGrant | null> {
     let grant: PostgresGrant | null;
     try {
-      grant = await acquireAtServer(this.backend, this.name, this.key, request);
+      grant = await acquireAtServer(this.backend, this.name, this.key, this.mode, request);
     } catch (error) {
-      this.backend.turns.leave(this.key);
+      this.backend.turns.leave(this.key, this.mode);
       throw error;
     }
-    if (grant === null) this.backend.turns.leave(this.key);
+    if (grant === null) this.backend.turns.leave(this.key, this.mode);
     return grant;
   }
 }

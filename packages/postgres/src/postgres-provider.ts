@@ -9,6 +9,7 @@ import {
   noop,
   ProviderClosedError,
   type ProviderDescription,
+  type ReadWriteLock,
 } from '@lock/core';
 import { connector, type OpenedConnection } from './connector.js';
 import { KeyTurns } from './key-turns.js';
@@ -164,6 +165,20 @@ export class PostgresProvider extends BaseProvider<PostgresLock> {
   protected createLock(name: string, options: LockOptions | undefined): PostgresLock {
     // Core has checked options.ttlMs against capabilities.ttl: it is the session's, or absent.
     return new PostgresLock(name, this.backend, { ...options, defaultTtlMs: this.ttlMs, owner: this });
+  }
+
+  /**
+   * Shared advisory locks (`pg_advisory_lock_shared`) on the name's key: `write` is exactly `lock(name)` (same
+   * key, exclusive), `read` is shared. The server's lock queue orders the modes across sessions (a queued
+   * writer holds back later readers), the provider's local queue among its own callers.
+   */
+  protected override createReadWriteLock(name: string, options: LockOptions | undefined): ReadWriteLock {
+    const settings = { ...options, defaultTtlMs: this.ttlMs, owner: this };
+    return Object.freeze({
+      name,
+      read: new PostgresLock(name, this.backend, settings, 'shared'),
+      write: new PostgresLock(name, this.backend, settings, 'exclusive'),
+    });
   }
 
   protected async closeBackend(): Promise<void> {

@@ -32,6 +32,8 @@ export class PostgresSession {
   readonly backendPid: number;
   /** Grants currently held through this session. */
   holds = 0;
+  /** Grants held through this session, per advisory key. */
+  readonly keys = new Map<bigint, number>();
   /** Why the session ended, once it has. */
   endedWith: unknown;
   private readonly client: PgClient;

@@ -34,7 +34,7 @@ export async function readStatus(
   const participant = (row: Record<string, unknown>): LockParticipant => ({
     id: `pid:${String(row.pid)}`,
     token: null,
-    mode: 'exclusive',
+    mode: row.mode === 'ShareLock' ? 'shared' : 'exclusive',
   });
   const holders = queue.filter((row) => row.granted === true).map(participant);
   const waiters = queue.filter((row) => row.granted !== true).map(participant);

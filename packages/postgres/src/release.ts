@@ -1,6 +1,6 @@
 import type { PostgresLockBackend } from './lock-backend.js';
 import type { PostgresGrant } from './postgres-grant.js';
-import { RELEASE } from './statements.js';
+import { releaseStatement } from './statements.js';
 
 /**
  * Releases a grant on the session that holds it, once (later calls get the same answer), and hands the
@@ -17,7 +17,7 @@ async function unlock(backend: PostgresLockBackend, grant: PostgresGrant): Promi
   const session = grant.session;
   try {
     if (session.lost) return false;
-    const rows = await session.query(RELEASE, [grant.key.toString()]);
+    const rows = await session.query(releaseStatement(grant.mode), [grant.key.toString()]);
     return rows[0]?.released === true;
   } catch (error) {
     if (session.lost) return false;
@@ -25,7 +25,10 @@ async function unlock(backend: PostgresLockBackend, grant: PostgresGrant): Promi
     return true;
   } finally {
     session.holds -= 1;
-    backend.turns.leave(grant.key);
+    const left = (session.keys.get(grant.key) ?? 1) - 1;
+    if (left > 0) session.keys.set(grant.key, left);
+    else session.keys.delete(grant.key);
+    backend.turns.leave(grant.key, grant.mode);
     backend.giveBackWaitSession(session);
   }
 }

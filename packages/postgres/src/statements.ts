@@ -1,3 +1,5 @@
+import type { LockMode } from '@lock/core';
+
 /**
  * The SQL this package sends, one statement per operation. Each statement that grants also mints the
  * fencing token, so a grant and its token are one round trip and one decision of the server.
@@ -39,8 +41,8 @@ export const FENCE_SEQUENCE_PRESENT = 'SELECT to_regclass($1) IS NOT NULL AS pre
  * by another session.
  * @internal
  */
-export function tryGrant(sequence: string): string {
-  return `SELECT CASE WHEN pg_try_advisory_lock($1::bigint) THEN nextval(${regclassLiteral(sequence)})::text END AS token,
+export function tryGrant(sequence: string, mode: LockMode = 'exclusive'): string {
+  return `SELECT CASE WHEN ${mode === 'shared' ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock'}($1::bigint) THEN nextval(${regclassLiteral(sequence)})::text END AS token,
   pg_backend_pid() AS pid, 0::float8 AS waited_ms`;
 }
 
@@ -51,8 +53,8 @@ export function tryGrant(sequence: string): string {
  * date the session's last sign of life after the wait rather than at its start.
  * @internal
  */
-export function blockingGrant(sequence: string): string {
-  return `WITH taken AS MATERIALIZED (SELECT pg_advisory_lock($1::bigint))
+export function blockingGrant(sequence: string, mode: LockMode = 'exclusive'): string {
+  return `WITH taken AS MATERIALIZED (SELECT ${mode === 'shared' ? 'pg_advisory_lock_shared' : 'pg_advisory_lock'}($1::bigint))
 SELECT nextval(${regclassLiteral(sequence)})::text AS token, pg_backend_pid() AS pid,
   (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8 AS waited_ms
 FROM taken`;
@@ -60,6 +62,14 @@ FROM taken`;
 
 /** Release key `$1` held by this session: `released` is false when this session did not hold it. @internal */
 export const RELEASE = 'SELECT pg_advisory_unlock($1::bigint) AS released, pg_backend_pid() AS pid';
+/** Release one shared hold of key `$1` by this session (shared holds are counted per session). @internal */
+export const RELEASE_SHARED =
+  'SELECT pg_advisory_unlock_shared($1::bigint) AS released, pg_backend_pid() AS pid';
+
+/** The release statement of a mode. @internal */
+export function releaseStatement(mode: LockMode): string {
+  return mode === 'shared' ? RELEASE_SHARED : RELEASE;
+}
 
 /** The session's sign of life, and which server backend answered. @internal */
 export const PING = 'SELECT pg_backend_pid() AS pid';
@@ -84,7 +94,7 @@ export const SESSION_SETTINGS = `SELECT set_config('idle_session_timeout', $1, f
 export const CANCEL = 'SELECT pg_cancel_backend($1::int) AS cancelled';
 
 /** Holders and waiters of advisory key (classid `$1`, objid `$2`) in this database, holders first. @internal */
-export const LOCK_QUEUE = `SELECT l.pid, l.granted, a.application_name, l.waitstart::text AS wait_start
+export const LOCK_QUEUE = `SELECT l.pid, l.granted, l.mode, a.application_name, l.waitstart::text AS wait_start
 FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.classid = $1::oid AND l.objid = $2::oid
   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
