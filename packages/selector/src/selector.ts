@@ -54,6 +54,9 @@ interface Route {
   readonly explanation: Explanation;
 }
 
+/** Names whose choice a selector remembers (for calls without extra needs). */
+const ROUTE_CACHE_SIZE = 4096;
+
 const OPTION_KEYS: readonly string[] = ['loadModule', 'calibrate', 'check', 'ttlMs', 'backend'];
 const defaultLoader: ModuleLoader = (packageName) => import(packageName);
 
@@ -78,6 +81,8 @@ export class Selector {
   private readonly entries: readonly BackendEntry[];
   private readonly policies: readonly Policy[];
   private closing: Promise<void> | undefined;
+  /** The route of each name asked for without extra needs (see route()). */
+  private readonly routes = new Map<string, Route>();
   /** Whether policies are checked at startup and after calibration (`SelectorOptions.check`). */
   private readonly checking: boolean;
   /** Kinds judged for hints besides the configured ones (every installed catalog kind, once a check failed). */
@@ -411,6 +416,8 @@ export class Selector {
     );
     if (options.apply) {
       for (const [entry, profile] of measured) entry.profile = profile;
+      // New profiles may change choices.
+      this.routes.clear();
       if (this.checking) this.check();
       return results;
     }
@@ -476,11 +483,26 @@ export class Selector {
 
   private route(name: string, extraNeeds: LockNeeds | undefined): Route {
     if (this.closing !== undefined) throw new ProviderClosedError('selector', 'create a lock', name);
+    // A name's choice depends only on the configuration and the profiles, so a hot name is judged once.
+    if (extraNeeds === undefined) {
+      const cached = this.routes.get(name);
+      if (cached !== undefined) return cached;
+    }
     const explanation = this.explain(name, extraNeeds);
     if (explanation.chosen === undefined) {
       throw noBackendError(name, explanation.needs, explanation.candidates, this.kinds());
     }
-    return { entry: this.entry(explanation.chosen), index: explanation.cluster?.index ?? 0, explanation };
+    const route: Route = Object.freeze({
+      entry: this.entry(explanation.chosen),
+      index: explanation.cluster?.index ?? 0,
+      explanation: Object.freeze(explanation),
+    });
+    if (extraNeeds === undefined) {
+      // Bounded: per-entity names would otherwise grow it without end; a full cache starts over.
+      if (this.routes.size >= ROUTE_CACHE_SIZE) this.routes.clear();
+      this.routes.set(name, route);
+    }
+    return route;
   }
 }
 

@@ -1,7 +1,6 @@
 import { BaseProvider, type Capabilities, type Lock, type LockOptions } from '@lock/core';
-import type { MutexTable } from './keyed-states.js';
+import { busyNames, createMutexTable, type MutexTable } from './keyed-states.js';
 import { Mutex, mutexCapabilities, rejectWaiters } from './mutex.js';
-import type { MutexState, SemaphoreState, TokenCounter } from './mutex-state.js';
 import { ReadWriteMutex } from './read-write-mutex.js';
 import { Semaphore } from './semaphore.js';
 
@@ -15,21 +14,16 @@ import { Semaphore } from './semaphore.js';
  * `InvalidArgumentError` naming `name`.
  */
 export class MutexProvider extends BaseProvider<Mutex> {
-  private readonly states = new Map<string, MutexState | SemaphoreState>();
-  private readonly tokens: TokenCounter = { last: 0 };
-  private readonly table: MutexTable = {
-    owner: this,
-    states: this.states,
-    tokens: this.tokens,
-  };
+  private readonly table: MutexTable = createMutexTable(this, { last: 0 });
+  private readonly states = this.table.states;
 
   get capabilities(): Capabilities {
     return mutexCapabilities();
   }
 
-  /** Number of names that currently have a holder or waiters (the rest take no memory). */
+  /** Number of names that currently have a holder or waiters (idle names are dropped as the table grows). */
   get size(): number {
-    return this.states.size;
+    return busyNames(this.table);
   }
 
   /** Holders (writers, readers or permit holders) plus waiters of `name` right now (0 when it has no entry). */

@@ -1,6 +1,6 @@
-import { type AcquireRequest, BaseLock, type Capabilities, type LockOptions } from '@lock/core';
+import { type AcquireRequest, BaseLock, type Capabilities, type LockOptions, noop } from '@lock/core';
 import { admitWaiting } from './admit-waiting.js';
-import { dropIfIdle, lockStateOf, type MutexTable } from './keyed-states.js';
+import { lockStateOf, type MutexTable } from './keyed-states.js';
 import { enqueueWaiter, mutexCapabilities, rejectWaiters } from './mutex.js';
 import { CountedGrant, MutexState } from './mutex-state.js';
 import { MutexWaiter } from './mutex-waiter.js';
@@ -52,12 +52,9 @@ export class MutexReader extends BaseLock<CountedGrant<MutexState>> {
     state.readers--;
     // The last reader out hands the name to the writer at the head, if one waits.
     if (state.readers === 0) admitWaiting(state);
-    dropIfIdle(this.table, this.name, state);
     return true;
   }
 
-  // Bound once: a leaving reader cannot unblock anyone, but its entry may now be idle.
-  private readonly waiterLeft = (state: MutexState): void => {
-    dropIfIdle(this.table, this.name, state);
-  };
+  // A leaving reader cannot unblock anyone (an idle entry is swept with the others, see MutexTable).
+  private readonly waiterLeft = noop;
 }

@@ -8,7 +8,7 @@ import {
 } from '@lock/core';
 import type { WaiterList } from '../waiter-list.js';
 import { admitWaiting } from './admit-waiting.js';
-import { dropIfIdle, lockStateOf, type MutexTable } from './keyed-states.js';
+import { lockStateOf, type MutexTable } from './keyed-states.js';
 import { MutexGrant, MutexState } from './mutex-state.js';
 import { MutexWaiter } from './mutex-waiter.js';
 
@@ -98,7 +98,6 @@ export class Mutex extends BaseLock<MutexGrant> {
   // Bound once: a writer that leaves the head lets the readers queued behind it in (when only readers hold).
   private readonly waiterLeft = (state: MutexState): void => {
     admitWaiting(state);
-    dropIfIdle(this.table, this.name, state);
   };
 
   protected releaseGrant(grant: MutexGrant): boolean {
@@ -108,8 +107,8 @@ export class Mutex extends BaseLock<MutexGrant> {
     if (this.table?.owner?.closed) rejectWaiters(state, CAPABILITIES.backend, this.name);
     const waiter = state.head;
     if (waiter === undefined) {
+      // The idle entry stays in the table (see MutexTable): the next acquisition of a hot name reuses it.
       state.holder = undefined;
-      dropIfIdle(this.table, this.name, state);
       return true;
     }
     if (!waiter.shared) {

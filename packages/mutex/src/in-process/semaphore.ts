@@ -3,11 +3,12 @@ import {
   BaseLock,
   type Capabilities,
   type LockOptions,
+  noop,
   PermitsMismatchError,
   validateLockOptions,
   validatePermits,
 } from '@lock/core';
-import { dropIfIdle, type MutexTable, semaphoreStateOf } from './keyed-states.js';
+import { type MutexTable, semaphoreStateOf } from './keyed-states.js';
 import { enqueueWaiter, mutexCapabilities, rejectWaiters } from './mutex.js';
 import { CountedGrant, SemaphoreState } from './mutex-state.js';
 import { MutexWaiter } from './mutex-waiter.js';
@@ -89,7 +90,6 @@ export class Semaphore extends BaseLock<CountedGrant<SemaphoreState>> {
     const waiter = state.shift();
     if (waiter === undefined) {
       state.taken--;
-      dropIfIdle(this.table, this.name, state);
       return true;
     }
     // Synchronous handoff of this permit: `taken` stays, so a newcomer cannot take it past the queue.
@@ -97,10 +97,8 @@ export class Semaphore extends BaseLock<CountedGrant<SemaphoreState>> {
     return true;
   }
 
-  // Bound once: a permit waiter that leaves frees nothing (it waited because none was free).
-  private readonly waiterLeft = (state: SemaphoreState): void => {
-    dropIfIdle(this.table, this.name, state);
-  };
+  // A permit waiter that leaves frees nothing (it waited because none was free).
+  private readonly waiterLeft = noop;
 
   private peek(): SemaphoreState | undefined {
     const state = this.ownState ?? this.table!.states.get(this.name);
