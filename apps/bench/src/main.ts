@@ -1,7 +1,7 @@
 // Benchmarks, side by side with peers in one run, reported as ratios.
 //   node dist/main.js [suite ...] [--json]
-// Suites: mutex, shared-mutex, trylock, redis, redis-semaphore, etcd, etcd-read-write, zk, postgres, file, file-read-write,
-// diagnostics (default: all). Distributed suites start their
+// Suites: mutex, shared-mutex, trylock, redis, redis-semaphore, etcd, etcd-read-write, zk, postgres,
+// postgres-read-write, file, file-read-write, diagnostics (default: all). Distributed suites start their
 // own servers from the machine's binaries via @lock/testkit.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { SuiteReport } from './harness.js';
@@ -17,6 +17,7 @@ const suites: Record<string, () => Promise<{ run(): Promise<SuiteReport[]> }>> =
   'etcd-read-write': () => import('./suites/etcd-read-write.js'),
   zk: () => import('./suites/zk.js'),
   postgres: () => import('./suites/postgres.js'),
+  'postgres-read-write': () => import('./suites/postgres-read-write.js'),
   file: () => import('./suites/file.js'),
   'file-read-write': () => import('./suites/file-read-write.js'),
   diagnostics: () => import('./suites/diagnostics.js'),
