@@ -205,7 +205,8 @@ describe('single member', () => {
       const outcome = await Promise.race([waiting, sleep(20_000).then(() => 'still waiting' as const)]);
       expect(outcome).not.toBe('still waiting');
       const { error } = outcome as Awaited<typeof waiting>;
-      expect(LockLostError.isInstance(error)).toBe(true);
+      // The whole error on failure, not just 'false': what ended the waiter instead of its session.
+      expect(LockLostError.isInstance(error) ? 'LockLostError' : error).toBe('LockLostError');
       expect((error as LockLostError).reason).toBe('session-lost');
       expect((error as LockLostError).lockName).toBe(name);
       expect(holder.held).toBe(true);
