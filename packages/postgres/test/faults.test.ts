@@ -1,8 +1,8 @@
 import { LockBackendError, LockLostError } from '@lock/core';
-import { startGuardedResource, uniqueName, whenAborted } from '@lock/testkit';
+import { LineChild, startGuardedResource, uniqueName, whenAborted } from '@lock/testkit';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Child, connectAdmin, eventually, fixture, usePostgres } from './helpers.js';
+import { connectAdmin, eventually, fixture, usePostgres } from './helpers.js';
 
 const db = usePostgres();
 const extraAdmins: pg.Client[] = [];
@@ -23,7 +23,7 @@ describe('holder killed with -9 (F3)', () => {
     timeout: 60_000,
   }, async () => {
     const name = uniqueName('kill9');
-    const holder = new Child(process.execPath, [fixture('holder.mjs'), db.server.url, name, '3000']);
+    const holder = new LineChild(process.execPath, [fixture('holder.mjs'), db.server.url, name, '3000']);
     try {
       const held = JSON.parse(await holder.line()) as { token: string };
       const provider = db.provider();

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatReport, runClients, uniqueName } from '@lock/testkit';
+import { formatReport, LineChild, runClients, uniqueName } from '@lock/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Child, eventually, fixture, usePostgres } from './helpers.js';
+import { eventually, fixture, usePostgres } from './helpers.js';
 
 const historyRoot = mkdtempSync(join(tmpdir(), 'lock-postgres-rw-history-'));
 afterAll(() => rmSync(historyRoot, { recursive: true, force: true }));
@@ -98,7 +98,7 @@ describe('read-write locks on shared advisory locks', () => {
     timeout: 30_000,
   }, async () => {
     const name = uniqueName('rw-kill');
-    const reader = new Child(process.execPath, [fixture('reader.mjs'), db.server.url, name]);
+    const reader = new LineChild(process.execPath, [fixture('reader.mjs'), db.server.url, name]);
     try {
       const held = JSON.parse(await reader.line()) as { token: string };
       const writing = db.provider().readWriteLock(name).write.acquire({ timeoutMs: 20_000 });

@@ -9,6 +9,7 @@ export {
 } from './etcd-cluster.js';
 export { fourLetterWord } from './four-letter-word.js';
 export { freePort, freePorts } from './free-ports.js';
+export { LineChild } from './line-child.js';
 export { INSTALL_COMMAND, MissingBinaryError, requireBinary } from './missing-binary-error.js';
 export {
   PostgresServer,
