@@ -1,5 +1,5 @@
 import { LockBackendError, LockLostError } from '@lock/core';
-import { LineChild, startGuardedResource, uniqueName, whenAborted } from '@lock/testkit';
+import { FaultProxy, LineChild, startGuardedResource, uniqueName, whenAborted } from '@lock/testkit';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectAdmin, eventually, fixture, usePostgres } from './helpers.js';
@@ -98,6 +98,41 @@ describe("pg_terminate_backend of the holder's session", () => {
       await again.release();
     } finally {
       await resource.close();
+    }
+  });
+});
+
+describe('half-open connection (F5)', () => {
+  it("the holder behind a blackholed link declares its lease lost by its own clock, before the server's expiry hands the lock on", {
+    timeout: 60_000,
+  }, async () => {
+    const name = uniqueName('blackhole');
+    const proxy = await FaultProxy.start({ targetPort: db.server.port });
+    try {
+      const cut = db.provider({ url: `postgres://postgres@127.0.0.1:${proxy.port}/postgres`, ttlMs: 2_000 });
+      const lease = await cut.lock(name).acquire();
+      const events: string[] = [];
+      lease.signal.addEventListener('abort', () => events.push('holder lost'));
+      const next = db
+        .provider()
+        .lock(name)
+        .acquire({ timeoutMs: 30_000 })
+        .then((granted) => {
+          events.push('next granted');
+          return granted;
+        });
+      // No RST, no FIN, no error: keepalives go unanswered.
+      proxy.blackhole();
+      const reason = await whenAborted(lease.signal, 10_000);
+      expect(LockLostError.isInstance(reason)).toBe(true);
+      // The server ends the session once it has been idle for the TTL (idle_session_timeout), which frees the
+      // lock; the holder's safe deadline is measured from an earlier instant, so it gives up first.
+      const granted = await next;
+      expect(events).toEqual(['holder lost', 'next granted']);
+      expect(granted.token > lease.token).toBe(true);
+      await granted.release();
+    } finally {
+      await proxy.close();
     }
   });
 });
