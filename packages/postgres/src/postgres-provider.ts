@@ -69,6 +69,8 @@ export class PostgresProvider extends BaseProvider<PostgresLock> {
   private readonly sessions = new Set<PostgresSession>();
   private readonly idleWaitSessions: PostgresSession[] = [];
   private main: Promise<PostgresSession> | undefined;
+  /** The main session once open (it is never given out as a wait session). */
+  private mainResolved: PostgresSession | undefined;
   private fenceSequenceReady: Promise<void> | undefined;
   private facts: PostgresServerFacts | undefined;
   private readonly backend: PostgresLockBackend;
@@ -202,6 +204,7 @@ export class PostgresProvider extends BaseProvider<PostgresLock> {
     // Two callers that find the same lost session open one new one.
     if (this.main !== replacing) return this.mainSession();
     const opening = this.openSession().then(async (session) => {
+      this.mainResolved = session;
       await this.ensureFenceSequence(session);
       return session;
     });
@@ -222,20 +225,13 @@ export class PostgresProvider extends BaseProvider<PostgresLock> {
   }
 
   private giveBackWaitSession(session: PostgresSession): void {
-    if (session.lost || session.holds > 0 || this.closed) return;
-    if (this.main !== undefined && this.isMain(session)) return;
+    if (session.lost || session.holds > 0 || this.closed || session === this.mainResolved) return;
     if (this.idleWaitSessions.includes(session)) return;
     if (this.idleWaitSessions.length < MAX_IDLE_WAIT_SESSIONS) this.idleWaitSessions.push(session);
     else {
       this.sessions.delete(session);
       session.close().catch(noop);
     }
-  }
-
-  private mainResolved: PostgresSession | undefined;
-
-  private isMain(session: PostgresSession): boolean {
-    return this.mainResolved === session;
   }
 
   private async cancelWait(session: PostgresSession): Promise<void> {
@@ -293,7 +289,6 @@ export class PostgresProvider extends BaseProvider<PostgresLock> {
 
   /** Creates the fence sequence on the first session if it is missing (once per provider). */
   private ensureFenceSequence(session: PostgresSession): Promise<void> {
-    this.mainResolved = session;
     this.fenceSequenceReady ??= session
       .query(FENCE_SEQUENCE_PRESENT, [quoteName(this.fenceSequence)])
       // Asked first: CREATE ... IF NOT EXISTS needs the CREATE privilege even when the sequence is there.
