@@ -16,6 +16,7 @@ export {
   postgresBinDir,
   type StartPostgresOptions,
   startPostgres,
+  startPostgresStandby,
 } from './postgres-server.js';
 export {
   killRegisteredPidsSync,

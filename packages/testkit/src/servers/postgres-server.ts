@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort } from './free-ports.js';
 import { MissingBinaryError } from './missing-binary-error.js';
 import { ServerHandle } from './server-handle.js';
@@ -108,7 +108,9 @@ export class PostgresServer extends ServerHandle implements AsyncDisposable {
  */
 export function postgresBinDir(): string {
   for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (dir !== '' && existsSync(join(dir, 'postgres')) && existsSync(join(dir, 'initdb'))) return dir;
+    // A link on PATH (to Debian's directory, say) leads to the directory that holds every tool of the version.
+    if (dir !== '' && existsSync(join(dir, 'postgres')) && existsSync(join(dir, 'initdb')))
+      return dirname(realpathSync(join(dir, 'postgres')));
   }
   const base = '/usr/lib/postgresql';
   if (existsSync(base)) {
@@ -150,6 +152,57 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   }
 }
 
+/**
+ * Starts a streaming-replication standby of `primary` on a free loopback port: `pg_basebackup -R` of the
+ * primary into a new temp directory (trust authentication on loopback covers replication), then `postgres`
+ * on it. It accepts read-only connections until promoted (`SELECT pg_promote()`).
+ */
+export async function startPostgresStandby(
+  primary: PostgresServer,
+  options: StartPostgresOptions = {},
+): Promise<PostgresServer> {
+  const binDir = postgresBinDir();
+  const owner = process.getuid?.() === 0 ? postgresUser() : undefined;
+  const port = await freePort();
+  const dir = createTempDir('lock-testkit-postgres-standby-');
+  try {
+    if (owner !== undefined) chownSync(dir, owner.uid, owner.gid);
+    execFileSync(
+      join(binDir, 'pg_basebackup'),
+      [
+        '-h',
+        primary.host,
+        '-p',
+        String(primary.port),
+        '-U',
+        primary.user,
+        '-D',
+        join(dir, 'data'),
+        '-R',
+        '-X',
+        'stream',
+        '--no-sync',
+      ],
+      {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        ...(owner === undefined ? {} : { uid: owner.uid, gid: owner.gid }),
+      },
+    );
+  } catch (error) {
+    removeTempDir(dir);
+    throw error;
+  }
+  const server = new PostgresServer(port, dir, binDir, owner, options);
+  try {
+    await server.start();
+  } catch (error) {
+    removeTempDir(dir);
+    throw error;
+  }
+  return server;
+}
+
 function initDataDir(binDir: string, dir: string, owner: { uid: number; gid: number } | undefined): void {
   const data = join(dir, 'data');
   mkdirSync(data, { mode: 0o700 });
@@ -186,7 +239,9 @@ function postgresUser(): { uid: number; gid: number } {
  */
 async function acceptsConnections(dataDir: string, port: number): Promise<boolean> {
   const lines = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
-  if (lines[7]?.trim() !== 'ready') return false;
+  // A hot standby that accepts read-only connections says `standby`.
+  const status = lines[7]?.trim();
+  if (status !== 'ready' && status !== 'standby') return false;
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1', () => {
       socket.destroy();
