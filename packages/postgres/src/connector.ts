@@ -57,7 +57,7 @@ export function connector(settings: ProviderSettings, address: string): () => Pr
 
 /** pg's options from the settings: the caller's `connection`, with the JSON settings laid over it. */
 function clientConfig(settings: ProviderSettings): ClientConfig {
-  const config: ClientConfig = { ...(settings.connection ?? {}) };
+  const config: ClientConfig = { ...(settings.connection ?? {}) } as ClientConfig;
   if (settings.url !== undefined) config.connectionString = settings.url;
   if (settings.host !== undefined) config.host = settings.host;
   if (settings.port !== undefined) config.port = settings.port;

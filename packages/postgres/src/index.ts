@@ -1,7 +1,7 @@
 export { createProvider } from './create-provider.js';
 export { kinds, type PostgresKind, postgresKind } from './kind.js';
 export { advisoryKey } from './lock-key.js';
-export type { PgClient, PgPool } from './pg-client.js';
+export type { PgClient, PgConnectionOptions, PgPool } from './pg-client.js';
 export { postgresCapabilities } from './postgres-capabilities.js';
 export { PostgresLock } from './postgres-lock.js';
 export { PostgresProvider, type PostgresServerFacts } from './postgres-provider.js';

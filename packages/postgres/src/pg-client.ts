@@ -16,3 +16,12 @@ export interface PgClient {
 export interface PgPool {
   connect(): Promise<PgClient & { release(destroy?: boolean | Error): void }>;
 }
+
+/**
+ * pg's connection options, as `new pg.Client(options)` takes them (`host`, `port`, `user`, `password` as a
+ * string or a function, `database`, `ssl`, `connectionString`, ...). Typed loosely so that this package's
+ * types do not need `@types/pg`; pg itself checks them.
+ */
+export interface PgConnectionOptions {
+  readonly [option: string]: unknown;
+}

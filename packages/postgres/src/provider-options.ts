@@ -1,7 +1,6 @@
 import { InvalidArgumentError, parseSettings } from '@lock/core';
-import type { ClientConfig } from 'pg';
 import * as v from 'valibot';
-import type { PgPool } from './pg-client.js';
+import type { PgConnectionOptions, PgPool } from './pg-client.js';
 import { type PostgresProviderConfig, type PostgresSettings, postgresSettings } from './postgres-settings.js';
 
 /**
@@ -21,13 +20,13 @@ export type PostgresProviderOptions = PostgresProviderConfig & {
    * `ssl`, `password` (a string or a function), `host`, ... The settings' `url`, `host`, `port`, `database`,
    * `user` and `passwordFile` are laid over it.
    */
-  connection?: string | ClientConfig | undefined;
+  connection?: string | PgConnectionOptions | undefined;
 };
 
 /** The options, checked, with defaults filled in. @internal */
 export type ProviderSettings = PostgresSettings & {
   readonly pool: PgPool | undefined;
-  readonly connection: ClientConfig | undefined;
+  readonly connection: PgConnectionOptions | undefined;
 };
 
 const optionsSchema = v.strictObject(
@@ -73,7 +72,7 @@ export function parseProviderOptions(options: PostgresProviderOptions): Provider
     connection:
       typeof connection === 'string'
         ? { connectionString: connection }
-        : (connection as ClientConfig | undefined),
+        : (connection as PgConnectionOptions | undefined),
   };
 }
 
