@@ -12,6 +12,7 @@ const suites: Record<string, () => Promise<{ run(): Promise<SuiteReport[]> }>> =
   'shared-mutex': () => import('./suites/shared-mutex.js'),
   trylock: () => import('./suites/trylock.js'),
   redis: () => import('./suites/redis.js'),
+  selector: () => import('./suites/selector.js'),
   'redis-semaphore': () => import('./suites/redis-semaphore.js'),
   etcd: () => import('./suites/etcd.js'),
   'etcd-read-write': () => import('./suites/etcd-read-write.js'),

@@ -83,6 +83,8 @@ export class Selector {
   private closing: Promise<void> | undefined;
   /** The route of each name asked for without extra needs (see route()). */
   private readonly routes = new Map<string, Route>();
+  /** The lock handle of each name asked for by a plain `lock(name)` (see lock()). */
+  private readonly handles = new Map<string, Lock>();
   /** Whether policies are checked at startup and after calibration (`SelectorOptions.check`). */
   private readonly checking: boolean;
   /** Kinds judged for hints besides the configured ones (every installed catalog kind, once a check failed). */
@@ -222,6 +224,12 @@ export class Selector {
    * first use; if that is asynchronous, the returned lock waits for it.
    */
   lock(name: string, options?: LockOptions, extraNeeds?: LockNeeds): Lock {
+    // A plain call for a hot name gets the handle made last time (handles hold no state of their own).
+    const plain = options === undefined && extraNeeds === undefined;
+    if (plain && this.closing === undefined) {
+      const kept = this.handles.get(name);
+      if (kept !== undefined) return kept;
+    }
     const { entry, index, explanation } = this.route(name, extraNeeds);
     const primitive = primitiveOf(explanation.needs, extraNeeds);
     const build = (provider: LockProvider | Promise<LockProvider>): Lock => {
@@ -238,7 +246,14 @@ export class Selector {
     const provider = entry.provider(index, closed);
     const lock = build(provider);
     const from = explanation.movedFrom;
-    if (from === undefined) return lock;
+    if (from === undefined) {
+      // Not a lock still waiting for its provider: a failed creation must be tried again by the next call.
+      if (plain && !isPromise(provider)) {
+        if (this.handles.size >= ROUTE_CACHE_SIZE) this.handles.clear();
+        this.handles.set(name, lock);
+      }
+      return lock;
+    }
     const previous = entry.previousProvider(from.index, closed);
     return new MigratingLock(build(previous), lock, fenceMovers(previous, provider));
   }
@@ -418,6 +433,7 @@ export class Selector {
       for (const [entry, profile] of measured) entry.profile = profile;
       // New profiles may change choices.
       this.routes.clear();
+      this.handles.clear();
       if (this.checking) this.check();
       return results;
     }
