@@ -13,8 +13,12 @@ export class LineChild {
   private readonly waiters: Array<{ test: (line: string) => boolean; resolve: (line: string) => void }> = [];
   private readonly lines: string[] = [];
 
-  constructor(command: string, args: string[]) {
-    this.process = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  /** @param env variables added to this process's environment for the child */
+  constructor(command: string, args: string[], env?: Record<string, string>) {
+    this.process = spawn(command, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
+    });
     const pid = this.process.pid;
     if (pid === undefined) throw new Error(`${command} failed to spawn`);
     registerPid(pid);
