@@ -257,7 +257,9 @@ for (const name of wanted) {
         const output = String(error.stdout || error.stderr).trim();
         const { ours, upstream: theirs } = splitDiagnostics(output);
         for (const [dependency, count] of theirs)
-          upstream.add(`${name} (${resolution}): ${dependency}'s own declarations fail tsc (${count} error(s))`);
+          upstream.add(
+            `${name} (${resolution}): ${dependency}'s own declarations fail tsc (${count} error(s))`,
+          );
         if (ours.length > 0)
           fail(name, `tsc (moduleResolution ${resolution}): ${ours.slice(0, 4).join(' | ')}`);
       }
@@ -271,7 +273,9 @@ console.log('\npackage sizes:');
 for (const [name, size, count] of report) console.log(`  ${name.padEnd(16)} ${size.padStart(12)}  ${count}`);
 rmSync(work, { recursive: true, force: true });
 if (upstream.size > 0) {
-  console.log(`\nupstream declaration problems (reported, not ours):\n${[...upstream].map((line) => `  - ${line}`).join('\n')}`);
+  console.log(
+    `\nupstream declaration problems (reported, not ours):\n${[...upstream].map((line) => `  - ${line}`).join('\n')}`,
+  );
 }
 if (problems.length > 0) {
   console.error(
