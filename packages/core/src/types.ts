@@ -147,6 +147,13 @@ export interface LockParticipant {
   readonly token: bigint | null;
   /** For read-write locks: whether it holds (or waits for) a `shared` or an `exclusive` grant. */
   readonly mode?: LockMode | undefined;
+  /**
+   * How long it has held (a holder) or waited (a waiter), in ms, as far as the backend can tell; `undefined`
+   * where the backend records no time for it. Each backend's README says what it measures and on whose clock
+   * (a server's clock against this process's, or the server's own): read it as an approximation for people,
+   * never as a deadline.
+   */
+  readonly ageMs?: number | undefined;
 }
 
 /**
