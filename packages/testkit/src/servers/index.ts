@@ -37,6 +37,12 @@ export { parseInfo, RespClient, RespError, type RespReply, respCommand } from '.
 export { ServerHandle } from './server-handle.js';
 export { ServerProcess, type ServerProcessOptions } from './server-process.js';
 export { createTempDir, removeTempDir } from './temp-dir.js';
+export {
+  type CertificatePair,
+  type CreateTestCertificatesOptions,
+  createTestCertificates,
+  TestCertificates,
+} from './test-certificates.js';
 export { type WaitUntilOptions, waitUntil } from './wait-until.js';
 export {
   type StartZooKeeperOptions,
