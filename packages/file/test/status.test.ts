@@ -33,7 +33,9 @@ describe('status(name)', () => {
     const name = 'held-elsewhere';
     const token = BigInt((await child.acquire(name)).token!);
     let status = await provider.status(name);
-    expect(status.holders).toEqual([{ id: `pid ${child.pid}`, token, mode: 'exclusive', pid: child.pid }]);
+    expect(status.holders).toEqual([
+      { id: `pid ${child.pid}`, token, mode: 'exclusive', pid: child.pid, ageMs: expect.any(Number) },
+    ]);
     expect(status.details).toMatchObject({
       heldHere: false,
       waitingHere: 0,
@@ -57,7 +59,13 @@ describe('status(name)', () => {
     const first = await waiting[0]!;
     status = await provider.status(name);
     expect(status.holders).toEqual([
-      { id: `pid ${process.pid}`, token: first.token, mode: 'exclusive', pid: process.pid },
+      {
+        id: `pid ${process.pid}`,
+        token: first.token,
+        mode: 'exclusive',
+        pid: process.pid,
+        ageMs: expect.any(Number),
+      },
     ]);
     expect(status.details).toMatchObject({ heldHere: true, waitingHere: 1 });
     await first.release();
@@ -68,6 +76,49 @@ describe('status(name)', () => {
       await sleep(5);
     // It never minted a token: the last one is ours.
     expect(status.lastToken).toBe(second.token);
+  });
+
+  it("a holder's age grows while it holds, and starts again at the next grant (from the grant, not the file's birth)", async () => {
+    const name = 'ages';
+    const token = BigInt((await child.acquire(name)).token!);
+    const first = (await provider.status(name)).holders[0]!;
+    expect(first.token).toBe(token);
+    expect(first.ageMs).toBeGreaterThanOrEqual(0);
+    await sleep(300);
+    const later = (await provider.status(name)).holders[0]!;
+    // The same grant read twice: its age grew by the time slept (Date.now() both times; 20 ms of slack).
+    expect(later.ageMs! - first.ageMs!).toBeGreaterThanOrEqual(280);
+    await child.release(name);
+    await sleep(300);
+    const lease = await provider.lock(name).acquire();
+    try {
+      const [holder] = (await provider.status(name)).holders;
+      expect(holder!.token).toBe(lease.token);
+      // A fresh grant: younger than the 300 ms the file sat free since the previous one.
+      expect(holder!.ageMs).toBeGreaterThanOrEqual(0);
+      expect(holder!.ageMs).toBeLessThan(300);
+    } finally {
+      await lease.release();
+    }
+    // Free: nobody to give an age to.
+    expect((await provider.status(name)).holders).toEqual([]);
+  });
+
+  it('readers: only the latest grant (the token in the file) has a recorded age', async () => {
+    const name = 'reader-ages';
+    const rw = provider.readWriteLock(name);
+    const older = await rw.read.acquire();
+    await sleep(50);
+    const newer = await rw.read.acquire();
+    try {
+      const holders = (await provider.status(name)).holders;
+      expect(holders.map((holder) => holder.token)).toEqual([older.token, newer.token]);
+      expect(holders[0]!.ageMs).toBeUndefined();
+      expect(holders[1]!.ageMs).toBeGreaterThanOrEqual(0);
+    } finally {
+      await older.release();
+      await newer.release();
+    }
   });
 
   it('a lock inherited by a child whose parent died: still held, its holder no longer running', async () => {

@@ -70,13 +70,14 @@ export function readStatus(table: LockTable, name: string): FileLockStatus {
     const waitingProcesses = kernel === undefined ? null : kernel.blocked + gateBlocked;
     const ourKernelWait = local?.kernelWait === true && kernel !== undefined ? 1 : 0;
     const holderPid = heldHere ? process.pid : pid;
+    const holders = heldHere
+      ? localHolders(local!)
+      : held
+        ? [otherHolder(kernel?.granted, holderPid, lastToken)]
+        : [];
     return {
       name,
-      holders: heldHere
-        ? localHolders(local!)
-        : held
-          ? [otherHolder(kernel?.granted, holderPid, lastToken)]
-          : [],
+      holders: withGrantAge(holders, lastToken, stats.mtimeMs),
       waiters: Array.from({ length: waitingHere }, (_, index) => ({
         id: `pid ${process.pid} #${index + 1}`,
         token: null,
@@ -98,6 +99,22 @@ export function readStatus(table: LockTable, name: string): FileLockStatus {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Every grant writes its token into the file, and nothing else writes there, so the file's modification time
+ * is when the latest grant was taken (the kernel's wall clock, this host's): its holder, the one whose token is
+ * the file's, gets the age since then. An earlier reader still holding has no time recorded.
+ */
+function withGrantAge(
+  holders: FileLockParticipant[],
+  lastToken: bigint | null,
+  grantedAtMs: number,
+): FileLockParticipant[] {
+  const ageMs = Math.max(0, Date.now() - grantedAtMs);
+  return holders.map((holder) =>
+    lastToken !== null && holder.token === lastToken ? { ...holder, ageMs } : holder,
+  );
 }
 
 /** This process's holders: its exclusive grant, or each of its readers. */
