@@ -25,7 +25,7 @@ export async function createNode(
   let parentAttempts = 0;
   for (;;) {
     try {
-      return await session.create(`${path}/${prefix}`, ZK.EPHEMERAL_SEQUENTIAL);
+      return await protectedNode(session, await session.create(`${path}/${prefix}`, ZK.EPHEMERAL_SEQUENTIAL));
     } catch (error) {
       if (!(error instanceof ZooKeeperError)) throw error;
       if (error.code === ZK.NONODE && parentAttempts < MAX_PARENT_ATTEMPTS) {
@@ -39,12 +39,26 @@ export async function createNode(
     try {
       await session.whenConnected(signal);
       const found = await session.retrying(() => findProtected(session, path, prefix), signal);
-      if (found !== undefined) return found;
+      if (found !== undefined) return await protectedNode(session, found);
     } catch (error) {
       // Given up while the create is in doubt: remove the node, if it exists, once reconnected.
       void removeProtectedLater(session, path, prefix);
       throw error;
     }
+  }
+}
+
+/**
+ * `node` once its ACL is this session's own (when the session authenticates): nobody else may then write its
+ * data. When that fails the node is removed, so no unprotected node stays in the queue.
+ */
+async function protectedNode(session: ZooKeeperSession, node: string): Promise<string> {
+  try {
+    await session.retrying(() => session.protect(node));
+    return node;
+  } catch (error) {
+    await session.retrying(() => session.delete(node)).catch(() => undefined);
+    throw error;
   }
 }
 

@@ -12,15 +12,22 @@ export async function ensureParent(
   path: string,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const create = (node: string, flags: number) =>
-    session.retrying(async () => {
+  const create = async (node: string, flags: number) => {
+    let attempts = 0;
+    const created = await session.retrying(async () => {
+      attempts += 1;
       try {
         await session.create(node, flags);
+        return true;
       } catch (error) {
-        if (error instanceof ZooKeeperError && error.code === ZK.NODEEXISTS) return;
+        // After a connection loss, "exists" may be our own first create.
+        if (error instanceof ZooKeeperError && error.code === ZK.NODEEXISTS) return attempts > 1;
         throw error;
       }
     }, signal);
+    // Ours now: only this identity may queue under it or remove what is queued (when authenticating).
+    if (created) await session.retrying(() => session.protect(node), signal);
+  };
   const segments = path.slice(1).split('/');
   for (let depth = 1; depth <= segments.length; depth += 1) {
     const node = `/${segments.slice(0, depth).join('/')}`;

@@ -9,9 +9,11 @@ export type {
   ZooKeeperStatusDetails,
 } from './read-status.js';
 export type { ZooKeeperServerFacts } from './server-facts.js';
+export type { ZooKeeperAuthConfig } from './zk-auth.js';
 export { zkCapabilities } from './zk-capabilities.js';
 export type { ZooKeeperProviderConfig, ZooKeeperSettings } from './zk-settings.js';
 export type {
+  ZooKeeperAcl,
   ZooKeeperClient,
   ZooKeeperClientFactory,
   ZooKeeperClientSettings,

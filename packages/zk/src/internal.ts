@@ -21,6 +21,7 @@ export {
   WATCH_QUEUE,
 } from './queue-mode.js';
 export { readServerFacts } from './server-facts.js';
+export { CREATOR_ALL_ACL, loadCredentials, type ZooKeeperCredentials } from './zk-auth.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_ROOT,

@@ -2,6 +2,7 @@ import { millisecondsSetting } from '@lock/core';
 import * as v from 'valibot';
 import { CONNECTION_STRING_FORMAT, connectionStringProblem } from './connection-string.js';
 import { rootProblem } from './lock-path.js';
+import { zkAuthSettings } from './zk-auth.js';
 
 /** Default requested session timeout in ms: every lease lasts as long as the session. @internal */
 export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
@@ -58,6 +59,7 @@ export const zkSettings = v.strictObject(
       ),
       DEFAULT_CONNECT_TIMEOUT_MS,
     ),
+    auth: v.optional(zkAuthSettings),
   },
   'an object such as { "connectionString": "127.0.0.1:2181" }',
 );

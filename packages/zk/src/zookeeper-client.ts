@@ -24,6 +24,20 @@ export interface ZooKeeperClient {
   aw_get_children(path: string, watcher: WatchCallback, completion: ChildrenCompletion): number;
   a_set(path: string, data: string | Buffer, version: number, completion: StatCompletion): number;
   a_delete_(path: string, version: number, completion: VoidCompletion): number;
+  /** Sets a node's ACL (`version` -1: any ACL version). Only used when the provider authenticates. */
+  a_set_acl(path: string, version: number, acl: ZooKeeperAcl[], completion: VoidCompletion): number;
+  /**
+   * Adds credentials to the session (`digest`, `user:password`); the native client presents them again
+   * after every reconnection. Only used when the provider authenticates.
+   */
+  add_auth(scheme: string, auth: string, completion: VoidCompletion): number;
+}
+
+/** One ACL entry as the native client takes it: permission bits (31 = all), scheme and id. */
+export interface ZooKeeperAcl {
+  readonly perms: number;
+  readonly scheme: string;
+  readonly auth: string;
 }
 
 /** The fields of a ZooKeeper `Stat` this package reads. */

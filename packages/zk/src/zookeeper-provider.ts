@@ -14,6 +14,7 @@ import { lockParentPath } from './lock-path.js';
 import { parseProviderOptions, type ZooKeeperProviderOptions } from './provider-options.js';
 import { exclusiveMode, permitMode, sharedMode } from './queue-mode.js';
 import { readStatus, type ZooKeeperLockStatus } from './read-status.js';
+import { loadCredentials, type ZooKeeperAuthConfig } from './zk-auth.js';
 import { zkCapabilities } from './zk-capabilities.js';
 import type { ZooKeeperClientFactory } from './zookeeper-client.js';
 import { ZooKeeperLock, type ZooKeeperLockHost } from './zookeeper-lock.js';
@@ -36,7 +37,10 @@ export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements Zo
   /** Session timeout requested from the server, in ms. */
   readonly requestedSessionTimeoutMs: number;
   readonly connectTimeoutMs: number;
+  /** The digest user sessions authenticate as (`auth.username`); undefined without `auth`. */
+  readonly authUser: string | undefined;
   private readonly clientFactory: ZooKeeperClientFactory;
+  private readonly auth: ZooKeeperAuthConfig | undefined;
   private current: ZooKeeperSession | undefined;
   private opening: Promise<ZooKeeperSession> | undefined;
   private sessionsOpened = 0;
@@ -54,6 +58,8 @@ export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements Zo
     this.connectTimeoutMs = settings.connectTimeoutMs;
     this.root = settings.root;
     this.clientFactory = settings.clientFactory;
+    this.auth = settings.auth;
+    this.authUser = settings.auth?.username;
     this.capabilities = zkCapabilities(settings);
   }
 
@@ -192,11 +198,13 @@ export class ZooKeeperProvider extends BaseProvider<ZooKeeperLock> implements Zo
     if (this.opening === undefined) {
       this.opening = (async () => {
         try {
+          // Read on every session, so a rotated password file is picked up by the next session.
+          const credentials = this.auth === undefined ? undefined : await loadCredentials(this.auth);
           const client = await this.clientFactory({
             connect: this.connectionString,
             timeout: this.requestedSessionTimeoutMs,
           });
-          const session = new ZooKeeperSession(client);
+          const session = new ZooKeeperSession(client, credentials);
           session.whenConnected().then(() => this.noteNegotiated(session), noop);
           this.sessionsOpened += 1;
           this.current = session;

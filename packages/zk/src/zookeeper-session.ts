@@ -1,4 +1,5 @@
 import { LeaseKeeper, monotonicNow, noop } from '@lock/core';
+import { CREATOR_ALL_ACL, type ZooKeeperCredentials } from './zk-auth.js';
 import type { WatchCallback, ZooKeeperClient, ZooKeeperStat } from './zookeeper-client.js';
 import { ZK } from './zookeeper-codes.js';
 import { ZooKeeperError } from './zookeeper-error.js';
@@ -27,6 +28,8 @@ export class ZooKeeperSession {
   readonly client: ZooKeeperClient;
   /** Aborts (with the cause) when the session is lost or closed. */
   readonly lostSignal: AbortSignal;
+  /** The digest user this session authenticates as; undefined when it does not authenticate. */
+  readonly authUser: string | undefined;
   /** False once the server refused a container node; parents are then persistent and removed when empty. */
   containers = true;
   private currentState: ZooKeeperSessionState = 'connecting';
@@ -46,14 +49,21 @@ export class ZooKeeperSession {
   private readonly onConnecting = (): void => this.disconnected();
   private readonly onClose = (_client: unknown, code: unknown): void => this.closedByClient(code);
 
-  constructor(client: ZooKeeperClient) {
+  /**
+   * With `credentials`, the session authenticates (the native client presents them again after every
+   * reconnection) and {@link protect} gives the nodes it creates the "creator all" ACL. A refused
+   * authentication loses the session with an error naming the scheme and user, never the password.
+   */
+  constructor(client: ZooKeeperClient, credentials?: ZooKeeperCredentials) {
     this.client = client;
     this.lostSignal = this.lostController.signal;
     this.disconnectedAt = monotonicNow();
+    this.authUser = credentials?.username;
     client.on('connect', this.onConnect);
     client.on('connecting', this.onConnecting);
     client.on('close', this.onClose as (...args: unknown[]) => void);
     client.init({});
+    if (credentials !== undefined) this.authenticate(credentials);
   }
 
   get state(): ZooKeeperSessionState {
@@ -188,6 +198,18 @@ export class ZooKeeperSession {
     );
   }
 
+  /**
+   * Gives a node this session created the "creator all" ACL, when the session authenticates (else does
+   * nothing): only this identity may then create or delete children, write data or change the ACL. Safe to
+   * repeat.
+   */
+  async protect(path: string): Promise<void> {
+    if (this.authUser === undefined) return;
+    await this.request<void>('setACL', path, (done) =>
+      this.client.a_set_acl(path, -1, [...CREATOR_ALL_ACL], (rc) => done(rc, undefined)),
+    );
+  }
+
   /** `delete` of any version; resolves false when the node did not exist. */
   delete(path: string): Promise<boolean> {
     return this.request<boolean>(
@@ -241,11 +263,36 @@ export class ZooKeeperSession {
       const queued = start((rc, value) => {
         if (rc === ZK.OK) resolve(value as T);
         else if (rc === missingCode) resolve(missingValue as T);
-        else reject(new ZooKeeperError(operation, path, rc));
+        else reject(new ZooKeeperError(operation, path, rc, this.refusalDetail(rc)));
       });
       // A request the client refused at once never calls back.
       if (typeof queued === 'number' && queued !== ZK.OK) reject(new ZooKeeperError(operation, path, queued));
     });
+  }
+
+  /** What a refusal means for this session: who was refused (never with the password). */
+  private refusalDetail(rc: number): string | undefined {
+    if (rc !== ZK.NOAUTH) return undefined;
+    return this.authUser === undefined
+      ? '(the ACL requires credentials and this provider has no auth setting)'
+      : `(the ACL does not admit digest user ${JSON.stringify(this.authUser)}: a wrong password, or nodes created by another user)`;
+  }
+
+  private authenticate(credentials: ZooKeeperCredentials): void {
+    const refused = (rc: number): void => {
+      this.lose(
+        new ZooKeeperError(
+          'addAuth',
+          '/',
+          rc,
+          `the server refused ${credentials.scheme} authentication as user ${JSON.stringify(credentials.username)}`,
+        ),
+      );
+    };
+    const queued = this.client.add_auth(credentials.scheme, credentials.secret, (rc) => {
+      if (rc !== ZK.OK && rc !== ZK.CLOSING) refused(rc);
+    });
+    if (typeof queued === 'number' && queued !== ZK.OK) refused(queued);
   }
 
   private connected(): void {

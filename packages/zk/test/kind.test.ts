@@ -81,7 +81,7 @@ const badSettings: Array<[string, unknown, string]> = [
   [
     'a misspelt key',
     { connectionString, sesionTimeoutMs: 5_000 },
-    'backends.z.sesionTimeoutMs: expected a known key; did you mean `sessionTimeoutMs`? (known: `connectionString`, `sessionTimeoutMs`, `root`, `connectTimeoutMs`), received the key "sesionTimeoutMs"',
+    'backends.z.sesionTimeoutMs: expected a known key; did you mean `sessionTimeoutMs`? (known: `connectionString`, `sessionTimeoutMs`, `root`, `connectTimeoutMs`, `auth`), received the key "sesionTimeoutMs"',
   ],
   [
     'a field of another kind',
