@@ -236,8 +236,8 @@ describe('semaphore', () => {
     const nodes = await lockNodes(zk.admin, owner.parentPath(name));
     expect(status.permits).toBe(2);
     expect(status.holders).toEqual([
-      { id: nodes[0], token: leases[0]!.token },
-      { id: nodes[1], token: leases[1]!.token },
+      { id: nodes[0], token: leases[0]!.token, ageMs: expect.any(Number) },
+      { id: nodes[1], token: leases[1]!.token, ageMs: expect.any(Number) },
     ]);
     expect(status.waiters.map((entry) => entry.id)).toEqual([nodes[2]]);
     expect(status.waiterCount).toBe(1);

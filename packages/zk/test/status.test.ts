@@ -57,12 +57,40 @@ describe('tokens and sessions', () => {
     const status = await owner.status(name);
     const nodes = await lockNodes(zk.admin, lock.path);
     expect(status.details.path).toBe(lock.path);
-    expect(status.holders).toEqual([{ id: nodes[0], token: lease.token, mode: 'exclusive' }]);
+    expect(status.holders).toEqual([
+      { id: nodes[0], token: lease.token, mode: 'exclusive', ageMs: expect.any(Number) },
+    ]);
     expect(status.details.sessions[nodes[0]!]).toBe(owner.sessionId);
     expect(status.waiters.map((waiter) => waiter.id)).toEqual(nodes.slice(1));
     expect(status.waiterCount).toBe(2);
     await lease.release();
     for (const next of waiting) await (await next).release();
+  });
+});
+
+describe('ages (node times on the server, against this clock)', () => {
+  it("a holder's and a waiter's age grow between two reads; the waiter, queued later, is younger", async () => {
+    const name = zk.uniqueName('ages');
+    const owner = zk.provider();
+    const lock = owner.lock(name);
+    const lease = await lock.acquire();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const waiting = lock.acquire();
+    await eventually(async () => (await lockNodes(zk.admin, lock.path)).length === 2);
+    const first = await owner.status(name);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await owner.status(name);
+    const [holderBefore, holderAfter] = [first.holders[0]!, second.holders[0]!];
+    const [waiterBefore, waiterAfter] = [first.waiters[0]!, second.waiters[0]!];
+    expect(holderAfter.token).toBe(lease.token);
+    // Both reads subtract the same server stamp from this process's clock: the difference is the time slept
+    // (20 ms of slack for timer rounding).
+    expect(holderAfter.ageMs! - holderBefore.ageMs!).toBeGreaterThanOrEqual(280);
+    expect(waiterAfter.ageMs! - waiterBefore.ageMs!).toBeGreaterThanOrEqual(280);
+    // Stamped 200 ms apart by the same server clock (less slack for the server's own rounding).
+    expect(holderAfter.ageMs! - waiterAfter.ageMs!).toBeGreaterThanOrEqual(180);
+    await lease.release();
+    await (await waiting).release();
   });
 });
 
