@@ -15,6 +15,9 @@ export interface PostgresStatusDetails extends Readonly<Record<string, unknown>>
 /**
  * Holders and waiters of a key from `pg_locks` (a bigint key shows as classid = high 32 bits, objid = low 32
  * bits, objsubid = 1), waiters in the order they started waiting, and the latest token issued (any name).
+ * A waiter's `ageMs` is the server's own clock now minus its `waitstart` (absent in the instant before the
+ * server fills it in). Holders have none: `pg_locks` keeps no grant time, and the holding session runs other
+ * statements (and holds other names) on the same connection, so none of `pg_stat_activity`'s times is the grant.
  * @internal
  */
 export async function readStatus(
@@ -37,7 +40,13 @@ export async function readStatus(
     mode: row.mode === 'ShareLock' ? 'shared' : 'exclusive',
   });
   const holders = queue.filter((row) => row.granted === true).map(participant);
-  const waiters = queue.filter((row) => row.granted !== true).map(participant);
+  const waiters = queue
+    .filter((row) => row.granted !== true)
+    .map((row) => {
+      const waitedMs = row.wait_ms === null || row.wait_ms === undefined ? Number.NaN : Number(row.wait_ms);
+      const entry = participant(row);
+      return Number.isFinite(waitedMs) ? { ...entry, ageMs: Math.max(0, waitedMs) } : entry;
+    });
   const issued = tokens[0]?.token;
   return {
     name,

@@ -94,7 +94,8 @@ export const SESSION_SETTINGS = `SELECT set_config('idle_session_timeout', $1, f
 export const CANCEL = 'SELECT pg_cancel_backend($1::int) AS cancelled';
 
 /** Holders and waiters of advisory key (classid `$1`, objid `$2`) in this database, holders first. @internal */
-export const LOCK_QUEUE = `SELECT l.pid, l.granted, l.mode, a.application_name, l.waitstart::text AS wait_start
+export const LOCK_QUEUE = `SELECT l.pid, l.granted, l.mode, a.application_name, l.waitstart::text AS wait_start,
+  (extract(epoch FROM clock_timestamp() - l.waitstart) * 1000)::float8 AS wait_ms
 FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.classid = $1::oid AND l.objid = $2::oid
   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())

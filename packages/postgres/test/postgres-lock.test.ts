@@ -152,6 +152,16 @@ describe('connections', () => {
   });
 });
 
+/** The first waiter's `ageMs`, once the server has filled in its waitstart. */
+async function waitedMs(provider: PostgresProvider, name: string): Promise<number | undefined> {
+  for (let tries = 0; tries < 100; tries++) {
+    const ageMs = (await provider.status(name)).waiters[0]?.ageMs;
+    if (ageMs !== undefined) return ageMs;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return undefined;
+}
+
 describe('status and describe', () => {
   it('lists the holder and waiters from pg_locks, and the latest token issued', {
     timeout: 30_000,
@@ -170,6 +180,14 @@ describe('status and describe', () => {
     ]);
     expect(status.waiters).toHaveLength(1);
     expect(status.lastToken).toBeNull();
+    // The waiter's age is the server's clock minus its waitstart: it grows by the time slept (both reads on
+    // the server's clock; 20 ms of slack). The holder's grant time is not recorded anywhere.
+    const waitedBefore = (await waitedMs(holder, name)) as number;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const waitedAfter = (await waitedMs(holder, name)) as number;
+    expect(waitedBefore).toBeGreaterThanOrEqual(0);
+    expect(waitedAfter - waitedBefore).toBeGreaterThanOrEqual(280);
+    expect(status.holders[0]?.ageMs).toBeUndefined();
     expect(BigInt(String(status.details?.lastIssued)) >= lease.token).toBe(true);
     await lease.release();
     await (await waiting).release();
