@@ -42,8 +42,9 @@ const URL_EXPECTED = 'a redis://host:port URL (or rediss://, or host:port)';
 const MS = 'a positive integer number of milliseconds, at most 2147483647';
 const LEASE = 'a whole number of ms from 100 to 2147483647, the lease lengths this backend grants exactly';
 const REDIS_KEYS =
-  '`url`, `host`, `port`, `prefix`, `ttlMs`, `renewEveryMs`, `recheckMs`, `waitReplicas`, `waitTimeoutMs`, `commandTimeoutMs`, `fenceRetentionMs`';
-const REDLOCK_KEYS = '`endpoints`, `prefix`, `ttlMs`, `renewEveryMs`, `driftFactor`, `instanceTimeoutMs`';
+  '`url`, `host`, `port`, `prefix`, `ttlMs`, `renewEveryMs`, `recheckMs`, `waitReplicas`, `waitTimeoutMs`, `commandTimeoutMs`, `fenceRetentionMs`, `tls`, `username`, `password`, `passwordFile`';
+const REDLOCK_KEYS =
+  '`endpoints`, `prefix`, `ttlMs`, `renewEveryMs`, `driftFactor`, `instanceTimeoutMs`, `tls`, `username`, `password`, `passwordFile`';
 const redis = { url: 'redis://127.0.0.1:6379' };
 const three = ['redis://a:1', 'redis://b:1', 'redis://c:1'];
 

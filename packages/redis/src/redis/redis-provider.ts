@@ -11,6 +11,11 @@ import {
 import { Redis, type RedisOptions } from 'ioredis';
 import { quietErrors } from '../shared/client-checks.js';
 import { closeClient } from '../shared/close-client.js';
+import {
+  connectionSecurity,
+  type RedisSecurityOptions,
+  type RedisSecuritySettings,
+} from '../shared/connection-security.js';
 import { ConnectionWatch } from '../shared/connection-watch.js';
 import { DEFAULT_TTL_MS } from '../shared/lease-ttl.js';
 import { globEscape, lockKeys, waiterKey } from '../shared/lock-keys.js';
@@ -63,7 +68,7 @@ export class RedisProvider extends BaseProvider<RedisLock> {
     this.commandTimeoutMs = commandTimeoutMs;
     this.renewEveryMs = settings.renewEveryMs;
     this.ownsClient = settings.client === undefined;
-    this.client = settings.client ?? connect(settings.connection!);
+    this.client = settings.client ?? connect(settings.connection!, connectionSecurity(settings, 'options'));
     if (this.ownsClient) quietErrors(this.client);
     this.capabilities = redisCapabilities(settings);
     this.backend = {
@@ -217,7 +222,7 @@ export class RedisProvider extends BaseProvider<RedisLock> {
 }
 
 /** Options of a {@link RedisProvider}: the settings of the `redis` kind, with a client or connection options. */
-export interface RedisProviderOptions {
+export interface RedisProviderOptions extends RedisSecuritySettings {
   /** A client you built (not closed by `close()`). Give this or `connection`. */
   client?: RedisLockClient | undefined;
   /** A `redis://` URL or ioredis options; the provider creates the client and closes it. */
@@ -259,8 +264,9 @@ const KEEP_FOREVER = 0;
 /** How long `close()` waits for acquisitions under way to leave the queue (the server may be gone). */
 const CLOSE_GRACE_MS = 1000;
 
-function connect(connection: string | RedisOptions): RedisLockClient {
+function connect(connection: string | RedisOptions, security: RedisSecurityOptions): RedisLockClient {
+  // Blocking waits use `duplicate()`, which copies these options: every connection is let in the same way.
   return (typeof connection === 'string'
-    ? new Redis(connection)
-    : new Redis(connection)) as unknown as RedisLockClient;
+    ? new Redis(connection, security)
+    : new Redis({ ...connection, ...security })) as unknown as RedisLockClient;
 }

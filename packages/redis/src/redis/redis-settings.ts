@@ -2,6 +2,12 @@ import { integerSetting, millisecondsSetting, settingsObject } from '@lock/core'
 import type { RedisOptions } from 'ioredis';
 import * as v from 'valibot';
 import { clientProblem, isClusterClient } from '../shared/client-checks.js';
+import {
+  clientCertificateRule,
+  hasSecurity,
+  passwordSourceRule,
+  securityFields,
+} from '../shared/connection-security.js';
 import { ENDPOINT_EXPECTED, endpointSetting } from '../shared/endpoint.js';
 import { DEFAULT_TTL_MS } from '../shared/lease-ttl.js';
 import { providerFields, renewEveryRule } from '../shared/provider-fields.js';
@@ -39,6 +45,8 @@ export const redisSettings = v.pipe(
       ...lockFields(),
     }),
   ),
+  passwordSourceRule(),
+  clientCertificateRule(),
   settingRule('url', ['host', 'port'], ({ url, host }) =>
     url === undefined && host === undefined ? `${ENDPOINT_EXPECTED}, or host and port` : undefined,
   ),
@@ -79,9 +87,17 @@ export const redisOptionsSchema = v.pipe(
       'an options object',
     ),
   ),
+  passwordSourceRule(),
+  clientCertificateRule(),
   settingRule('client', ['connection'], ({ client, connection }) =>
     (client === undefined) === (connection === undefined)
       ? 'exactly one of options.client and options.connection'
+      : undefined,
+  ),
+  // A client you built carries its own TLS and credentials; these apply to connections the provider opens.
+  settingRule('client', ['tls', 'username', 'password', 'passwordFile'], (settings) =>
+    settings.client !== undefined && hasSecurity(settings)
+      ? 'options.connection when tls, username, password or passwordFile is given (a client brings its own)'
       : undefined,
   ),
   // WAIT counts the writes of one connection to one primary; a Cluster client has no such connection.
@@ -136,6 +152,7 @@ function lockFields() {
         ),
       ),
     ),
+    ...securityFields(),
   };
 }
 

@@ -10,6 +10,7 @@ import {
 import { Redis } from 'ioredis';
 import { quietErrors } from '../shared/client-checks.js';
 import { closeClient } from '../shared/close-client.js';
+import { connectionSecurity, type RedisSecuritySettings } from '../shared/connection-security.js';
 import { ConnectionWatch } from '../shared/connection-watch.js';
 import { parseEndpoint, validateInstanceIds } from '../shared/endpoint.js';
 import { DEFAULT_TTL_MS } from '../shared/lease-ttl.js';
@@ -50,7 +51,8 @@ export class RedlockProvider extends BaseProvider<RedlockLock> {
         parseEndpoint(text, `options.endpoints[${index}]`),
       );
       endpoints = parsed.map((endpoint) => endpoint.id);
-      clients = parsed.map((endpoint) => new Redis(endpoint.url) as unknown as RedisLockClient);
+      const security = connectionSecurity(settings, 'options');
+      clients = parsed.map((endpoint) => new Redis(endpoint.url, security) as unknown as RedisLockClient);
       for (const client of clients) quietErrors(client);
     } else {
       const given = settings.clients!;
@@ -139,7 +141,7 @@ export class RedlockProvider extends BaseProvider<RedlockLock> {
 }
 
 /** Options of a {@link RedlockProvider}: the settings of the `redlock` kind, or clients you built. */
-export interface RedlockProviderOptions {
+export interface RedlockProviderOptions extends RedisSecuritySettings {
   /** Clients of independent Redis instances you built (not closed by `close()`). Give this or `endpoints`. */
   clients?: readonly RedisLockClient[] | undefined;
   /** `redis://host:port` (or `host:port`) of each independent instance; the provider connects and closes. */

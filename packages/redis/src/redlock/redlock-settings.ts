@@ -1,6 +1,12 @@
 import { millisecondsSetting, settingsObject } from '@lock/core';
 import * as v from 'valibot';
 import { clientProblem } from '../shared/client-checks.js';
+import {
+  clientCertificateRule,
+  hasSecurity,
+  passwordSourceRule,
+  securityFields,
+} from '../shared/connection-security.js';
 import { instanceListSetting } from '../shared/endpoint.js';
 import { providerFields, renewEveryRule } from '../shared/provider-fields.js';
 import type { RedisLockClient } from '../shared/redis-client.js';
@@ -23,6 +29,8 @@ export const redlockSettings = v.pipe(
     ...redlockFields(),
   }),
   renewEveryRule(),
+  passwordSourceRule(),
+  clientCertificateRule(),
 );
 
 /** Settings of the `redlock` kind: what {@link redlockSettings} accepts. */
@@ -55,6 +63,14 @@ export const redlockOptionsSchema = v.pipe(
       ? 'exactly one of options.clients and options.endpoints'
       : undefined,
   ),
+  passwordSourceRule(),
+  clientCertificateRule(),
+  // Clients you built carry their own TLS and credentials; these apply to connections the provider opens.
+  settingRule('clients', ['tls', 'username', 'password', 'passwordFile'], (settings) =>
+    settings.clients !== undefined && hasSecurity(settings)
+      ? 'options.endpoints when tls, username, password or passwordFile is given (clients bring their own)'
+      : undefined,
+  ),
 );
 
 /** The Redlock drift factor when none is given: 1% of the TTL. */
@@ -85,5 +101,6 @@ function redlockFields() {
         ),
       ),
     ),
+    ...securityFields(),
   };
 }
