@@ -1,5 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { freePort } from './free-ports.js';
@@ -7,6 +17,7 @@ import { MissingBinaryError } from './missing-binary-error.js';
 import { ServerHandle } from './server-handle.js';
 import { ServerProcess } from './server-process.js';
 import { createTempDir, removeTempDir } from './temp-dir.js';
+import type { TestCertificates } from './test-certificates.js';
 
 /** Options for {@link startPostgres}. */
 export interface StartPostgresOptions {
@@ -14,6 +25,20 @@ export interface StartPostgresOptions {
   settings?: string[];
   /** Default 20 s. */
   readyTimeoutMs?: number;
+  /**
+   * `ssl=on` with these certificates' server certificate, key and CA (copied into the data directory). TCP
+   * clients other than the superuser must then use TLS (`hostssl` lines only), and present a client
+   * certificate signed by the CA unless `requireClientCertificate` is false.
+   */
+  tls?: TestCertificates;
+  /** With `tls`: `clientcert=verify-ca` on the `hostssl` lines. Default true. */
+  requireClientCertificate?: boolean;
+  /**
+   * Login roles to create, with their passwords (stored as SCRAM-SHA-256): TCP clients other than the
+   * superuser must then authenticate with `scram-sha-256`. The superuser keeps trust authentication, so the
+   * testkit's own connections and {@link PostgresServer.url} go on working.
+   */
+  passwords?: Record<string, string>;
 }
 
 /** The superuser `initdb` creates, with `trust` authentication on loopback. */
@@ -64,6 +89,17 @@ export class PostgresServer extends ServerHandle implements AsyncDisposable {
       '-c',
       'max_connections=200',
     ];
+    if (options.tls !== undefined)
+      args.push(
+        '-c',
+        'ssl=on',
+        '-c',
+        `ssl_cert_file=${SERVER_CERT}`,
+        '-c',
+        `ssl_key_file=${SERVER_KEY}`,
+        '-c',
+        `ssl_ca_file=${SERVER_CA}`,
+      );
     for (const setting of options.settings ?? []) args.push('-c', setting);
     this.process = new ServerProcess({
       name: `postgres 127.0.0.1:${port}`,
@@ -136,6 +172,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     const dir = createTempDir('lock-testkit-postgres-');
     try {
       initDataDir(binDir, dir, owner);
+      if (options.tls !== undefined || options.passwords !== undefined) secureDataDir(dir, owner, options);
     } catch (error) {
       removeTempDir(dir);
       throw error;
@@ -143,6 +180,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     const server = new PostgresServer(port, dir, binDir, owner, options);
     try {
       await server.start();
+      if (options.passwords !== undefined) createRoles(binDir, dir, port, owner, options.passwords);
       return server;
     } catch (error) {
       const portTaken = server.logTail().includes('Address already in use');
@@ -217,6 +255,89 @@ function initDataDir(binDir: string, dir: string, owner: { uid: number; gid: num
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+      ...(owner === undefined ? {} : { uid: owner.uid, gid: owner.gid }),
+    },
+  );
+}
+
+const SERVER_CERT = 'server.crt';
+const SERVER_KEY = 'server.key';
+const SERVER_CA = 'ca.crt';
+
+/**
+ * Copies the TLS files into the data directory (PostgreSQL refuses a key file others can read) and writes
+ * `pg_hba.conf`: the superuser keeps trust (Unix socket and loopback), everyone else needs TLS when `tls` is
+ * given (with a client certificate unless told otherwise) and a SCRAM password when `passwords` are.
+ */
+function secureDataDir(
+  dir: string,
+  owner: { uid: number; gid: number } | undefined,
+  options: StartPostgresOptions,
+): void {
+  const data = join(dir, 'data');
+  const own = (file: string, mode: number) => {
+    chmodSync(file, mode);
+    if (owner !== undefined) chownSync(file, owner.uid, owner.gid);
+  };
+  if (options.tls !== undefined) {
+    copyFileSync(options.tls.server.certFile, join(data, SERVER_CERT));
+    copyFileSync(options.tls.server.keyFile, join(data, SERVER_KEY));
+    copyFileSync(options.tls.ca.certFile, join(data, SERVER_CA));
+    own(join(data, SERVER_CERT), 0o644);
+    own(join(data, SERVER_KEY), 0o600);
+    own(join(data, SERVER_CA), 0o644);
+  }
+  const method = options.passwords === undefined ? 'trust' : 'scram-sha-256';
+  const clientCert =
+    options.tls !== undefined && options.requireClientCertificate !== false ? ' clientcert=verify-ca' : '';
+  const lines = [
+    `local all all trust`,
+    `host all ${SUPERUSER} 127.0.0.1/32 trust`,
+    `host replication ${SUPERUSER} 127.0.0.1/32 trust`,
+    options.tls === undefined
+      ? `host all all 127.0.0.1/32 ${method}`
+      : `hostssl all all 127.0.0.1/32 ${method}${clientCert}`,
+  ];
+  writeFileSync(join(data, 'pg_hba.conf'), `${lines.join('\n')}\n`);
+  own(join(data, 'pg_hba.conf'), 0o600);
+}
+
+/** Creates login roles with SCRAM passwords (PostgreSQL 14+ stores SCRAM by default), over the Unix socket. */
+function createRoles(
+  binDir: string,
+  dir: string,
+  port: number,
+  owner: { uid: number; gid: number } | undefined,
+  passwords: Record<string, string>,
+): void {
+  const quoteLiteral = (text: string) => `'${text.replaceAll("'", "''")}'`;
+  const quoteIdentifier = (text: string) => `"${text.replaceAll('"', '""')}"`;
+  const sql = Object.entries(passwords)
+    .map(
+      ([role, password]) =>
+        `SET password_encryption = 'scram-sha-256'; CREATE ROLE ${quoteIdentifier(role)} LOGIN PASSWORD ${quoteLiteral(password)};`,
+    )
+    .join('\n');
+  execFileSync(
+    join(binDir, 'psql'),
+    [
+      '-h',
+      dir,
+      '-p',
+      String(port),
+      '-U',
+      SUPERUSER,
+      '-d',
+      'postgres',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-q',
+      '-c',
+      sql,
+    ],
+    {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
       ...(owner === undefined ? {} : { uid: owner.uid, gid: owner.gid }),
     },
   );
