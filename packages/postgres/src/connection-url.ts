@@ -25,3 +25,30 @@ export function redactUrl(url: string): string {
     return '(a connection URL that does not parse)';
   }
 }
+
+/** The URL's `sslmode` query parameter (libpq's), lower-cased, or undefined. @internal */
+export function sslModeOf(url: string): string | undefined {
+  try {
+    return new URL(url).searchParams.get('sslmode')?.toLowerCase() ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The URL without its TLS parameters (`ssl`, `sslmode`, `sslrootcert`, `sslcert`, `sslkey`): pg lets those
+ * replace its whole `ssl` option, so when the settings give `ssl` the URL must not take it away again. @internal
+ */
+export function withoutSslParameters(url: string): string {
+  try {
+    const parsed = new URL(url);
+    for (const key of [...parsed.searchParams.keys()]) {
+      if (SSL_PARAMETERS.has(key.toLowerCase())) parsed.searchParams.delete(key);
+    }
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+const SSL_PARAMETERS = new Set(['ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey']);

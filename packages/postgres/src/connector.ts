@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { LockBackendError, noop } from '@lock/core';
+import { InvalidArgumentError, LockBackendError, noop } from '@lock/core';
 import pg, { type ClientConfig } from 'pg';
+import { sslModeOf, withoutSslParameters } from './connection-url.js';
 import type { PgClient } from './pg-client.js';
 import type { DisposeClient } from './postgres-session.js';
 import type { ProviderSettings } from './provider-options.js';
@@ -36,8 +38,11 @@ export function connector(settings: ProviderSettings, address: string): () => Pr
     };
   }
   const config = clientConfig(settings);
+  const passwordFile = settings.passwordFile;
   return async () => {
-    const client = new pg.Client(config);
+    // Read for each connection, so a rotated password file is picked up (a LockBackendError if unreadable).
+    const password = passwordFile === undefined ? settings.password : await readPassword(passwordFile);
+    const client = new pg.Client(password === undefined ? config : withPassword(config, password));
     // Errors before connect() settles reject connect(); afterwards the session listens.
     const swallow = noop;
     client.on('error', swallow);
@@ -55,20 +60,68 @@ export function connector(settings: ProviderSettings, address: string): () => Pr
   };
 }
 
-/** pg's options from the settings: the caller's `connection`, with the JSON settings laid over it. */
+/**
+ * pg's options from the settings: the caller's `connection`, with the JSON settings laid over it. The `ssl`
+ * files are read here, when the provider is made: an unreadable one is an `InvalidArgumentError` naming it.
+ */
 function clientConfig(settings: ProviderSettings): ClientConfig {
   const config: ClientConfig = { ...(settings.connection ?? {}) } as ClientConfig;
-  if (settings.url !== undefined) config.connectionString = settings.url;
+  if (settings.url !== undefined)
+    // pg lets the URL's TLS parameters replace its whole `ssl` option: with `ssl` settings they must go.
+    config.connectionString = settings.ssl === undefined ? settings.url : withoutSslParameters(settings.url);
   if (settings.host !== undefined) config.host = settings.host;
   if (settings.port !== undefined) config.port = settings.port;
   if (settings.database !== undefined) config.database = settings.database;
   if (settings.user !== undefined) config.user = settings.user;
-  const passwordFile = settings.passwordFile;
-  if (passwordFile !== undefined) config.password = () => readPassword(passwordFile);
+  if (settings.ssl !== undefined) config.ssl = sslConfig(settings.ssl, settings.url);
   config.connectionTimeoutMillis ??= settings.connectTimeoutMs;
   config.keepAlive ??= true;
   config.application_name ??= 'lock';
   return config;
+}
+
+/**
+ * The config with the password of the settings. pg reads a URL's (empty) password over its `password` option,
+ * so with a URL the password goes into the URL handed to pg (only pg sees it; messages show `settings.url`,
+ * redacted).
+ */
+function withPassword(config: ClientConfig, password: string): ClientConfig {
+  if (config.connectionString === undefined) return { ...config, password };
+  const url = new URL(config.connectionString);
+  url.password = encodeURIComponent(password);
+  return { ...config, connectionString: url.toString() };
+}
+
+/**
+ * pg's `ssl` option from the `ssl` settings: the server certificate is verified, chain and name, unless the
+ * URL says `sslmode=verify-ca` (chain only, as libpq does) or `sslmode=no-verify`.
+ */
+function sslConfig(
+  ssl: NonNullable<ProviderSettings['ssl']>,
+  url: string | undefined,
+): NonNullable<ClientConfig['ssl']> {
+  const mode = url === undefined ? undefined : sslModeOf(url);
+  return {
+    ...(ssl.ca === undefined ? {} : { ca: pemOrFile(ssl.ca, 'options.ssl.ca') }),
+    ...(ssl.cert === undefined ? {} : { cert: pemOrFile(ssl.cert, 'options.ssl.cert') }),
+    ...(ssl.key === undefined ? {} : { key: pemOrFile(ssl.key, 'options.ssl.key') }),
+    ...(ssl.servername === undefined ? {} : { servername: ssl.servername }),
+    ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}),
+    ...(mode === 'no-verify' ? { rejectUnauthorized: false } : {}),
+  };
+}
+
+function pemOrFile(value: string, parameter: string): string {
+  if (value.includes('-----BEGIN')) return value;
+  try {
+    return readFileSync(value, 'utf8');
+  } catch (error) {
+    throw new InvalidArgumentError(
+      parameter,
+      value,
+      `a readable file (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+    );
+  }
 }
 
 async function readPassword(file: string): Promise<string> {

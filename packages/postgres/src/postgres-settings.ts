@@ -1,6 +1,6 @@
 import { MAX_TIMER_MS, millisecondsSetting } from '@lock/core';
 import * as v from 'valibot';
-import { redactUrl, urlProblem } from './connection-url.js';
+import { redactUrl, sslModeOf, urlProblem } from './connection-url.js';
 import { POSTGRES_MIN_TTL_MS } from './postgres-capabilities.js';
 
 /** Default session TTL in ms: how long a holder that vanished without closing its connection blocks others. @internal */
@@ -10,17 +10,14 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 /** Default sequence of fencing tokens. @internal */
 export const DEFAULT_FENCE_SEQUENCE = 'lock_fence';
 
+const PEM_EXPECTED = 'PEM text (-----BEGIN ...) or the path of a PEM file';
+
 /** A sequence name: an identifier, optionally schema-qualified; quoted when used, so no SQL ever comes from it. */
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
 const NAME_EXPECTED = 'a sequence name such as "lock_fence" or "locks.fence" (letters, digits and _)';
 
-/**
- * The settings of one PostgreSQL server, as a `lock.config.json` entry or `createProvider(config)` holds them:
- * one definition gives the TypeScript type, the validation (every problem with its JSON path) and the JSON
- * Schema. Unknown keys are errors. Anything left out (host, user, password, database) comes from pg's own
- * defaults, the standard `PGHOST`, `PGUSER`, `PGPASSWORD`, `PGDATABASE` ... environment variables.
- */
-export const postgresSettings = v.strictObject(
+/** The settings' fields, each checked on its own; {@link postgresSettings} adds the rules between them. */
+const postgresEntries = v.strictObject(
   {
     url: v.optional(
       v.pipe(
@@ -60,12 +57,43 @@ export const postgresSettings = v.strictObject(
     user: v.optional(
       v.pipe(v.string('a user name'), v.minLength(1, 'a user name'), v.description('User (instead of url).')),
     ),
+    password: v.optional(
+      v.pipe(
+        v.string('a password string'),
+        v.minLength(1, 'a password string'),
+        v.description(
+          'Password (instead of one in the URL, passwordFile or PGPASSWORD); used, never shown. Prefer passwordFile in a configuration file.',
+        ),
+      ),
+    ),
     passwordFile: v.optional(
       v.pipe(
         v.string('a file path'),
         v.minLength(1, 'a file path'),
         v.description(
           'File whose first line is the password, read when a connection opens (instead of a password in the URL or PGPASSWORD).',
+        ),
+      ),
+    ),
+    ssl: v.optional(
+      v.pipe(
+        v.strictObject(
+          {
+            ca: pemSetting('CA certificate(s) the server certificate must chain to; default: the system CAs'),
+            cert: pemSetting('Client certificate, for a server whose pg_hba.conf says clientcert'),
+            key: pemSetting("The client certificate's private key (never shown in messages)"),
+            servername: v.optional(
+              v.pipe(
+                v.string('a host name'),
+                v.minLength(1, 'a host name'),
+                v.description('Name the server certificate must carry, when not the host connected to.'),
+              ),
+            ),
+          },
+          'an object such as { "ca": "/etc/lock/ca.crt" }',
+        ),
+        v.description(
+          "Connect over TLS with these certificates, verifying the server's certificate and name (the URL's sslmode=verify-ca checks the chain only; sslmode=disable is refused with it).",
         ),
       ),
     ),
@@ -98,10 +126,78 @@ export const postgresSettings = v.strictObject(
   'an object such as { "url": "postgres://user@127.0.0.1:5432/db" }',
 );
 
+/**
+ * The settings of one PostgreSQL server, as a `lock.config.json` entry or `createProvider(config)` holds them:
+ * one definition gives the TypeScript type, the validation (every problem with its JSON path) and the JSON
+ * Schema. Unknown keys are errors. Anything left out (host, user, password, database) comes from pg's own
+ * defaults, the standard `PGHOST`, `PGUSER`, `PGPASSWORD`, `PGDATABASE` ... environment variables.
+ */
+export const postgresSettings = Object.assign(withSecurityRules(postgresEntries), {
+  entries: postgresEntries.entries,
+});
+
+/**
+ * The rules between the security settings: one source of the password, a client certificate with its key,
+ * and no `ssl` with a URL that turns TLS off. @internal
+ */
+export function withSecurityRules<TInput, TOutput extends SecurityValues>(
+  schema: v.GenericSchema<TInput, TOutput>,
+) {
+  return v.pipe(
+    schema,
+    securityRule<TOutput>('passwordFile', ({ password, passwordFile }) =>
+      password !== undefined && passwordFile !== undefined ? 'absent when password is given' : undefined,
+    ),
+    securityRule<TOutput>('ssl', ({ ssl }) =>
+      ssl !== undefined && (ssl.cert === undefined) !== (ssl.key === undefined)
+        ? 'both ssl.cert and ssl.key, or neither'
+        : undefined,
+    ),
+    securityRule<TOutput>('ssl', ({ ssl, url }) =>
+      ssl !== undefined && url !== undefined && sslModeOf(url) === 'disable'
+        ? 'absent when the url says sslmode=disable'
+        : undefined,
+    ),
+  );
+}
+
+/** A rule reported at `key` (with its value), checked once the fields themselves passed. */
+function securityRule<T extends SecurityValues>(
+  key: keyof SecurityValues,
+  problem: (settings: T) => string | undefined,
+): v.RawCheckAction<T> {
+  return v.rawCheck<T>(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const expected = problem(dataset.value);
+    if (expected === undefined) return;
+    const settings = dataset.value as unknown as Record<string, unknown>;
+    const value = settings[key];
+    addIssue({
+      message: expected,
+      input: value,
+      path: [{ type: 'object', origin: 'value', input: settings, key, value }],
+    });
+  });
+}
+
+interface SecurityValues {
+  readonly url?: string | undefined;
+  readonly password?: string | undefined;
+  readonly passwordFile?: string | undefined;
+  readonly ssl?: { readonly cert?: string | undefined; readonly key?: string | undefined } | undefined;
+}
+
 /** What a configuration holds for a PostgreSQL server: every setting is optional (pg's defaults fill in). */
 export type PostgresProviderConfig = v.InferInput<typeof postgresSettings>;
 /** Validated settings, defaults filled in: what `postgresKind.createProvider` and `postgresCapabilities` take. */
 export type PostgresSettings = v.InferOutput<typeof postgresSettings>;
+
+/** A PEM setting: PEM text, or the path of a file holding it (read when the provider is made). */
+function pemSetting(what: string) {
+  return v.optional(
+    v.pipe(v.string(PEM_EXPECTED), v.minLength(1, PEM_EXPECTED), v.description(`${what}: ${PEM_EXPECTED}.`)),
+  );
+}
 
 /** The session TTL: the server ends a session idle this long, and with it its locks. */
 function ttlSetting() {

@@ -1,7 +1,12 @@
 import { InvalidArgumentError, parseSettings } from '@lock/core';
 import * as v from 'valibot';
 import type { PgConnectionOptions, PgPool } from './pg-client.js';
-import { type PostgresProviderConfig, type PostgresSettings, postgresSettings } from './postgres-settings.js';
+import {
+  type PostgresProviderConfig,
+  type PostgresSettings,
+  postgresSettings,
+  withSecurityRules,
+} from './postgres-settings.js';
 
 /**
  * Options of a {@link PostgresProvider}: the settings of a configuration ({@link PostgresProviderConfig}),
@@ -18,7 +23,7 @@ export type PostgresProviderOptions = PostgresProviderConfig & {
   /**
    * pg's connection options (`new pg.Client(connection)`): a connection string or a `ClientConfig` with
    * `ssl`, `password` (a string or a function), `host`, ... The settings' `url`, `host`, `port`, `database`,
-   * `user` and `passwordFile` are laid over it.
+   * `user`, `password`, `passwordFile` and `ssl` are laid over it.
    */
   connection?: string | PgConnectionOptions | undefined;
 };
@@ -29,13 +34,15 @@ export type ProviderSettings = PostgresSettings & {
   readonly connection: PgConnectionOptions | undefined;
 };
 
-const optionsSchema = v.strictObject(
-  {
-    ...postgresSettings.entries,
-    pool: v.optional(v.unknown()),
-    connection: v.optional(v.unknown()),
-  },
-  'an options object such as { url: "postgres://user@127.0.0.1:5432/db" } or { pool }',
+const optionsSchema = withSecurityRules(
+  v.strictObject(
+    {
+      ...postgresSettings.entries,
+      pool: v.optional(v.unknown()),
+      connection: v.optional(v.unknown()),
+    },
+    'an options object such as { url: "postgres://user@127.0.0.1:5432/db" } or { pool }',
+  ),
 );
 
 /**
@@ -63,7 +70,7 @@ export function parseProviderOptions(options: PostgresProviderOptions): Provider
     throw new InvalidArgumentError(
       'options.pool',
       pool,
-      'either a pool or connection settings (url, host, port, database, user, passwordFile, connection), not both',
+      'either a pool or connection settings (url, host, port, database, user, password, passwordFile, ssl, connection), not both',
     );
   }
   return {
@@ -83,7 +90,9 @@ function hasConnectionSettings(settings: PostgresSettings): boolean {
     settings.port !== undefined ||
     settings.database !== undefined ||
     settings.user !== undefined ||
-    settings.passwordFile !== undefined
+    settings.password !== undefined ||
+    settings.passwordFile !== undefined ||
+    settings.ssl !== undefined
   );
 }
 
