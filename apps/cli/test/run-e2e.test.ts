@@ -220,6 +220,11 @@ describe.each(['redis', 'etcd', 'zk'] as const)('lock run on %s', (backend) => {
     // Beside the lock, what the server is, from the provider's own description.
     const text = await runCli(['status', 'e2e-status', '--config', configs[backend]!], { cwd: dir });
     expect(text.stdout).toMatch(/^server: {2}\S+/m);
+    if (backend === 'zk') {
+      // ZooKeeper stamps its nodes: the holder's age is in the JSON and on an `age:` line.
+      expect((status!.holders[0] as { ageMs?: unknown }).ageMs).toEqual(expect.any(Number));
+      expect(text.stdout).toMatch(/^age: {5}held \d/m);
+    }
     if (backend === 'etcd') {
       expect(text.stdout).toMatch(/^server: {2}etcd \d+\.\d+\.\d+/m);
       expect(text.stdout).toMatch(/^warning: .*15247/m);

@@ -15,9 +15,9 @@ const USAGE =
 const HELP = `${USAGE}
 
 Prints who holds the lock NAME, its fencing token and its waiters, as the backend 'lock run' would use for
-NAME reports them (each backend names holders and waiters its own way: an owner id, a key, a node), and
-what the server is (its version, known problems with it). In-process backends cannot be asked from another
-process.
+NAME reports them (each backend names holders and waiters its own way: an owner id, a key, a node), how
+long each has held or waited where the backend records a time (age), and what the server is (its version,
+known problems with it). In-process backends cannot be asked from another process.
 
 Options:
   --shared, --write
@@ -27,7 +27,7 @@ Options:
   --config file   configuration file (default: $LOCK_CONFIG, else ./lock.config.json, else embedded)
   --timeout ms    give up when the backend has not answered after this long (default 10000)
   --json          print { backend, kind, cluster, held, name, holders, waiters, waiterCount, lastToken, details,
-                  server } as JSON (tokens as decimal strings)
+                  server } as JSON (tokens as decimal strings; holders and waiters carry ageMs where known)
   -h, --help      this help
 
 Exit codes:

@@ -16,17 +16,35 @@ export function formatStatus(status: LockStatus, chosen: CandidateReport, explan
     const count = status.holders.length === 1 ? 'one holder' : `${status.holders.length} holders`;
     const modes = modeCounts(status.holders);
     lines.push(`state:   held by ${count}${modes}`);
-    for (const holder of status.holders)
+    for (const holder of status.holders) {
       lines.push(`holder:  ${holder.id}${modeOf(holder)}`, `token:   ${holder.token ?? '?'}`);
+      if (holder.ageMs !== undefined) lines.push(`age:     held ${formatAge(holder.ageMs)}`);
+    }
   }
   if (status.permits !== undefined) {
     lines.push(`permits: ${status.holders.length} of ${status.permits} taken`);
   }
   lines.push(`waiters: ${status.waiterCount}`);
   for (const waiter of status.waiters) {
-    lines.push(`  - ${waiter.id}${modeOf(waiter)}${waiter.token !== null ? ` (token ${waiter.token})` : ''}`);
+    const token = waiter.token !== null ? ` (token ${waiter.token})` : '';
+    const age = waiter.ageMs !== undefined ? `, waiting ${formatAge(waiter.ageMs)}` : '';
+    lines.push(`  - ${waiter.id}${modeOf(waiter)}${token}${age}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * An age for people: `850 ms`, `12.3 s`, `4 min 05 s`, `2 h 07 min`. Ages come from the backend (its README
+ * says on whose clock), so they are rounded, never shown finer than they are worth.
+ */
+export function formatAge(ageMs: number): string {
+  if (!Number.isFinite(ageMs) || ageMs < 0) return '?';
+  if (ageMs < 1_000) return `${Math.round(ageMs)} ms`;
+  if (ageMs < 60_000) return `${(Math.floor(ageMs / 100) / 10).toFixed(1)} s`;
+  const seconds = Math.floor(ageMs / 1_000);
+  if (seconds < 3_600) return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
 /** ` (shared)` / ` (exclusive)` for entries of a read-write lock; nothing for a plain lock. */
