@@ -1,15 +1,16 @@
 // Fault-injection runs over real servers that print the safety figures (see the README).
 //
-//   node dist/main.js [--backend redis,etcd,zk] [--fault F0,F2,F3,F8,F9,F10] [--clients 5]
-//                     [--operations N] [--ttl 2000] [--seed N] [--no-mutants] [--attempts 5]
+//   node dist/main.js [--backend redis,etcd,zk] [--fault F0,F1,F2,F3,F4,F5,F8,F9,F10] [--clients 5]
+//                     [--operations N] [--ttl 2000] [--seed N] [--no-controls] [--attempts 5]
 //                     [--json] [--keep DIR]
 //
 // Every cell runs clients in child processes against a guarded resource that enforces fencing; each
-// cell is also run as a mutant (no lock for SAFE cells, fencing off for FENCED ones), which must turn red
-// (within --attempts runs). Exit code 1 if any cell does not show what it must.
+// cell also runs its control (a broken client that is safe without the fault and unsafe with it), which
+// must stay green with the fault off and turn red with it on (within --attempts runs). Exit code 1 if any
+// run does not show what it must.
 import { parseArgs } from 'node:util';
-import { expectationFor, FAULTS, type Fault, mutantFor } from './faults.js';
-import { type CellResult, rerunReason, runCell } from './run-cell.js';
+import { controlFor, expectationFor, FAULTS, type Fault } from './faults.js';
+import { type CellResult, type Run, rerunReason, runCell } from './run-cell.js';
 import { BACKENDS, type Backend, startTopology } from './topology.js';
 
 const { values } = parseArgs({
@@ -20,7 +21,7 @@ const { values } = parseArgs({
     operations: { type: 'string' },
     ttl: { type: 'string', default: '2000' },
     seed: { type: 'string' },
-    'no-mutants': { type: 'boolean', default: false },
+    'no-controls': { type: 'boolean', default: false },
     attempts: { type: 'string', default: '5' },
     json: { type: 'boolean', default: false },
     keep: { type: 'string' },
@@ -69,12 +70,15 @@ async function main(): Promise<number> {
   for (const backend of backends) {
     const cells = faults.filter((fault) => FAULTS[fault].expect[backend] !== undefined);
     if (cells.length === 0) continue;
-    const topology = await startTopology(backend, ttlMs);
+    const topology = await startTopology(backend, ttlMs, clients);
     try {
       for (const fault of cells) {
         const { expect, because } = expectationFor(fault, backend, topology.serverVersion);
-        const mutants = values['no-mutants'] ? (['none'] as const) : (['none', mutantFor(expect)] as const);
-        for (const mutant of mutants) {
+        const control = controlFor(fault, backend, expect, ttlMs);
+        const runs: readonly Run[] = values['no-controls']
+          ? ['correct']
+          : ['correct', 'control-off', 'control-on'];
+        for (const run of runs) {
           // A fault that bites by chance (a leader pause catching a holder inside its section) may leave a
           // run with nothing to show; it is run again with the next seed, up to the bound, and every
           // attempt is printed.
@@ -84,7 +88,8 @@ async function main(): Promise<number> {
               fault,
               expect,
               because,
-              mutant,
+              control,
+              run,
               clients,
               operations: operationsFor(backend),
               ttlMs,
@@ -118,7 +123,11 @@ async function main(): Promise<number> {
 function print(result: CellResult, retry?: string): void {
   const server =
     result.serverVersion === undefined ? result.backend : `${result.backend} ${result.serverVersion}`;
-  const label = `${server} ${result.fault} (${FAULTS[result.fault].title})${result.mutant === 'none' ? '' : ` MUTANT ${result.mutant}`}`;
+  const run =
+    result.run === 'correct'
+      ? ''
+      : ` CONTROL ${result.mutant}, fault ${result.run === 'control-on' ? 'on' : 'off'}`;
+  const label = `${server} ${result.fault} (${FAULTS[result.fault].title})${run}`;
   const attempt = result.attempt > 1 || retry !== undefined ? `, attempt ${result.attempt}` : '';
   const outcome = retry ?? (result.passed ? 'as expected' : 'NOT AS EXPECTED');
   process.stdout.write(
@@ -126,18 +135,23 @@ function print(result: CellResult, retry?: string): void {
   );
   if (result.because !== undefined)
     process.stdout.write(`  expected ${result.expect} because ${result.because}\n`);
+  if (result.run !== 'correct' && result.unverified !== undefined)
+    process.stdout.write(`  note: unverified against the fault: ${result.unverified}\n`);
   if (
     retry === undefined &&
     !result.passed &&
-    result.mutant === 'fencing-off' &&
-    result.report.overlaps.count === 0
+    result.run === 'control-on' &&
+    result.report.overlaps.count === 0 &&
+    result.mutant !== 'no-lock'
   )
     process.stdout.write(
       `  note: the fault never gave two clients the lock at once in ${result.attempt} runs; the green run is unverified\n`,
     );
   if (result.expect === 'FENCED' && result.report.overlaps.count === 0)
     process.stdout.write('  note: no believed overlap in this run; the fence had no second holder to stop\n');
-  process.stdout.write(`${result.verdict}\n  leftovers after 2 x TTL: ${result.leftovers}\n`);
+  process.stdout.write(
+    `${result.verdict}\n  clients started: ${result.clientsStarted}; leftovers after 2 x TTL: ${result.leftovers}\n`,
+  );
   if (result.faults.length > 0)
     process.stdout.write(
       `  faults: ${result.faults.length} (${[...new Set(result.faults)].slice(0, 3).join('; ')}${result.faults.length > 3 ? '; ...' : ''})\n`,
@@ -146,13 +160,17 @@ function print(result: CellResult, retry?: string): void {
 
 function summary(results: CellResult[]): void {
   process.stdout.write(
-    '\n| backend | fault | run | expect | violations | overlaps | stale accepted | lost updates | rejected reads / writes | faults | result |\n',
+    '\n| backend | fault | run | expect | violations | overlaps | stale accepted | lost updates | acquires failed | rejected reads / writes | faults | clients | seed | result |\n',
   );
-  process.stdout.write('|---|---|---|---|---|---|---|---|---|---|---|\n');
+  process.stdout.write('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n');
   for (const result of results) {
     const report = result.report;
+    const run =
+      result.run === 'correct'
+        ? 'correct'
+        : `${result.mutant}, fault ${result.run === 'control-on' ? 'on' : 'off'}${result.unverified === undefined ? '' : ' (unverified)'}`;
     process.stdout.write(
-      `| ${result.serverVersion === undefined ? result.backend : `${result.backend} ${result.serverVersion}`} | ${result.fault} | ${result.mutant === 'none' ? 'correct' : `mutant: ${result.mutant}`} | ${result.expect} | ${report.violations} | ${report.overlaps.count} | ${report.stale.staleAccepted} | ${report.lostUpdates.lost} | ${report.reads.fail} / ${report.writes.fail} | ${result.faults.length} | ${result.passed ? 'ok' : 'FAILED'} |\n`,
+      `| ${result.serverVersion === undefined ? result.backend : `${result.backend} ${result.serverVersion}`} | ${result.fault} | ${run} | ${result.expect} | ${report.violations} | ${report.overlaps.count} | ${report.stale.staleAccepted} | ${report.lostUpdates.lost} | ${report.acquires.fail} | ${report.reads.fail} / ${report.writes.fail} | ${result.faults.length} | ${result.clientsStarted} | ${result.seed} | ${result.passed ? 'ok' : 'FAILED'} |\n`,
     );
   }
 }
@@ -162,14 +180,14 @@ function readFileHeader(): string {
     'lock chaos: fault-injection runs over real servers',
     '',
     '  --backend redis,etcd,zk      backends to run (default: all)',
-    '  --fault F0,F2,F3,F8,F9,F10   faults (see the README); each applies to the backends it fits',
+    '  --fault F0,F1,...,F10        faults (see the README); each applies to the backends it fits',
     '  --clients 5                  client processes',
     '  --operations N               critical sections per client (default: redis 200, etcd 80, zk 80)',
     '  --ttl 2000                   lease / session TTL in ms (etcd grants at least 2 s)',
     '  --seed N                     seed of the fault schedule and timings (printed in every verdict)',
-    '  --no-mutants                 skip the broken runs (no lock / fencing off) that must turn red',
-    '  --attempts 5                 runs (next seed each) of a mutant that stays green or a FENCED run the fault did not bite',
-    '  --keep DIR                   keep the NDJSON histories in DIR',
+    '  --no-controls                skip the controls (broken clients: green with the fault off, red with it on)',
+    '  --attempts 5                 runs (next seed each) of a control that stays green with its fault on, or a FENCED run the fault did not bite',
+    '  --keep DIR                   keep the NDJSON histories, one directory per run: DIR/<backend>-<fault>-<run>-seed<S>',
     '  --json                       print the results as JSON',
   ].join('\n');
 }

@@ -1,5 +1,6 @@
 import {
   type EtcdCluster,
+  FaultProxy,
   type RedisServer,
   startEtcd,
   startRedis,
@@ -12,8 +13,12 @@ import { listedEntries } from './listed-entries.js';
 /** A backend under test: where its servers are, how clients reach them, and how to disturb them. */
 export interface Topology {
   backend: Backend;
-  /** Client config for `createProvider`. */
+  /** Client config for `createProvider` (the leftovers check's own provider uses it). */
   config: Record<string, unknown>;
+  /** Client config of the client in `slot` (Redis: through that slot's own fault proxy). */
+  configFor(slot: number): Record<string, unknown>;
+  /** Blackholes the link of the client in `slot` for `ms`, then resets it (a half-open link that dies). */
+  blackhole(slot: number, ms: number): Promise<string>;
   /** Compiled client module for `runClients`. */
   clientModule: string;
   /** The server's version as it reports it, where the cell's expectation depends on it (etcd). */
@@ -33,9 +38,24 @@ export const BACKENDS: readonly Backend[] = ['redis', 'etcd', 'zk'];
 const clientModule = (backend: Backend) => new URL(`./clients/${backend}.js`, import.meta.url).href;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Starts the servers of `backend`: one Redis (no persistence), 3 etcd members, 3 ZooKeeper servers. */
-export async function startTopology(backend: Backend, ttlMs: number): Promise<Topology> {
-  if (backend === 'redis') return redisTopology(await startRedis(), ttlMs);
+/**
+ * Starts the servers of `backend`: one Redis (no persistence, one fault proxy per client slot in front of
+ * it), 3 etcd members, 3 ZooKeeper servers.
+ */
+export async function startTopology(backend: Backend, ttlMs: number, slots: number): Promise<Topology> {
+  if (backend === 'redis') {
+    const server = await startRedis();
+    const proxies: FaultProxy[] = [];
+    try {
+      for (let slot = 0; slot < slots; slot++)
+        proxies.push(await FaultProxy.start({ targetPort: server.port }));
+    } catch (error) {
+      await Promise.all(proxies.map((proxy) => proxy.close()));
+      await server.close();
+      throw error;
+    }
+    return redisTopology(server, proxies, ttlMs);
+  }
   if (backend === 'etcd') {
     const cluster = await startEtcd({ members: 3 });
     return etcdTopology(cluster, await etcdServerVersion(cluster), ttlMs);
@@ -43,11 +63,25 @@ export async function startTopology(backend: Backend, ttlMs: number): Promise<To
   return zkTopology(await startZooKeeper({ servers: 3 }), ttlMs);
 }
 
-function redisTopology(server: RedisServer, ttlMs: number): Topology {
+function redisTopology(server: RedisServer, proxies: FaultProxy[], ttlMs: number): Topology {
   const config = { url: server.url, ttlMs };
+  const proxyOf = (slot: number): FaultProxy => {
+    const proxy = proxies[slot];
+    if (proxy === undefined) throw new RangeError(`no proxy for client slot ${slot}`);
+    return proxy;
+  };
   return {
     backend: 'redis',
     config,
+    configFor: (slot) => ({ ...config, url: `redis://127.0.0.1:${proxyOf(slot).port}` }),
+    async blackhole(slot, ms) {
+      const proxy = proxyOf(slot);
+      proxy.blackhole();
+      await sleep(ms);
+      proxy.reset();
+      proxy.pass();
+      return `link blackholed ${ms} ms, then reset`;
+    },
     clientModule: clientModule('redis'),
     async crashAndRestart(downMs) {
       await server.kill();
@@ -70,7 +104,10 @@ function redisTopology(server: RedisServer, ttlMs: number): Topology {
         await provider.close();
       }
     },
-    close: () => server.close(),
+    async close() {
+      await Promise.all(proxies.map((proxy) => proxy.close()));
+      await server.close();
+    },
   };
 }
 
@@ -79,6 +116,10 @@ function etcdTopology(cluster: EtcdCluster, serverVersion: string | undefined, t
   return {
     backend: 'etcd',
     config,
+    configFor: () => config,
+    async blackhole() {
+      throw new Error('blackholed links are injected on Redis only');
+    },
     serverVersion,
     clientModule: clientModule('etcd'),
     async crashAndRestart(downMs) {
@@ -113,6 +154,10 @@ function zkTopology(ensemble: ZooKeeperEnsemble, ttlMs: number): Topology {
   return {
     backend: 'zk',
     config,
+    configFor: () => config,
+    async blackhole() {
+      throw new Error('blackholed links are injected on Redis only');
+    },
     clientModule: clientModule('zk'),
     async crashAndRestart(downMs) {
       const leader = await ensemble.leader();
