@@ -15,6 +15,7 @@ import { etcdCapabilities } from './etcd-capabilities.js';
 import type { EtcdClient } from './etcd-client.js';
 import { EtcdLock } from './etcd-lock.js';
 import type { EtcdLockBackend, EtcdLockStats } from './etcd-lock-backend.js';
+import { type EtcdSecurityFacts, explainAccessFailure, readSecurity } from './etcd-security.js';
 import { hedged } from './hedge.js';
 import { exclusiveMode, type KeyMode, permitMode, sharedMode } from './key-mode.js';
 import { LocalSlot } from './local-slot.js';
@@ -49,8 +50,11 @@ export class EtcdProvider extends BaseProvider<EtcdLock> {
   };
   /** True when waiters wait out predecessors that vanished with their lease (`waitOutRevokedHolders`). */
   readonly waitOutRevokedHolders: boolean;
+  /** The etcd user this provider authenticates as (`auth.username`); undefined without `auth`. */
+  readonly authUser: string | undefined;
   private readonly client: EtcdClient;
   private readonly ownsClient: boolean;
+  private readonly securityFacts: EtcdSecurityFacts | undefined;
   private readonly requestTimeoutMs: number;
   private readonly timing: RequestTiming;
   private readonly closeController = new AbortController();
@@ -77,9 +81,16 @@ export class EtcdProvider extends BaseProvider<EtcdLock> {
     this.capabilities = etcdCapabilities(settings);
     this.timing = requestTiming(this.ttlMs, this.requestTimeoutMs);
     this.ownsClient = settings.client === undefined;
+    const security = readSecurity(settings.tls, settings.auth, 'options');
+    // A caller's client carries credentials this provider cannot see: its refusals are passed on as they are.
+    this.securityFacts = settings.client === undefined ? security.facts : undefined;
+    this.authUser = settings.auth?.username;
     this.client =
       settings.client ??
-      new Etcd3(etcdClientOptions(settings.endpoints ?? [], settings.requestTimeoutMs, this.ttlMs));
+      new Etcd3({
+        ...etcdClientOptions(settings.endpoints ?? [], settings.requestTimeoutMs, this.ttlMs),
+        ...security.options,
+      });
     this.watches = new WatchStream(this.client, this.timing.slowAfterMs);
     this.sessions = new SessionPool({
       client: this.client,
@@ -88,6 +99,7 @@ export class EtcdProvider extends BaseProvider<EtcdLock> {
       stats: this.stats,
       closed: () => this.closed,
       callOptions: () => this.callOptions(),
+      explainFailure: (error) => this.explain(error),
       // The server's version is read beside the first session, off the acquisition's path.
       onFirstOpen: () => {
         if (this.client.maintenance !== undefined) this.serverInfo().catch(() => undefined);
@@ -239,7 +251,11 @@ export class EtcdProvider extends BaseProvider<EtcdLock> {
     onResent?: () => void,
   ): Promise<T> {
     const sentAt = monotonicNow();
-    const answer = hedged(() => send(this.callOptions()), this.timing.slowAfterMs, onResent);
+    const answer = hedged(() => send(this.callOptions()), this.timing.slowAfterMs, onResent).catch(
+      (error: unknown) => {
+        throw this.explain(error);
+      },
+    );
     if (onResent === undefined) return answer;
     // Longer than one attempt may take: an attempt timed out and etcd3 sent the request again.
     const checkDuration = () => {
@@ -251,7 +267,14 @@ export class EtcdProvider extends BaseProvider<EtcdLock> {
 
   private backendError(operation: string, error: unknown, lockName?: string): unknown {
     if (LockError.isInstance(error)) return error;
-    return new LockBackendError('etcd', operation, { lockName, cause: error });
+    return new LockBackendError('etcd', operation, { lockName, cause: this.explain(error) });
+  }
+
+  /** `error`, or an `EtcdAccessError` naming the setting to fix when etcd refused this provider's credentials. */
+  private explain(error: unknown): unknown {
+    return this.securityFacts === undefined
+      ? error
+      : (explainAccessFailure(error, this.securityFacts) ?? error);
   }
 
   /**

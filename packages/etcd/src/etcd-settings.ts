@@ -8,6 +8,7 @@ import {
   endpointProblem,
 } from './endpoints.js';
 import { ETCD_MIN_TTL_MS, ETCD_TTL_STEP_MS } from './etcd-capabilities.js';
+import { etcdAuthSettings, etcdTlsSettings } from './etcd-security.js';
 
 /** Default session TTL in ms: etcdctl's default for `etcdctl lock`. @internal */
 export const DEFAULT_TTL_MS = 10_000;
@@ -51,6 +52,8 @@ export const etcdSettings = v.strictObject(
       ),
       false,
     ),
+    tls: v.optional(etcdTlsSettings),
+    auth: v.optional(etcdAuthSettings),
   },
   'an object such as { "endpoints": ["http://127.0.0.1:2379"] }',
 );

@@ -1,11 +1,13 @@
 export { etcdClientOptions } from './client-options.js';
 export { createProvider } from './create-provider.js';
 export type { EtcdProviderDescription } from './describe-server.js';
+export { EtcdAccessError, type EtcdAccessProblem } from './etcd-access-error.js';
 export { etcdCapabilities } from './etcd-capabilities.js';
 export type { EtcdClient } from './etcd-client.js';
 export { EtcdLock } from './etcd-lock.js';
 export type { EtcdLockStats } from './etcd-lock-backend.js';
 export { EtcdProvider } from './etcd-provider.js';
+export type { EtcdAuthConfig, EtcdTlsConfig } from './etcd-security.js';
 export type { EtcdProviderConfig, EtcdSettings } from './etcd-settings.js';
 export { fenceCompare, guardedTxn, lockKey } from './fence.js';
 export { type EtcdKind, etcdKind, kinds } from './kind.js';

@@ -46,6 +46,24 @@ export function parseProviderOptions(options: EtcdProviderOptions): ProviderSett
   if (client !== undefined && !isEtcdClient(client)) {
     throw new InvalidArgumentError('options.client', client, 'an etcd3 client (new Etcd3({ hosts }))');
   }
+  if (client !== undefined && (settings.tls !== undefined || settings.auth !== undefined)) {
+    throw new InvalidArgumentError(
+      settings.tls !== undefined ? 'options.tls' : 'options.auth',
+      // Never the auth object itself: it holds the password, and an error keeps its value.
+      settings.tls !== undefined ? settings.tls : { username: settings.auth?.username },
+      'no tls or auth beside a client of your own (give them to new Etcd3({ credentials, auth }))',
+    );
+  }
+  if (
+    settings.tls !== undefined &&
+    endpoints?.some((endpoint) => !endpoint.toLowerCase().startsWith('https:'))
+  ) {
+    throw new InvalidArgumentError(
+      'options.tls',
+      settings.tls,
+      'tls only with https:// endpoints (the endpoints are http://, spoken in plain text)',
+    );
+  }
   if ((endpoints === undefined) === (client === undefined)) {
     throw new InvalidArgumentError(
       'options.endpoints',

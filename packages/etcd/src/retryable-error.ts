@@ -12,10 +12,12 @@ import {
   GRPCProtocolError,
   GRPCUnauthenticatedError,
 } from 'etcd3';
+import { EtcdAccessError } from './etcd-access-error.js';
 
 /** Errors that repeating the same request cannot cure: the server refused it, not the network. */
 const REFUSALS: readonly (abstract new (...args: never[]) => Error)[] = [
   ClientClosedError,
+  EtcdAccessError,
   EtcdAuthenticationFailedError,
   EtcdInvalidAuthTokenError,
   EtcdPermissionDeniedError,

@@ -12,6 +12,8 @@ export interface SessionPoolOptions {
   /** True once the provider is closed. */
   closed(): boolean;
   callOptions(): { deadline: number } | undefined;
+  /** A failure to open a session in words, when it has some (a refused certificate or password). */
+  explainFailure(error: unknown): unknown;
   /** Called before the first session is opened (the provider reads the server version beside it). */
   onFirstOpen(): void;
 }
@@ -91,7 +93,7 @@ export class SessionPool {
       },
       (error: unknown) => {
         if (this.pending === pending) this.pending = undefined;
-        throw error;
+        throw this.options.explainFailure(error);
       },
     );
     return pending;

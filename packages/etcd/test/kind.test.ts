@@ -79,7 +79,7 @@ const badSettings: Array<[string, unknown, string]> = [
   [
     'a misspelt key',
     { endpoints, ttl: 5_000 },
-    'backends.coord.ttl: expected a known key; did you mean `ttlMs`? (known: `endpoints`, `prefix`, `ttlMs`, `requestTimeoutMs`, `waitOutRevokedHolders`), received the key "ttl"',
+    'backends.coord.ttl: expected a known key; did you mean `ttlMs`? (known: `endpoints`, `prefix`, `ttlMs`, `requestTimeoutMs`, `waitOutRevokedHolders`, `tls`, `auth`), received the key "ttl"',
   ],
   ['a field of another kind', { endpoints, url: 'redis://a:1' }, 'backends.coord.url: expected a known key'],
   ['a client (not JSON)', { endpoints, client: {} }, 'backends.coord.client: expected a known key'],
