@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts } from './free-ports.js';
-import { httpJson } from './http-json.js';
+import { type HttpJsonTls, httpJson } from './http-json.js';
 import { requireBinary } from './missing-binary-error.js';
 import { ServerHandle } from './server-handle.js';
 import { ServerProcess } from './server-process.js';
@@ -20,6 +20,30 @@ export interface StartEtcdOptions {
   args?: string[];
   /** Per member. Default 20 s. */
   readyTimeoutMs?: number;
+  /**
+   * Serve clients over TLS (`https://` client URLs; peers stay plain on loopback). Paths, e.g. from
+   * `createTestCertificates()`.
+   */
+  tls?: EtcdTlsOptions;
+}
+
+/** TLS for an etcd cluster's client URLs (see {@link StartEtcdOptions.tls}). */
+export interface EtcdTlsOptions {
+  /** The server's certificate (`--cert-file`) and key (`--key-file`). */
+  certFile: string;
+  keyFile: string;
+  /**
+   * CA for client certificates (`--trusted-ca-file`). etcd 3.4 then requires a client certificate it signed
+   * even without `clientCertAuth` (measured here); leave it out for a server that asks for none.
+   */
+  trustedCaFile?: string;
+  /** `--client-cert-auth`. */
+  clientCertAuth?: boolean;
+  /** CA the testkit's own health and status checks trust the server with (default `trustedCaFile`). */
+  caFile?: string;
+  /** Client certificate and key those checks present (needed when the server asks for one). */
+  clientCertFile?: string;
+  clientKeyFile?: string;
 }
 
 /** What `POST /v3/maintenance/status` reports, with the uint64 ids kept as decimal strings. */
@@ -36,7 +60,10 @@ export class EtcdMember extends ServerHandle {
   readonly clientPort: number;
   readonly peerPort: number;
   readonly dataDir: string;
+  /** `https` when the cluster serves clients over TLS. */
+  readonly scheme: 'http' | 'https';
   protected readonly process: ServerProcess;
+  private readonly tls: HttpJsonTls | undefined;
 
   /** @internal Created by {@link startEtcd}. */
   constructor(
@@ -46,9 +73,19 @@ export class EtcdMember extends ServerHandle {
     dir: string,
     args: string[],
     readyTimeoutMs?: number,
+    tls?: EtcdTlsOptions,
   ) {
     super();
     this.name = name;
+    this.scheme = tls === undefined ? 'http' : 'https';
+    this.tls =
+      tls === undefined
+        ? undefined
+        : {
+            ca: readFileSync((tls.caFile ?? tls.trustedCaFile) as string, 'utf8'),
+            cert: tls.clientCertFile === undefined ? undefined : readFileSync(tls.clientCertFile, 'utf8'),
+            key: tls.clientKeyFile === undefined ? undefined : readFileSync(tls.clientKeyFile, 'utf8'),
+          };
     this.clientPort = clientPort;
     this.peerPort = peerPort;
     this.dataDir = join(dir, 'data');
@@ -61,16 +98,16 @@ export class EtcdMember extends ServerHandle {
       logFile: join(dir, 'etcd.log'),
       // /health is true only once the member sees a leader, i.e. the cluster has quorum.
       ready: async () => {
-        const { body } = await httpJson(`${this.clientUrl}/health`);
+        const { body } = await httpJson(`${this.clientUrl}/health`, { tls: this.tls });
         return (body as { health?: string } | undefined)?.health === 'true';
       },
       readyTimeoutMs: readyTimeoutMs ?? 20_000,
     });
   }
 
-  /** `http://127.0.0.1:CLIENT_PORT`. */
+  /** `http://127.0.0.1:CLIENT_PORT` (`https://` with TLS). */
   get clientUrl(): string {
-    return `http://127.0.0.1:${this.clientPort}`;
+    return `${this.scheme}://127.0.0.1:${this.clientPort}`;
   }
 
   /** `http://127.0.0.1:PEER_PORT`. */
@@ -83,6 +120,7 @@ export class EtcdMember extends ServerHandle {
     const { status, body } = await httpJson(`${this.clientUrl}/v3/maintenance/status`, {
       body: {},
       timeoutMs,
+      tls: this.tls,
     });
     const reply = body as {
       header?: { member_id?: string; raft_term?: string };
@@ -175,6 +213,9 @@ export class EtcdCluster implements AsyncDisposable {
 export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdCluster> {
   requireBinary('etcd');
   const size = options.members ?? 1;
+  if (options.tls !== undefined && (options.tls.caFile ?? options.tls.trustedCaFile) === undefined) {
+    throw new TypeError('tls needs caFile or trustedCaFile: the CA the health checks trust the server with');
+  }
   if (size !== 1 && size !== 3) throw new RangeError(`members must be 1 or 3, got ${String(size)}`);
   const dir = createTempDir('lock-testkit-etcd-');
   const ports = await freePorts(size * 2);
@@ -188,15 +229,30 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdClu
     const clientPort = ports[index]!;
     const peerPort = ports[size + index]!;
     const memberDir = join(dir, name);
+    const clientScheme = options.tls === undefined ? 'http' : 'https';
+    const tlsArgs =
+      options.tls === undefined
+        ? []
+        : [
+            '--cert-file',
+            options.tls.certFile,
+            '--key-file',
+            options.tls.keyFile,
+            ...(options.tls.trustedCaFile === undefined
+              ? []
+              : ['--trusted-ca-file', options.tls.trustedCaFile]),
+            ...(options.tls.clientCertAuth ? ['--client-cert-auth'] : []),
+          ];
     const args = [
       '--name',
       name,
       '--data-dir',
       join(memberDir, 'data'),
       '--listen-client-urls',
-      `http://127.0.0.1:${clientPort}`,
+      `${clientScheme}://127.0.0.1:${clientPort}`,
       '--advertise-client-urls',
-      `http://127.0.0.1:${clientPort}`,
+      `${clientScheme}://127.0.0.1:${clientPort}`,
+      ...tlsArgs,
       '--listen-peer-urls',
       `http://127.0.0.1:${peerPort}`,
       '--initial-advertise-peer-urls',
@@ -211,7 +267,7 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdClu
       'zap',
       ...(options.args ?? []),
     ];
-    return new EtcdMember(name, clientPort, peerPort, memberDir, args, options.readyTimeoutMs);
+    return new EtcdMember(name, clientPort, peerPort, memberDir, args, options.readyTimeoutMs, options.tls);
   });
   const cluster = new EtcdCluster(members, dir);
   // Members start together: none reports healthy before a quorum is up.

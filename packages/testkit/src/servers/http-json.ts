@@ -1,4 +1,12 @@
 import { request } from 'node:http';
+import { request as requestTls } from 'node:https';
+
+/** PEM material for an https:// request: the CA to trust and, for client-certificate auth, a certificate and key. */
+export interface HttpJsonTls {
+  readonly ca: string;
+  readonly cert?: string | undefined;
+  readonly key?: string | undefined;
+}
 
 /**
  * One HTTP request to a loopback server, JSON body in and out, with a hard timeout.
@@ -6,17 +14,24 @@ import { request } from 'node:http';
  */
 export function httpJson(
   url: string,
-  options: { method?: 'GET' | 'POST'; body?: unknown; timeoutMs?: number } = {},
+  options: {
+    method?: 'GET' | 'POST';
+    body?: unknown;
+    timeoutMs?: number;
+    tls?: HttpJsonTls | undefined;
+  } = {},
 ): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const req = request(
+    const secure = url.startsWith('https:');
+    const req = (secure ? requestTls : request)(
       url,
       {
         method: options.method ?? (payload === undefined ? 'GET' : 'POST'),
         agent: false,
         headers: payload === undefined ? {} : { 'content-type': 'application/json' },
         timeout: options.timeoutMs ?? 2_000,
+        ...(secure ? { ca: options.tls?.ca, cert: options.tls?.cert, key: options.tls?.key } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];

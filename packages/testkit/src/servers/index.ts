@@ -4,6 +4,7 @@ export {
   EtcdCluster,
   EtcdMember,
   type EtcdMemberStatus,
+  type EtcdTlsOptions,
   type StartEtcdOptions,
   startEtcd,
 } from './etcd-cluster.js';
