@@ -25,6 +25,15 @@ export { defaultDriftMs, LeaseKeeper, type LeaseKeeperOptions } from './lease-ke
 export { type LeaseHooks, type LeaseRegistry, type LeaseSettings, ManagedLease } from './managed-lease.js';
 export { MAX_TIMER_MS, monotonicNow } from './monotonic.js';
 export { raceSignal } from './race-signal.js';
+export {
+  holdsSecret,
+  isSecretName,
+  REDACTED,
+  redactedValue,
+  redactSettings,
+  redactText,
+  redactUrl,
+} from './redact.js';
 export { integerSetting, millisecondsSetting } from './settings/common-settings.js';
 export { type ConfigIssue, formatIssue, joinPath } from './settings/config-issue.js';
 export { closestKey, unknownKeyExpected } from './settings/did-you-mean.js';

@@ -1,3 +1,4 @@
+import { holdsSecret, redactedValue } from '../redact.js';
 import { describeValue, forLock, LockError } from './lock-error.js';
 
 const marker = Symbol.for('@lock/core.InvalidArgumentError');
@@ -12,22 +13,24 @@ export class InvalidArgumentError extends LockError {
   readonly [marker] = true;
   /** The parameter, with a path for nested options (`options.timeoutMs`). */
   readonly parameter: string;
-  /** The value that was received. */
+  /** The value that was received (`'***'` when it holds a secret: see `redactSettings`). */
   readonly value: unknown;
   /** What the parameter must be. */
   readonly expected: string;
 
   constructor(parameter: string, value: unknown, expected: string, lockName?: string) {
+    // A password or key given wrongly is still a password or key: neither the message nor `value` shows it.
+    const shown = holdsSecret(value, parameter) ? redactedValue(value, parameter) : value;
     super(
       'INVALID_ARGUMENT',
-      `Invalid ${parameter}: expected ${expected}, received ${describeValue(value)}${forLock(lockName)}`,
+      `Invalid ${parameter}: expected ${expected}, received ${describeValue(shown)}${forLock(lockName)}`,
       {
         lockName,
       },
     );
     this.name = 'InvalidArgumentError';
     this.parameter = parameter;
-    this.value = value;
+    this.value = shown;
     this.expected = expected;
   }
 

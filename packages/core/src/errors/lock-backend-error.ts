@@ -1,3 +1,4 @@
+import { redactText } from '../redact.js';
 import { forLock, LockError } from './lock-error.js';
 
 const marker = Symbol.for('@lock/core.LockBackendError');
@@ -23,7 +24,10 @@ export class LockBackendError extends LockError {
     const causeText = options.cause instanceof Error ? `: ${options.cause.message}` : '';
     super(
       'LOCK_BACKEND',
-      `${backend} ${operation} failed${forLock(options.lockName)}${options.detail ? `: ${options.detail}` : causeText}`,
+      // A driver's message can quote a connection string: URL passwords and private keys never get through.
+      redactText(
+        `${backend} ${operation} failed${forLock(options.lockName)}${options.detail ? `: ${options.detail}` : causeText}`,
+      ),
       { lockName: options.lockName, cause: options.cause },
     );
     this.name = 'LockBackendError';

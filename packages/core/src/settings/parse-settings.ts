@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { InvalidConfigError } from '../errors/invalid-config-error.js';
 import { describeValue } from '../errors/lock-error.js';
+import { holdsSecret, redactedValue } from '../redact.js';
 import { type ConfigIssue, joinPath } from './config-issue.js';
 import { unknownKeyExpected } from './did-you-mean.js';
 
@@ -83,12 +84,20 @@ function toConfigIssues(root: unknown, issue: AnyIssue, base: string): ConfigIss
     const unknown = isRecord(object)
       ? Object.keys(object).filter((key) => !known.includes(key))
       : [String(keys[keys.length - 1])];
-    return unknown.map((key) => ({
-      path: joinPath(parentPath, key),
-      expected: unknownKeyExpected(key, known),
-      received: `the key ${JSON.stringify(key)}`,
-      value: isRecord(object) ? object[key] : issue.input,
-    }));
+    return unknown.map((key) => {
+      const value = isRecord(object) ? object[key] : issue.input;
+      return {
+        path: joinPath(parentPath, key),
+        expected: unknownKeyExpected(key, known),
+        received: `the key ${JSON.stringify(key)}`,
+        value: holdsSecret(value, key) ? redactedValue(value, key) : value,
+      };
+    });
+  }
+  // A password or key given wrongly (a number, an invalid URL with user info) is still not shown.
+  if (holdsSecret(issue.input, String(keys[keys.length - 1] ?? ''))) {
+    const shown = redactedValue(issue.input, String(keys[keys.length - 1] ?? ''));
+    return [{ path, expected: expectedOf(issue), received: describeValue(shown), value: shown }];
   }
   return [{ path, expected: expectedOf(issue), received: describeValue(issue.input), value: issue.input }];
 }
