@@ -27,6 +27,7 @@ type ModeGroup = [
   listed: string[],
   infos: Array<string | null>,
   holderCount: number,
+  grantedAt: Array<string | null>,
 ];
 type NameReply = [lock: StatusReply, groups: [readWrite: ModeGroup, semaphore: ModeGroup]];
 
@@ -37,8 +38,11 @@ type NameReply = [lock: StatusReply, groups: [readWrite: ModeGroup, semaphore: M
  * then the semaphore's), the last token issued (the shared fence counter, also when the name is free), and the
  * semaphore's `permits` while it has holders or waiters. Queue entries whose deadline has passed are left out:
  * the next handoff skips them as dead. `details`: the keys, `holderTtlMs` (the exclusive grant's remaining TTL,
- * null when free), `expiredWaiters` (dead entries among those listed). Rejects with `LockBackendError` when Redis
- * fails or does not answer within `commandTimeoutMs`.
+ * null when free), `expiredWaiters` (dead entries among those listed). A read-write lock's or a semaphore's
+ * holder has `ageMs`: the server's clock now minus the grant time its grant stored beside its token (one clock,
+ * so no skew). The exclusive lock's holder and every waiter have none: the exclusive key holds only the owner id,
+ * which every script compares, and a waiter's entry keeps only its deadline, rewritten at each re-check.
+ * Rejects with `LockBackendError` when Redis fails or does not answer within `commandTimeoutMs`.
  */
 export async function readStatus(backend: RedisBackend, name: string): Promise<LockStatus> {
   const keys = lockKeys(backend.prefix, name);
@@ -71,11 +75,17 @@ export async function readStatus(backend: RedisBackend, name: string): Promise<L
   });
   let waiterCount = queued - expired;
   for (const group of [rwGroup, semGroup]) {
-    const [owners, tokens, kind, , groupQueued, groupListed, infos] = group;
+    const [owners, tokens, kind, , groupQueued, groupListed, infos, , grantedAt] = group;
     const holderMode = modeOf(kind);
     owners.forEach((owner, index) => {
       const text = tokens[index];
-      holders.push({ id: owner, token: text ? BigInt(text) : null, ...(holderMode && { mode: holderMode }) });
+      const grantedAtMs = Number(grantedAt?.[index] ?? Number.NaN);
+      holders.push({
+        id: owner,
+        token: text ? BigInt(text) : null,
+        ...(holderMode && { mode: holderMode }),
+        ...(Number.isFinite(grantedAtMs) && { ageMs: Math.max(0, serverNowMs - grantedAtMs) }),
+      });
     });
     let groupExpired = 0;
     groupListed.forEach((owner, index) => {

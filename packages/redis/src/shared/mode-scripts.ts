@@ -18,6 +18,12 @@ import {
   script,
 } from './scripts.js';
 
+/**
+ * Prefix of a holder's grant-time field in the state hash (`GRANTED_AT` + owner id -> server ms). Owner ids
+ * never contain `:`, so it cannot meet an owner's own field.
+ */
+export const GRANTED_AT = 'at:';
+
 /** Grant kind (acquire ARGV[6]): a reader of a read-write lock, shared with other readers. */
 export const KIND_READ = 'r';
 /** Grant kind: the writer of a read-write lock, alone. */
@@ -36,7 +42,9 @@ export type GrantKind = typeof KIND_READ | typeof KIND_WRITE | typeof KIND_PERMI
  *   KEYS[3] = queue     waiters, scored by arrival sequence (FIFO across kinds)
  *   KEYS[4] = deadlines waiter -> "deadline:ttl:kind" (server ms)
  *   KEYS[5] = state     hash: 'mode' (the kind of the current holders), 'permits' (a semaphore's limit, which
- *                       every holder and waiter must share), and owner -> its token
+ *                       every holder and waiter must share), owner -> its token, and GRANTED_AT..owner -> the
+ *                       server time in ms of its grant (for status ages; set and deleted by the same HSET and
+ *                       HDEL as its token, so it costs no command)
  *   KEYS[1]..':w:'..id  one list per waiter, where a handoff pushes its token (it BLPOPs there)
  * Every key but the counter is deleted once nobody holds or waits, and each carries an expiry no earlier than
  * its latest holder's or waiter's, so a name whose every participant died costs nothing after their TTLs.
@@ -48,7 +56,7 @@ end
 local function reap(now)
   local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
   if #dead == 0 then return end
-  for _, who in ipairs(dead) do redis.call('HDEL', KEYS[5], who) end
+  for _, who in ipairs(dead) do redis.call('HDEL', KEYS[5], who, '${GRANTED_AT}' .. who) end
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 end
 local function fits(kind, permits)
@@ -62,7 +70,7 @@ local function grant(who, kind, ttl, now, retain)
   redis.call('ZADD', KEYS[1], expiry, who)
   local fence = fence_text(mint(ttl, 0))
   if retain > 0 then outlive(KEYS[2], expiry + retain) end
-  redis.call('HSET', KEYS[5], who, fence, 'mode', kind)
+  redis.call('HSET', KEYS[5], who, fence, '${GRANTED_AT}' .. who, now, 'mode', kind)
   outlive(KEYS[1], expiry)
   outlive(KEYS[5], expiry)
   return fence
@@ -181,7 +189,7 @@ local outcome
 if redis.call('ZSCORE', KEYS[1], owner) then
   local kind = redis.call('HGET', KEYS[5], 'mode')
   redis.call('ZREM', KEYS[1], owner)
-  redis.call('HDEL', KEYS[5], owner)
+  redis.call('HDEL', KEYS[5], owner, '${GRANTED_AT}' .. owner)
   local place = ARGV[4] and ARGV[4] ~= ''
   if place then enqueue(ARGV[4], ARGV[5], ARGV[6], kind, now) end
   outcome = (handoff(now, retain) > 0 or place) and ${HANDED_OVER} or ${FREED}
@@ -218,7 +226,8 @@ return ${EXTENDED}
  * One snapshot of everything a name has, for `status()`: its exclusive lock (what STATUS returns, from KEYS[1..4]:
  * lock, fence, queue, deadlines), then for its read-write lock and its semaphore (KEYS[5..8] and KEYS[9..12]:
  * holders, queue, deadlines, state) the live holders, their tokens, the holders' kind, the permits, the queue
- * length, the first waiters and their "deadline:ttl:kind", and how many hold. ARGV: how many holders and waiters
+ * length, the first waiters and their "deadline:ttl:kind", how many hold, and each listed holder's grant time
+ * (server ms, false for a grant made by a version that did not record it). ARGV: how many holders and waiters
  * to list. One script, so the three agree with each other and with the fence counter.
  */
 export const STATUS_NAME: LockScript = script(`${NOW}${LOCK_STATUS}
@@ -229,13 +238,17 @@ for first = 5, #KEYS, 4 do
   local holders, queue, deadlines, state = KEYS[first], KEYS[first + 1], KEYS[first + 2], KEYS[first + 3]
   local live = limit > 0 and redis.call('ZRANGEBYSCORE', holders, '(' .. now, '+inf', 'LIMIT', 0, limit) or {}
   local tokens = {}
-  for index, who in ipairs(live) do tokens[index] = redis.call('HGET', state, who) or false end
+  local granted_at = {}
+  for index, who in ipairs(live) do
+    tokens[index] = redis.call('HGET', state, who) or false
+    granted_at[index] = redis.call('HGET', state, '${GRANTED_AT}' .. who) or false
+  end
   local listed = limit > 0 and redis.call('ZRANGE', queue, 0, limit - 1) or {}
   local infos = {}
   for index, who in ipairs(listed) do infos[index] = redis.call('HGET', deadlines, who) or false end
   groups[#groups + 1] = { live, tokens, redis.call('HGET', state, 'mode') or false,
     redis.call('HGET', state, 'permits') or false, redis.call('ZCARD', queue), listed, infos,
-    redis.call('ZCOUNT', holders, '(' .. now, '+inf') }
+    redis.call('ZCOUNT', holders, '(' .. now, '+inf'), granted_at }
 end
 return { lock_status(limit), groups }
 `);
