@@ -1,4 +1,4 @@
-import type { BackendKind } from '@lock/core';
+import { type BackendKind, redactUrl } from '@lock/core';
 import { redisCapabilities } from './redis/redis-capabilities.js';
 import { RedisProvider } from './redis/redis-provider.js';
 import { type RedisProviderConfig, redisSettings } from './redis/redis-settings.js';
@@ -43,7 +43,7 @@ export const redlockKind: BackendKind<RedlockProviderConfig> = {
   settings: redlockSettings,
   capabilities: redlockCapabilities,
   createProvider: (settings) => new RedlockProvider(settings),
-  address: (settings) => settings.endpoints.join(','),
+  address: (settings) => settings.endpoints.map(redactUrl).join(','),
   defaultProfile: { acquireReleaseP50Ms: 0.75, opsPerSec: 1_300, source: 'declared' },
   strongest: { endpoints: ['redis://a:6379', 'redis://b:6379', 'redis://c:6379'] },
   leaseSetting: 'ttlMs',
@@ -52,9 +52,12 @@ export const redlockKind: BackendKind<RedlockProviderConfig> = {
 /** The kinds this package implements; the selector finds a configuration's kind here by its name. */
 export const kinds = [redisKind, redlockKind];
 
-/** The server's address as the settings give it: the cluster's stable id, so it is kept as written. */
+/**
+ * The server's address as the settings give it: the cluster's stable id, so it is kept as written, but for a
+ * password in it (`***`: an address is shown by `lock explain` and in messages).
+ */
 function serverAddress(settings: RedisProviderConfig): string {
-  if (settings.url !== undefined) return settings.url;
+  if (settings.url !== undefined) return redactUrl(settings.url);
   const host = settings.host ?? '';
   return `redis://${host.includes(':') ? `[${host}]` : host}:${settings.port ?? 6379}`;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, InvalidConfigError, LockBackendError } from '@lock/core';
 import { createTestCertificates, type RedisServer, startRedis, type TestCertificates } from '@lock/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProvider, RedisProvider, RedlockProvider } from '../src/index.js';
+import { createProvider, RedisProvider, RedlockProvider, redisKind, redlockKind } from '../src/index.js';
 
 // One TLS-only server that wants a client certificate and lets in the ACL user `locker` only.
 const PASSWORD = 'p4ss-Word-never-shown';
@@ -92,6 +92,17 @@ describe('redis over TLS with an ACL user', () => {
     }
   });
 
+  it("the settings win over the URL's user info (a placeholder password in the URL)", async () => {
+    const url = server.url.replace('rediss://', 'rediss://nobody:placeholder@');
+    const provider = createProvider({ ...secure(), url });
+    try {
+      const lease = await provider.lock('tls-url').acquire();
+      expect(await lease.release()).toBe(true);
+    } finally {
+      await provider.close();
+    }
+  });
+
   it('the provider options take the same settings, with a password given directly', async () => {
     const { url, passwordFile: _file, ...rest } = secure();
     const provider = new RedisProvider({ connection: url, ...rest, password: PASSWORD });
@@ -172,5 +183,11 @@ describe('redis over TLS with an ACL user', () => {
     expect(InvalidArgumentError.isInstance(missingFile)).toBe(true);
     expect(missingFile?.message).toContain('passwordFile');
     expect(missingFile?.message).toContain('ENOENT');
+  });
+
+  it('addresses (what lock explain and messages show) carry no password', () => {
+    const url = `rediss://locker:${PASSWORD}@127.0.0.1:6380`;
+    expect(redisKind.address?.({ url })).toBe('rediss://locker:***@127.0.0.1:6380');
+    expect(redlockKind.address?.({ endpoints: [url, 'redis://b:1', 'redis://c:1'] })).not.toContain(PASSWORD);
   });
 });

@@ -15,6 +15,7 @@ import {
   connectionSecurity,
   type RedisSecurityOptions,
   type RedisSecuritySettings,
+  urlForSecurity,
 } from '../shared/connection-security.js';
 import { ConnectionWatch } from '../shared/connection-watch.js';
 import { DEFAULT_TTL_MS } from '../shared/lease-ttl.js';
@@ -267,6 +268,6 @@ const CLOSE_GRACE_MS = 1000;
 function connect(connection: string | RedisOptions, security: RedisSecurityOptions): RedisLockClient {
   // Blocking waits use `duplicate()`, which copies these options: every connection is let in the same way.
   return (typeof connection === 'string'
-    ? new Redis(connection, security)
+    ? new Redis(urlForSecurity(connection, security), security)
     : new Redis({ ...connection, ...security })) as unknown as RedisLockClient;
 }

@@ -10,7 +10,11 @@ import {
 import { Redis } from 'ioredis';
 import { quietErrors } from '../shared/client-checks.js';
 import { closeClient } from '../shared/close-client.js';
-import { connectionSecurity, type RedisSecuritySettings } from '../shared/connection-security.js';
+import {
+  connectionSecurity,
+  type RedisSecuritySettings,
+  urlForSecurity,
+} from '../shared/connection-security.js';
 import { ConnectionWatch } from '../shared/connection-watch.js';
 import { parseEndpoint, validateInstanceIds } from '../shared/endpoint.js';
 import { DEFAULT_TTL_MS } from '../shared/lease-ttl.js';
@@ -52,7 +56,10 @@ export class RedlockProvider extends BaseProvider<RedlockLock> {
       );
       endpoints = parsed.map((endpoint) => endpoint.id);
       const security = connectionSecurity(settings, 'options');
-      clients = parsed.map((endpoint) => new Redis(endpoint.url, security) as unknown as RedisLockClient);
+      clients = parsed.map(
+        (endpoint) =>
+          new Redis(urlForSecurity(endpoint.url, security), security) as unknown as RedisLockClient,
+      );
       for (const client of clients) quietErrors(client);
     } else {
       const given = settings.clients!;

@@ -27,6 +27,24 @@ export function connectionSecurity(settings: RedisSecuritySettings, parameter: s
   return security;
 }
 
+/**
+ * The URL without the user info that the settings give: ioredis reads a URL's user and password over its
+ * `username` and `password` options, and the settings are meant to win (a URL with a placeholder password
+ * and the real one in `passwordFile`, say).
+ */
+export function urlForSecurity(url: string, security: RedisSecurityOptions): string {
+  if (security.password === undefined && security.username === undefined) return url;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  if (security.password !== undefined) parsed.password = '';
+  if (security.username !== undefined) parsed.username = '';
+  return parsed.toString();
+}
+
 /** The security settings as a configuration or a provider's options hold them. */
 export interface RedisSecuritySettings {
   readonly tls?:

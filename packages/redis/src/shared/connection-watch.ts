@@ -9,6 +9,11 @@ import type { RedisLockClient } from './redis-client.js';
 export class ConnectionWatch {
   private readonly client: RedisLockClient;
   private latestError: Error | undefined;
+  /**
+   * The latest TLS failure: a server that refuses the client certificate sends an alert on one attempt and
+   * resets the next ones, so the latest error alone may say only ECONNRESET.
+   */
+  private tlsError: Error | undefined;
 
   /**
    * `listen`: record the client's 'error' events (and forget them once it is ready again). Only for clients this
@@ -19,10 +24,13 @@ export class ConnectionWatch {
     if (!listen) return;
     const events = client as unknown as { on?: (event: string, listener: (error?: unknown) => void) => void };
     events.on?.('error', (error) => {
-      if (error instanceof Error) this.latestError = error;
+      if (!(error instanceof Error)) return;
+      this.latestError = error;
+      if (TLS_FAILURE.test(error.message)) this.tlsError = error;
     });
     events.on?.('ready', () => {
       this.latestError = undefined;
+      this.tlsError = undefined;
     });
   }
 
@@ -33,7 +41,13 @@ export class ConnectionWatch {
 
   /** Why there may be no answer, in a few words. */
   explain(): string {
-    if (this.latestError !== undefined) return `latest connection error: ${this.latestError.message}`;
+    if (this.latestError !== undefined) {
+      const tls =
+        this.tlsError !== undefined && this.tlsError !== this.latestError
+          ? `; before it, TLS failed: ${this.tlsError.message.trim()}`
+          : '';
+      return `latest connection error: ${this.latestError.message.trim()}${tls}`;
+    }
     const status = (this.client as { status?: unknown }).status;
     if (typeof status !== 'string' || status === 'ready') return 'server down, unreachable or overloaded?';
     if (status === 'connect')
@@ -41,3 +55,6 @@ export class ConnectionWatch {
     return `not connected (connection ${status})`;
   }
 }
+
+/** Messages of TLS failures (handshake alerts, certificate checks) as Node and OpenSSL word them. */
+const TLS_FAILURE = /certificate|ssl|tls|alert/i;
