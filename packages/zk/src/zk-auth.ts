@@ -64,10 +64,24 @@ export const zkAuthSettings = v.pipe(
     },
     'an object such as { "scheme": "digest", "username": "app", "passwordFile": "/run/secrets/zk" }',
   ),
-  v.check(
-    (auth) => (auth.password === undefined) !== (auth.passwordFile === undefined),
-    'an object with exactly one of password and passwordFile',
-  ),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const { password, passwordFile } = dataset.value;
+    if ((password === undefined) === (passwordFile === undefined)) {
+      // Reported at passwordFile with the file as the value: an issue's value is kept on the error, and the
+      // object as a whole holds the password.
+      addIssue({
+        message:
+          password === undefined
+            ? 'a passwordFile, or a password'
+            : 'no passwordFile beside a password (one of them)',
+        input: passwordFile,
+        path: [
+          { type: 'object', origin: 'value', input: dataset.value, key: 'passwordFile', value: passwordFile },
+        ],
+      });
+    }
+  }),
   v.description(
     'Digest authentication: every node the provider creates gets the "creator all" ACL, so clients without these credentials cannot create, delete or change lock nodes.',
   ),

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { InvalidConfigError, type Lease, LockBackendError } from '@lock/core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -199,13 +200,18 @@ describe('digest authentication and ACLs', () => {
         createProvider({ connectionString, auth } as never);
       } catch (error) {
         expect(error).toBeInstanceOf(InvalidConfigError);
-        return (error as Error).message;
+        return `${(error as Error).message}\n${inspect(error, { depth: 8 })}`;
       }
       throw new Error('expected InvalidConfigError');
     };
     const both = problems({ ...digest(), passwordFile: '/run/secret' });
-    expect(both).toContain('config.auth: expected an object with exactly one of password and passwordFile');
+    expect(both).toContain(
+      'config.auth.passwordFile: expected no passwordFile beside a password (one of them), received "/run/secret"',
+    );
     expect(both).not.toContain(PASSWORD);
+    expect(problems({ scheme: 'digest', username: 'locker' })).toContain(
+      'config.auth.passwordFile: expected a passwordFile, or a password, received undefined',
+    );
     expect(problems({ scheme: 'digest', username: 'a:b', password: PASSWORD })).toContain(
       'config.auth.username: expected a user name without ":"',
     );
