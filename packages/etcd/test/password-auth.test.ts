@@ -187,6 +187,9 @@ describe('user and password authentication', () => {
     );
     expect(both).not.toContain(PASSWORD);
     expect(problems({ password: PASSWORD })).toContain('config.auth.username');
+    expect(problems({ username: 'locker' })).toContain(
+      'config.auth.passwordFile: expected a passwordFile, or a password, received undefined',
+    );
     expect(problems({ username: 'locker', pasword: PASSWORD })).toContain('config.auth.pasword');
 
     const locker = provider({ username: 'locker', password: PASSWORD });
