@@ -12,20 +12,6 @@ export function urlProblem(url: string): string | undefined {
   return undefined;
 }
 
-/** The URL with any password replaced by `***`, for messages: a password is used, never shown. @internal */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    for (const key of [...parsed.searchParams.keys()]) {
-      if (key.toLowerCase() === 'password') parsed.searchParams.set(key, '***');
-    }
-    return parsed.toString();
-  } catch {
-    return '(a connection URL that does not parse)';
-  }
-}
-
 /** The URL's `sslmode` query parameter (libpq's), lower-cased, or undefined. @internal */
 export function sslModeOf(url: string): string | undefined {
   try {

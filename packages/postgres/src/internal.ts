@@ -1,6 +1,6 @@
 // Not part of the product: `@lock/postgres/internal`, what this package's tests reach inside for. Nothing here
 // is covered by semver.
-export { redactUrl, urlProblem } from './connection-url.js';
+export { urlProblem } from './connection-url.js';
 export { POSTGRES_MIN_TTL_MS } from './postgres-capabilities.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,

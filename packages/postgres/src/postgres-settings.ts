@@ -1,6 +1,6 @@
-import { MAX_TIMER_MS, millisecondsSetting } from '@lock/core';
+import { MAX_TIMER_MS, millisecondsSetting, redactUrl } from '@lock/core';
 import * as v from 'valibot';
-import { redactUrl, sslModeOf, urlProblem } from './connection-url.js';
+import { sslModeOf, urlProblem } from './connection-url.js';
 import { POSTGRES_MIN_TTL_MS } from './postgres-capabilities.js';
 
 /** Default session TTL in ms: how long a holder that vanished without closing its connection blocks others. @internal */

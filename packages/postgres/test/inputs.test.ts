@@ -1,7 +1,7 @@
-import { InvalidArgumentError, InvalidConfigError, LockBackendError } from '@lock/core';
+import { InvalidArgumentError, InvalidConfigError, LockBackendError, redactUrl } from '@lock/core';
 import { describe, expect, it } from 'vitest';
 import { createProvider, PostgresProvider } from '../src/index.js';
-import { redactUrl, settingsAddress } from '../src/internal.js';
+import { settingsAddress } from '../src/internal.js';
 
 describe('config validation before any I/O', () => {
   it('reports every problem with its JSON path, an unknown key with the closest known one', () => {
