@@ -4,7 +4,7 @@ import type { PoolControl } from './pool.js';
 import type { Backend, Topology } from './topology.js';
 
 /** The faults this runner injects (the numbering of docs/fault-matrix.md). */
-export type Fault = 'F0' | 'F1' | 'F2' | 'F3' | 'F4' | 'F5' | 'F8' | 'F9' | 'F10';
+export type Fault = 'F0' | 'F1' | 'F2' | 'F3' | 'F4' | 'F5' | 'F6' | 'F7' | 'F8' | 'F9' | 'F10';
 
 /**
  * What a cell must show:
@@ -33,6 +33,8 @@ export const FAULTS: Record<
   F3: { title: 'holder kill -9, replaced', expect: { redis: 'SAFE', etcd: 'SAFE', zk: 'SAFE' }, live: true },
   F4: { title: 'queued waiter kill -9, replaced', expect: { etcd: 'SAFE', zk: 'SAFE' }, live: true },
   F5: { title: "holder's connection blackholed 2.5 x TTL", expect: { redis: 'FENCED' } },
+  F6: { title: "holder's connection reset", expect: { redis: 'SAFE' } },
+  F7: { title: 'replies to the holder delayed 0.25-0.75 x TTL', expect: { redis: 'SAFE' } },
   F8: { title: 'server crash + restart, no persistence', expect: { redis: 'FENCED' } },
   F9: { title: 'leader kill -9 + restart', expect: { etcd: 'SAFE', zk: 'SAFE' } },
   F10: {
@@ -113,7 +115,7 @@ export function controlFor(fault: Fault, backend: Backend, expect: Expectation, 
       };
     default:
       if (expect === 'FENCED') {
-        if (fault === 'F10' && backend === 'redis')
+        if ((fault === 'F10' || fault === 'F8') && backend === 'redis')
           return {
             name: 'no-watchdog',
             mutant: 'fencing-off',
@@ -133,7 +135,9 @@ export function controlFor(fault: Fault, backend: Backend, expect: Expectation, 
       return {
         ...noLock,
         unverified:
-          'no control found that this fault makes unsafe: a correct consensus server keeps the lease through it',
+          fault === 'F6' || fault === 'F7'
+            ? 'no control found that this fault makes unsafe: the key outlives a reset link or late replies (requests still arrive), so even a client that ignores lease.signal behind no fence keeps its lock'
+            : 'no control found that this fault makes unsafe: a correct consensus server keeps the lease through it',
       };
   }
 }
@@ -191,8 +195,9 @@ export interface Workload {
  *   clients skip the lease check before writing, as if the pause had landed just after that check (a GC
  *   pause can): `lease.signal` reads the safe deadline whenever it is looked at, so a check made after the
  *   pause always sees the loss and the fence would have nothing to stop.
- * - F5, and F10 on Redis: the holder loses its lease while it works (its connection blackholed, or the
- *   server paused past the TTL) and the next holder is granted once the key expired, about a TTL later.
+ * - F5, and F8 and F10 on Redis: the holder loses its lease while it works (its connection blackholed, the
+ *   server restarted empty, or paused past the TTL) and the next holder is granted once the key is gone,
+ *   about a TTL later.
  *   Only a section longer than that can overlap, so sections take 0-2 x TTL here and careful clients look
  *   at `lease.signal` before writing (their control does not).
  * - F10 on etcd: the hazard is a holder inside its section when the resumed leader's revocations delete
@@ -209,7 +214,7 @@ export function workloadFor(fault: Fault, backend: Backend, ttlMs: number): Work
   const acquireTimeoutMs = FAULTS[fault].live ? 4 * ttlMs : 60_000;
   if (fault === 'F1' || fault === 'F2')
     return { criticalSectionMs: 20, checkLeaseBeforeWrite: fault === 'F1', acquireTimeoutMs };
-  if (fault === 'F5' || (fault === 'F10' && backend === 'redis'))
+  if (fault === 'F5' || (backend === 'redis' && (fault === 'F8' || fault === 'F10')))
     return { criticalSectionMs: ttlMs, checkLeaseBeforeWrite: true, operations: 8, acquireTimeoutMs };
   if (fault === 'F10' && backend === 'etcd')
     return { criticalSectionMs: 100, checkLeaseBeforeWrite: false, acquireTimeoutMs };
@@ -246,7 +251,7 @@ export class Nemesis {
   }
 
   /**
-   * Sees every history event as the clients stream it. F1, F2, F5 and F10 on Redis strike a holder right
+   * Sees every history event as the clients stream it. F1, F2, F5-F7 and F10 on Redis strike a holder right
    * after it read the resource and before it writes: a pause, a dead link or a stalled server there is the
    * hazard leases and fencing exist for, since the client writes after its grant may have expired.
    */
@@ -331,7 +336,22 @@ export class Nemesis {
         const ms = Math.round(this.ttlMs * 2.5);
         return `holder ${holder}: ${await this.topology.blackhole(holder % this.slots, ms)}`;
       }
+      case 'F6': {
+        const holder = await this.afterRead();
+        if (holder === undefined || this.stopped) return undefined;
+        return `holder ${holder}: ${await this.topology.resetLink(holder % this.slots)}`;
+      }
+      case 'F7': {
+        const holder = await this.afterRead();
+        if (holder === undefined || this.stopped) return undefined;
+        const delayMs = Math.round(this.ttlMs * (0.25 + 0.5 * this.random()));
+        const forMs = Math.round(this.ttlMs * 2.5);
+        return `holder ${holder}: ${await this.topology.delayReplies(holder % this.slots, delayMs, forMs)}`;
+      }
       case 'F8':
+        // The lock vanishes with the server at once; a quick restart grants the next holder while the
+        // last one is still inside its section.
+        return this.topology.crashAndRestart(Math.round(this.ttlMs * 0.25));
       case 'F9':
         return this.topology.crashAndRestart(Math.round(this.ttlMs * 1.5));
       case 'F10': {

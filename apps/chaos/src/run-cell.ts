@@ -76,7 +76,8 @@ export async function runCell(options: CellOptions): Promise<CellResult> {
   const { topology, fault, control, run } = options;
   const backend = topology.backend;
   const isControl = run !== 'correct';
-  const faultOn = run !== 'control-off' || control.off === 'one client';
+  // The no-lock control's "fault" is contention: with it off, one client runs, and the cell's fault is off too.
+  const faultOn = run !== 'control-off';
   const slots = run === 'control-off' && control.off === 'one client' ? 1 : options.clients;
   const ttlMs = isControl && control.ttlMs !== undefined ? control.ttlMs : options.ttlMs;
   const workload = workloadFor(fault, backend, options.ttlMs);

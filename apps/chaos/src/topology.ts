@@ -19,6 +19,10 @@ export interface Topology {
   configFor(slot: number): Record<string, unknown>;
   /** Blackholes the link of the client in `slot` for `ms`, then resets it (a half-open link that dies). */
   blackhole(slot: number, ms: number): Promise<string>;
+  /** Resets (TCP RST) the connections of the client in `slot`. */
+  resetLink(slot: number): Promise<string>;
+  /** Delays the replies to the client in `slot` by `delayMs` for `forMs`. */
+  delayReplies(slot: number, delayMs: number, forMs: number): Promise<string>;
   /** Compiled client module for `runClients`. */
   clientModule: string;
   /** The server's version as it reports it, where the cell's expectation depends on it (etcd). */
@@ -36,6 +40,10 @@ export type Backend = 'redis' | 'etcd' | 'zk';
 export const BACKENDS: readonly Backend[] = ['redis', 'etcd', 'zk'];
 
 const clientModule = (backend: Backend) => new URL(`./clients/${backend}.js`, import.meta.url).href;
+/** Link faults go through the per-client fault proxies, which only the Redis topology has. */
+const onRedisOnly = async (): Promise<string> => {
+  throw new Error('link faults are injected on Redis only (its clients each have a fault proxy)');
+};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -82,6 +90,19 @@ function redisTopology(server: RedisServer, proxies: FaultProxy[], ttlMs: number
       proxy.pass();
       return `link blackholed ${ms} ms, then reset`;
     },
+    async resetLink(slot) {
+      const proxy = proxyOf(slot);
+      const open = proxy.stats.activeConnections;
+      proxy.reset();
+      return `link reset (${open} connections)`;
+    },
+    async delayReplies(slot, delayMs, forMs) {
+      const proxy = proxyOf(slot);
+      proxy.delay(delayMs, 'serverToClient');
+      await sleep(forMs);
+      proxy.pass();
+      return `replies delayed ${delayMs} ms for ${forMs} ms`;
+    },
     clientModule: clientModule('redis'),
     async crashAndRestart(downMs) {
       await server.kill();
@@ -117,9 +138,9 @@ function etcdTopology(cluster: EtcdCluster, serverVersion: string | undefined, t
     backend: 'etcd',
     config,
     configFor: () => config,
-    async blackhole() {
-      throw new Error('blackholed links are injected on Redis only');
-    },
+    blackhole: onRedisOnly,
+    resetLink: onRedisOnly,
+    delayReplies: onRedisOnly,
     serverVersion,
     clientModule: clientModule('etcd'),
     async crashAndRestart(downMs) {
@@ -155,9 +176,9 @@ function zkTopology(ensemble: ZooKeeperEnsemble, ttlMs: number): Topology {
     backend: 'zk',
     config,
     configFor: () => config,
-    async blackhole() {
-      throw new Error('blackholed links are injected on Redis only');
-    },
+    blackhole: onRedisOnly,
+    resetLink: onRedisOnly,
+    delayReplies: onRedisOnly,
     clientModule: clientModule('zk'),
     async crashAndRestart(downMs) {
       const leader = await ensemble.leader();

@@ -35,7 +35,7 @@ describe('what a cell expects from the server that runs it', () => {
       F3: 'never-expires',
       F4: 'never-expires',
       F5: 'no-watchdog',
-      F8: 'fencing-off',
+      F8: 'no-watchdog',
     };
     for (const [fault, { expect: cells }] of Object.entries(FAULTS) as Array<
       [Fault, (typeof FAULTS)[Fault]]
