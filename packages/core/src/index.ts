@@ -44,6 +44,7 @@ export {
   type SettingsSchema,
   schemaKeys,
 } from './settings/parse-settings.js';
+export { readPasswordFile, readPemOrFile } from './settings/secret-files.js';
 export { settingsObject } from './settings/settings-object.js';
 export { hashName64 } from './threads/hash-name64.js';
 export { processSharedBuffer } from './threads/process-shared-buffer.js';

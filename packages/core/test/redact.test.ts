@@ -102,3 +102,32 @@ describe('redaction', () => {
     expect(leaks(backend.message)).toEqual([]);
   });
 });
+
+describe('secret files', () => {
+  it('PEM text is taken as is; a path is read; an unreadable file is an InvalidArgumentError naming the setting and path', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { readPasswordFile, readPemOrFile } = await import('../src/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'lock-core-secret-files-'));
+    try {
+      writeFileSync(join(dir, 'ca.crt'), 'CA PEM');
+      writeFileSync(join(dir, 'password'), 'PWSECRET\nsecond line\n');
+      expect(readPemOrFile(PEM, 'tls.key')).toBe(PEM);
+      expect(readPemOrFile(join(dir, 'ca.crt'), 'tls.ca')).toBe('CA PEM');
+      expect(readPasswordFile(join(dir, 'password'), 'passwordFile')).toBe('PWSECRET');
+      const missing = (() => {
+        try {
+          readPemOrFile(join(dir, 'absent'), 'options.tls.ca');
+        } catch (error) {
+          return error as InvalidArgumentError;
+        }
+      })();
+      expect(InvalidArgumentError.isInstance(missing)).toBe(true);
+      expect(missing?.message).toContain('options.tls.ca');
+      expect(missing?.message).toContain('ENOENT');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
