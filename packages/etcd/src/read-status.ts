@@ -33,7 +33,10 @@ export type EtcdStatusDetails = {
  * `permits` keys), its create revision its fencing token; each waiter's create revision is the token it will
  * hold. Each entry's `mode` is `exclusive` (a lock, a writer, `etcdctl lock`) or `shared` (a reader); a
  * semaphore's entries have none.
- * etcd keeps no token once a key is gone, so `lastToken` is `null`.
+ * etcd keeps no token once a key is gone, so `lastToken` is `null`. No entry has an `ageMs`: etcd records no
+ * time for a key (its create and mod revisions count changes, not time), a session lease says only how long it
+ * has left, and that is reset by every keep-alive, and a key's value is empty (as `etcdctl lock` writes it) or a
+ * semaphore's permits.
  * @internal
  */
 export async function readStatus(
