@@ -15,7 +15,13 @@ import { etcdCapabilities } from './etcd-capabilities.js';
 import type { EtcdClient } from './etcd-client.js';
 import { EtcdLock } from './etcd-lock.js';
 import type { EtcdLockBackend, EtcdLockStats } from './etcd-lock-backend.js';
-import { type EtcdSecurityFacts, explainAccessFailure, readSecurity } from './etcd-security.js';
+import {
+  type EtcdSecurity,
+  type EtcdSecurityFacts,
+  explainAccessFailure,
+  probeTls,
+  readSecurity,
+} from './etcd-security.js';
 import { hedged } from './hedge.js';
 import { exclusiveMode, type KeyMode, permitMode, sharedMode } from './key-mode.js';
 import { LocalSlot } from './local-slot.js';
@@ -25,6 +31,9 @@ import { type RequestTiming, requestTiming } from './request-timing.js';
 import { type EtcdServerInfo, serverInfo, warnLeaseRevocation } from './server-version.js';
 import { SessionPool } from './session-pool.js';
 import { WatchStream } from './watch-stream.js';
+
+/** gRPC's UNAVAILABLE: no connection (refused, unreachable, or a failed TLS handshake). */
+const GRPC_UNAVAILABLE = 14;
 
 /**
  * Makes {@link EtcdLock}s that share one session lease (as Go's `concurrency.Session`), kept alive through
@@ -55,6 +64,8 @@ export class EtcdProvider extends BaseProvider<EtcdLock> {
   private readonly client: EtcdClient;
   private readonly ownsClient: boolean;
   private readonly securityFacts: EtcdSecurityFacts | undefined;
+  private readonly credentials: EtcdSecurity['options']['credentials'];
+  private readonly endpoints: readonly string[];
   private readonly requestTimeoutMs: number;
   private readonly timing: RequestTiming;
   private readonly closeController = new AbortController();
@@ -84,6 +95,8 @@ export class EtcdProvider extends BaseProvider<EtcdLock> {
     const security = readSecurity(settings.tls, settings.auth, 'options');
     // A caller's client carries credentials this provider cannot see: its refusals are passed on as they are.
     this.securityFacts = settings.client === undefined ? security.facts : undefined;
+    this.credentials = security.options.credentials;
+    this.endpoints = settings.endpoints ?? [];
     this.authUser = settings.auth?.username;
     this.client =
       settings.client ??
@@ -99,7 +112,7 @@ export class EtcdProvider extends BaseProvider<EtcdLock> {
       stats: this.stats,
       closed: () => this.closed,
       callOptions: () => this.callOptions(),
-      explainFailure: (error) => this.explain(error),
+      explainFailure: (error) => this.diagnose(error),
       // The server's version is read beside the first session, off the acquisition's path.
       onFirstOpen: () => {
         if (this.client.maintenance !== undefined) this.serverInfo().catch(() => undefined);
@@ -252,8 +265,8 @@ export class EtcdProvider extends BaseProvider<EtcdLock> {
   ): Promise<T> {
     const sentAt = monotonicNow();
     const answer = hedged(() => send(this.callOptions()), this.timing.slowAfterMs, onResent).catch(
-      (error: unknown) => {
-        throw this.explain(error);
+      async (error: unknown) => {
+        throw await this.diagnose(error);
       },
     );
     if (onResent === undefined) return answer;
@@ -268,6 +281,28 @@ export class EtcdProvider extends BaseProvider<EtcdLock> {
   private backendError(operation: string, error: unknown, lockName?: string): unknown {
     if (LockError.isInstance(error)) return error;
     return new LockBackendError('etcd', operation, { lockName, cause: this.explain(error) });
+  }
+
+  /**
+   * {@link explain}, and when a TLS connection failed without saying why, the reason a handshake of our own
+   * meets (only then: this is a failure path).
+   */
+  private async diagnose(error: unknown): Promise<unknown> {
+    const explained = this.explain(error);
+    if (explained !== error || this.securityFacts?.tls !== true || this.credentials === undefined)
+      return explained;
+    if (
+      (error as { code?: unknown } | null)?.code !== GRPC_UNAVAILABLE &&
+      !/UNAVAILABLE/.test(String(error))
+    ) {
+      return error;
+    }
+    const found = await probeTls(this.endpoints, this.credentials).catch(() => undefined);
+    if (found === undefined) return error;
+    const described = new Error(`${(error as Error).message} (a TLS handshake of our own: ${found})`, {
+      cause: error,
+    });
+    return explainAccessFailure(described, this.securityFacts) ?? error;
   }
 
   /** `error`, or an `EtcdAccessError` naming the setting to fix when etcd refused this provider's credentials. */

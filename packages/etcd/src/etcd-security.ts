@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
+import { connect, rootCertificates } from 'node:tls';
 import { InvalidArgumentError } from '@lock/core';
 import { EtcdAuthenticationFailedError, EtcdPermissionDeniedError, type IOptions } from 'etcd3';
 import * as v from 'valibot';
@@ -19,6 +19,8 @@ export interface EtcdSecurity {
 
 /** Which settings were given, for explaining a refusal. @internal */
 export interface EtcdSecurityFacts {
+  /** True with a `tls` setting. */
+  readonly tls?: boolean | undefined;
   readonly caFile?: string | undefined;
   readonly certFile?: string | undefined;
   readonly username?: string | undefined;
@@ -152,7 +154,7 @@ export function readSecurity(
   }
   return {
     options,
-    facts: { caFile: tls?.caFile, certFile: tls?.certFile, username: auth?.username },
+    facts: { tls: tls !== undefined, caFile: tls?.caFile, certFile: tls?.certFile, username: auth?.username },
   };
 }
 
@@ -213,4 +215,61 @@ export function explainAccessFailure(error: unknown, facts: EtcdSecurityFacts): 
     );
   }
   return undefined;
+}
+
+/** How long a diagnostic handshake may take, and how long after it a refusal of the certificate may come. */
+const PROBE_TIMEOUT_MS = 2_000;
+const PROBE_SETTLE_MS = 300;
+
+/**
+ * Why TLS connections to `endpoints` fail, when gRPC's error does not say (it often reports only "No
+ * connection established. Last error: null"): one handshake per endpoint with the same credentials, the
+ * first TLS error text found, or `undefined` when every handshake succeeds or the endpoints are unreachable.
+ * Only on a failure path, never on a healthy one.
+ * @internal
+ */
+export async function probeTls(
+  endpoints: readonly string[],
+  credentials: NonNullable<IOptions['credentials']>,
+): Promise<string | undefined> {
+  const attempts = endpoints.map((endpoint) => handshakeError(endpoint, credentials));
+  for (const found of await Promise.all(attempts)) if (found !== undefined) return found;
+  return undefined;
+}
+
+function handshakeError(
+  endpoint: string,
+  credentials: NonNullable<IOptions['credentials']>,
+): Promise<string | undefined> {
+  const url = new URL(endpoint);
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (found: string | undefined): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(found);
+    };
+    const socket = connect({
+      host: url.hostname,
+      port: Number(url.port || 443),
+      ca: credentials.rootCertificate,
+      cert: credentials.certChain,
+      key: credentials.privateKey,
+      ALPNProtocols: ['h2'],
+      // As gRPC: a server name only for a host name (an IP address is checked against the certificate's IPs).
+      ...(/^[\d.]+$/.test(url.hostname) ? {} : { servername: url.hostname }),
+    });
+    const timer = setTimeout(() => finish(undefined), PROBE_TIMEOUT_MS);
+    // With TLS 1.3 a server refuses the client's certificate after the handshake: wait a moment for it.
+    socket.once('secureConnect', () => setTimeout(() => finish(undefined), PROBE_SETTLE_MS).unref());
+    socket.once('error', (error: Error) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      // Unreachable is not a TLS problem: the gRPC error says that well enough.
+      finish(
+        code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' ? undefined : `${error.message} ${code ?? ''}`,
+      );
+    });
+  });
 }

@@ -13,7 +13,7 @@ export interface SessionPoolOptions {
   closed(): boolean;
   callOptions(): { deadline: number } | undefined;
   /** A failure to open a session in words, when it has some (a refused certificate or password). */
-  explainFailure(error: unknown): unknown;
+  explainFailure(error: unknown): Promise<unknown>;
   /** Called before the first session is opened (the provider reads the server version beside it). */
   onFirstOpen(): void;
 }
@@ -91,9 +91,9 @@ export class SessionPool {
         if (this.options.closed()) void session.close();
         return session;
       },
-      (error: unknown) => {
+      async (error: unknown) => {
         if (this.pending === pending) this.pending = undefined;
-        throw this.options.explainFailure(error);
+        throw await this.options.explainFailure(error);
       },
     );
     return pending;

@@ -199,6 +199,49 @@ describe('user and password authentication', () => {
     expect(inspect(await locker.status(`st-${process.pid}`), { depth: 8 })).not.toContain(PASSWORD);
   });
 
+  it('auth tokens that expire (--auth-token-ttl 1) while a lock is held and awaited: the holder keeps it, the waiter is granted', {
+    timeout: 60_000,
+  }, async () => {
+    const short = await startEtcd({ members: 1, args: ['--auth-token-ttl', '1'] });
+    const created: EtcdProvider[] = [];
+    try {
+      const setup = new Etcd3(etcdClientOptions(short.endpoints));
+      await setup.user('root').create(ROOT_PASSWORD);
+      await setup.user('root').addRole('root');
+      await setup.role('locker').create();
+      await setup.role('locker').grant({ permission: 'Readwrite', range: Range.prefix(PREFIX) });
+      await setup.user('locker').create(PASSWORD);
+      await setup.user('locker').addRole('locker');
+      await setup.auth.authEnable();
+      setup.close();
+      const make = () => {
+        const made = new EtcdProvider({
+          endpoints: short.endpoints,
+          prefix: PREFIX,
+          ttlMs: 2_000,
+          auth: { username: 'locker', password: PASSWORD },
+        });
+        created.push(made);
+        return made;
+      };
+      const [first, second] = [make(), make()];
+      const holder = await first.lock('ttl').acquire();
+      const waiting = second.lock('ttl').acquire({ timeoutMs: 20_000 });
+      // Several token lifetimes: keepalives, the waiter's watch and new requests all outlive their first token.
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      expect(holder.held).toBe(true);
+      expect(holder.signal.aborted).toBe(false);
+      await holder.release();
+      const next = await waiting;
+      expect(next.token).toBeGreaterThan(holder.token);
+      await next.release();
+      await (await first.lock('ttl').acquire({ timeoutMs: 10_000 })).release();
+    } finally {
+      await Promise.allSettled(created.map((each) => each.close()));
+      await short.close();
+    }
+  });
+
   it('a caller-built client excludes the auth setting (it would be silently ignored)', () => {
     const client = new Etcd3(etcdClientOptions(cluster.endpoints));
     clients.push(client);

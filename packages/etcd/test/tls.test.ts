@@ -16,8 +16,16 @@ let certs: TestCertificates;
 let mutual: EtcdCluster;
 const providers: EtcdProvider[] = [];
 
-function provider(cluster: EtcdCluster, tls: EtcdTlsConfig | undefined): EtcdProvider {
-  const created = new EtcdProvider({ endpoints: cluster.endpoints, ...(tls ? { tls } : {}) });
+function provider(
+  cluster: EtcdCluster,
+  tls: EtcdTlsConfig | undefined,
+  auth?: { username: string; password: string },
+): EtcdProvider {
+  const created = new EtcdProvider({
+    endpoints: cluster.endpoints,
+    ...(tls ? { tls } : {}),
+    ...(auth ? { auth } : {}),
+  });
   providers.push(created);
   return created;
 }
@@ -28,8 +36,12 @@ function errorText(error: unknown): string {
 }
 
 /** The refusal of an acquisition on `cluster` with `tls` (it must not wait: no timeout is given). */
-async function refusal(cluster: EtcdCluster, tls: EtcdTlsConfig | undefined): Promise<LockBackendError> {
-  const acquiring = provider(cluster, tls).lock('tls').acquire();
+async function refusal(
+  cluster: EtcdCluster,
+  tls: EtcdTlsConfig | undefined,
+  auth?: { username: string; password: string },
+): Promise<LockBackendError> {
+  const acquiring = provider(cluster, tls, auth).lock('tls').acquire();
   const outcome = await Promise.race([
     acquiring.then(
       () => 'granted' as const,
@@ -96,6 +108,16 @@ describe('TLS with client certificates', () => {
     const error = await refusal(mutual, { caFile: certs.ca.certFile });
     expect(problemOf(error)).toBe('client-certificate-missing');
     expect(error.message).toContain('the server requires a client certificate and none is configured');
+  });
+
+  it('no client certificate, with auth: etcd3 authenticates first and gRPC then names no cause; a handshake of our own finds it', async () => {
+    const error = await refusal(
+      mutual,
+      { caFile: certs.ca.certFile },
+      { username: 'locker', password: 'pw-SECRET' },
+    );
+    expect(problemOf(error)).toBe('client-certificate-missing');
+    expect(errorText(error)).not.toContain('pw-SECRET');
   });
 
   it('a client certificate from an untrusted CA: refused at once, naming the certificate file', async () => {
