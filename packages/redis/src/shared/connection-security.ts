@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { InvalidArgumentError } from '@lock/core';
+import { readPasswordFile, readPemOrFile } from '@lock/core';
 import * as v from 'valibot';
 import { settingRule } from './setting-rule.js';
 
@@ -13,13 +12,13 @@ export function connectionSecurity(settings: RedisSecuritySettings, parameter: s
   if (settings.username !== undefined) security.username = settings.username;
   if (settings.password !== undefined) security.password = settings.password;
   if (settings.passwordFile !== undefined)
-    security.password = firstLine(readSetting(settings.passwordFile, `${parameter}.passwordFile`));
+    security.password = readPasswordFile(settings.passwordFile, `${parameter}.passwordFile`);
   if (settings.tls !== undefined) {
     const { ca, cert, key, servername, rejectUnauthorized } = settings.tls;
     security.tls = {
-      ...(ca === undefined ? {} : { ca: pemOrFile(ca, `${parameter}.tls.ca`) }),
-      ...(cert === undefined ? {} : { cert: pemOrFile(cert, `${parameter}.tls.cert`) }),
-      ...(key === undefined ? {} : { key: pemOrFile(key, `${parameter}.tls.key`) }),
+      ...(ca === undefined ? {} : { ca: readPemOrFile(ca, `${parameter}.tls.ca`) }),
+      ...(cert === undefined ? {} : { cert: readPemOrFile(cert, `${parameter}.tls.cert`) }),
+      ...(key === undefined ? {} : { key: readPemOrFile(key, `${parameter}.tls.key`) }),
       ...(servername === undefined ? {} : { servername }),
       ...(rejectUnauthorized === undefined ? {} : { rejectUnauthorized }),
     };
@@ -155,21 +154,4 @@ export function clientCertificateRule<T extends RedisSecuritySettings>(): v.RawC
       ? 'both tls.cert and tls.key, or neither'
       : undefined,
   );
-}
-
-function pemOrFile(value: string, parameter: string): string {
-  return value.includes('-----BEGIN') ? value : readSetting(value, parameter);
-}
-
-function readSetting(path: string, parameter: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new InvalidArgumentError(parameter, path, `a readable file (${code})`);
-  }
-}
-
-function firstLine(text: string): string {
-  return text.split(/\r?\n/, 1)[0] ?? '';
 }
