@@ -8,5 +8,7 @@ export { Phase, setPhaseHook } from './shared/phase-hook.js';
 export { type RecoverySteps, recoverThread } from './shared/recover-thread.js';
 // The table's memory, for tests that stand in for other threads or count what a thread keeps.
 export type { SharedTable } from './shared/shared-table.js';
+// A semaphore that admits more than its permits, for the test that shows its check turns red.
+export { setPermitSlack } from './shared/slot-mode.js';
 export { slotRuntimeCount } from './shared/slot-runtime.js';
 export { claimedCell } from './shared/ticket-cell.js';

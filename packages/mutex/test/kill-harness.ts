@@ -1,10 +1,15 @@
-// Drives test/workers/kill-worker.mjs: four workers do read-await-write sections on a shared counter while
-// the main thread kills one at a time, at a chosen point of the protocol, and replaces it.
+// Drives test/workers/kill-worker.mjs (a mutex) or modes-kill-worker.mjs (a read-write lock, a semaphore): four
+// workers do sections on a shared counter while the main thread kills one at a time, at a chosen point of the
+// protocol, and replaces it.
 import { Worker } from 'node:worker_threads';
 import { SharedMutexProvider } from '../src/index.js';
 import type { SharedTable } from '../src/internal.js';
 
-const script = new URL('./workers/kill-worker.mjs', import.meta.url);
+const scripts = {
+  mutex: new URL('./workers/kill-worker.mjs', import.meta.url),
+  'read-write': new URL('./workers/modes-kill-worker.mjs', import.meta.url),
+  semaphore: new URL('./workers/modes-kill-worker.mjs', import.meta.url),
+};
 
 // Words of the stats buffer, shared with the worker.
 const COUNTER = 0;
@@ -14,6 +19,10 @@ const TARGET = 4;
 const COUNTDOWN = 5;
 const VICTIM = 6;
 const WAITING = 7;
+const READERS = 16;
+const WRITERS = 17;
+const MAX_SHARED = 19;
+const WRITES = 20;
 
 /** Kill target: inside the critical section, between its read and its write. */
 export const SECTION = 100;
@@ -32,6 +41,12 @@ export interface KillRun {
   readonly capacity?: number;
   /** Recovery to run on a worker's exit; default `provider.watch(worker)`. */
   readonly recover?: (table: SharedTable, threadId: number) => void;
+  /** What the workers lock: a mutex (default), a read-write lock (a writer every third section), a semaphore. */
+  readonly kind?: 'mutex' | 'read-write' | 'semaphore';
+  /** The semaphore's permits (kind 'semaphore'). */
+  readonly permits?: number;
+  /** A broken worker: writers that take the read lock; a semaphore that admits one permit too many. */
+  readonly mutant?: 'write-as-read' | 'permits-plus-one';
   /** Sections that must complete after each kill (and before the first). */
   readonly progress: number;
   /** How long to wait for that progress before calling it a stall. */
@@ -41,11 +56,15 @@ export interface KillRun {
 export interface KillResult {
   /** Kills performed, per target. */
   readonly kills: Record<number, number>;
-  /** Index (1-based) of the kill after which no section completed, if any. */
+  /** Index (1-based) of the kill after which no section completed, if any, and that kill's target. */
   readonly stalledAfter: number | undefined;
+  readonly stalledAt: number | undefined;
   readonly counter: number;
   readonly completed: number;
   readonly overlaps: number;
+  /** Kinds read-write and semaphore: sections that wrote (read-write), most shared holders seen at once. */
+  readonly writes: number;
+  readonly maxShared: number;
   /** Whether the main thread could still take "counter" once every worker was gone. */
   readonly lockedAtEnd: boolean;
   /** Errors a worker died of (a kill is not one). */
@@ -56,22 +75,33 @@ export async function runKills(run: KillRun): Promise<KillResult> {
   const provider = new SharedMutexProvider({ capacity: run.capacity ?? 16 });
   const stats = new Int32Array(new SharedArrayBuffer(64 * 4));
   const dead = new Int32Array(new SharedArrayBuffer(1 << 18));
+  const inside = new Int32Array(new SharedArrayBuffer(1 << 18));
+  const kind = run.kind ?? 'mutex';
   const workers: Worker[] = [];
   const errors: string[] = [];
   const spawn = (index: number) => {
-    const worker = new Worker(script, {
+    const worker = new Worker(scripts[kind], {
       workerData: {
         handle: provider.handle,
         stats: stats.buffer,
         dead: dead.buffer,
+        inside: inside.buffer,
         index,
         names: run.names ?? 1,
+        kind,
+        permits: run.permits,
+        mutant: run.mutant,
       },
     });
     worker.on('error', (error) => errors.push(String(error)));
     const id = worker.threadId;
     // Marked dead before recovery runs (listeners run in order), so a leftover occupant is never an overlap.
-    worker.once('exit', () => Atomics.store(dead, id, 1));
+    worker.once('exit', () => {
+      Atomics.store(dead, id, 1);
+      // A worker of the modes script killed inside its section: its part of the occupancy goes with it.
+      const was = Atomics.exchange(inside, id, 0);
+      if (was !== 0) Atomics.sub(stats, was === 2 ? WRITERS : READERS, 1);
+    });
     if (run.recover === undefined) provider.watch(worker);
     else worker.once('exit', () => run.recover!(provider.table, id));
     workers[index] = worker;
@@ -87,6 +117,7 @@ export async function runKills(run: KillRun): Promise<KillResult> {
   for (let index = 0; index < WORKERS; index++) spawn(index);
   const kills: Record<number, number> = {};
   let stalledAfter: number | undefined;
+  let stalledAt: number | undefined;
   let done = 0;
   if (!(await progressed(0))) stalledAfter = 0;
   while (stalledAfter === undefined && done < run.kills) {
@@ -100,21 +131,30 @@ export async function runKills(run: KillRun): Promise<KillResult> {
     Atomics.store(stats, VICTIM, 0);
     kills[target] = (kills[target] ?? 0) + 1;
     done++;
-    if (!(await progressed(before))) stalledAfter = done;
+    if (!(await progressed(before))) {
+      stalledAfter = done;
+      stalledAt = target;
+    }
   }
   await Promise.all(workers.map((worker) => worker.terminate()));
-  const lease = await provider
-    .lock('counter')
-    .acquire({ timeoutMs: run.patienceMs })
-    .catch(() => undefined);
+  const last =
+    kind === 'read-write'
+      ? provider.readWriteLock('counter').write
+      : kind === 'semaphore'
+        ? provider.semaphore('counter', run.permits ?? 1)
+        : provider.lock('counter');
+  const lease = await last.acquire({ timeoutMs: run.patienceMs }).catch(() => undefined);
   await lease?.release();
   await provider.close();
   return {
     kills,
     stalledAfter,
+    stalledAt,
     counter: Atomics.load(stats, COUNTER),
     completed: Atomics.load(stats, COMPLETED),
     overlaps: Atomics.load(stats, OVERLAPS),
+    writes: Atomics.load(stats, WRITES),
+    maxShared: Atomics.load(stats, MAX_SHARED),
     lockedAtEnd: lease !== undefined,
     errors,
   };

@@ -71,7 +71,9 @@ describe('Mutex', () => {
     expect(order).toEqual(['first', 'last']);
   });
 
-  it('after 100,000 timed-out or aborted waits the queue is empty and no timer is pending', async () => {
+  it('after 100,000 timed-out or aborted waits the queue is empty and no timer is pending', {
+    timeout: 120_000,
+  }, async () => {
     vi.useFakeTimers();
     const mutex = new Mutex('leak');
     const holder = await mutex.acquire();

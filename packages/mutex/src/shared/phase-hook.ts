@@ -23,6 +23,12 @@ export const Phase = Object.freeze({
   RENAMING: 8,
   /** The renamed slot's new key is written; it is not yet checked against other slots or confirmed. */
   RENAME_WRITTEN: 9,
+  /** A shared grant (reader, permit) is counted in its thread's entry; the head ticket is not passed on yet. */
+  SHARE_COUNTED: 10,
+  /** A shared grant's count is returned; the head of the queue is not told yet (RELEASES not bumped). */
+  SHARE_RETURNED: 11,
+  /** The head of the queue waits for shared holders to leave: DRAINING is set, RELEASES not read yet. */
+  DRAIN_FLAGGED: 12,
 });
 
 /** Called at each {@link Phase} when set; undefined in production (one load and branch per point). @internal */

@@ -1,4 +1,5 @@
 import { DIED, GEN, OWNER, type SharedTable } from './shared-table.js';
+import { Shares } from './shares.js';
 import { VACANT_KEY } from './slot-names.js';
 import { doneCell, LAP_SHIFT, lapOf, WHO_MASK } from './ticket-cell.js';
 import { TicketQueue } from './ticket-queue.js';
@@ -7,6 +8,8 @@ import { TicketQueue } from './ticket-queue.js';
 export interface RecoverySteps {
   /** Move each slot's queue on and wake its next thread (default true). */
   readonly advance?: boolean | undefined;
+  /** Give back the shared grants (readers, permits) the dead thread held (default true). */
+  readonly shares?: boolean | undefined;
 }
 
 /**
@@ -17,6 +20,8 @@ export interface RecoverySteps {
  *   another thread may have placed either the old or the new name elsewhere meanwhile;
  * - it was inside a critical section (OWNER is its id): DIED is set for the next holder;
  * - every ticket it claimed (held, queued, or claimed a moment before moving NEXT on) is given up;
+ * - every shared grant it held (readers, permits: its share entry) is given back, and the head of the
+ *   queue, if it waits for shared holders to leave, is woken;
  * - then each queue is moved on from SERVING past every ticket that is done, and the thread of the ticket
  *   it stops at is woken: this finishes a release the dead thread had begun (ticket done but SERVING not
  *   moved, or SERVING moved but the next thread not woken).
@@ -52,6 +57,7 @@ export function recoverThread(table: SharedTable, deadThreadId: number, steps: R
       if ((value & WHO_MASK) === dead)
         Atomics.compareExchange(words, index, value, doneCell(value >>> LAP_SHIFT));
     }
+    if (steps.shares !== false) new Shares(table, base).recover(dead);
     if (steps.advance !== false) queue.advance(queue.serving());
   }
   return recovered;

@@ -1,8 +1,15 @@
 import type { Worker } from 'node:worker_threads';
-import { BaseProvider, type Capabilities, type LockOptions, parseSettings } from '@lock/core';
+import {
+  BaseProvider,
+  type Capabilities,
+  type LockOptions,
+  parseSettings,
+  type ReadWriteLock,
+} from '@lock/core';
 import { SharedMutex, sharedMutexCapabilities, watchWorker } from './shared-mutex.js';
 import { type SharedMutexProviderOptions, sharedMutexSettings } from './shared-mutex-settings.js';
 import { type SharedMutexHandle, SharedTable } from './shared-table.js';
+import { permitMode, READ, type SlotMode, WRITE } from './slot-mode.js';
 import { hash64 } from './slot-names.js';
 import { SlotRuntime } from './slot-runtime.js';
 
@@ -14,6 +21,10 @@ import { SlotRuntime } from './slot-runtime.js';
  * {@link SharedMutexProvider.attach}; `provider.lock(name)` then means the same lock in every thread.
  * `new SharedMutexProvider()` makes a table of its own; `createProvider({ backend: 'shared-mutex' })` uses
  * the table of the process, which workers started afterwards find by themselves.
+ *
+ * `provider.readWriteLock(name)` and `provider.semaphore(name, permits)` live in the same table and queue:
+ * readers and permits are shared grants counted per thread in the name's slot (a dead thread's are given
+ * back by `watch`), writers and mutexes exclusive ones; arrival order holds across modes and threads.
  */
 export class SharedMutexProvider extends BaseProvider<SharedMutex> {
   /** @internal */
@@ -63,7 +74,29 @@ export class SharedMutexProvider extends BaseProvider<SharedMutex> {
   }
 
   protected createLock(name: string, options: LockOptions | undefined): SharedMutex {
-    return new SharedMutex(name, options, { table: this.table, key: hash64(name), slot: 0, owner: this });
+    return this.lockIn(name, options, undefined);
+  }
+
+  protected override createReadWriteLock(name: string, options: LockOptions | undefined): ReadWriteLock {
+    return { name, read: this.lockIn(name, options, READ), write: this.lockIn(name, options, WRITE) };
+  }
+
+  protected override createSemaphore(
+    name: string,
+    permits: number,
+    options: LockOptions | undefined,
+  ): SharedMutex {
+    return this.lockIn(name, options, permitMode(permits));
+  }
+
+  private lockIn(name: string, options: LockOptions | undefined, mode: SlotMode | undefined): SharedMutex {
+    return new SharedMutex(name, options, {
+      table: this.table,
+      key: hash64(name),
+      slot: 0,
+      owner: this,
+      mode,
+    });
   }
 
   protected async closeBackend(): Promise<void> {}

@@ -20,6 +20,7 @@ import { recoverThread } from './recover-thread.js';
 import { MOVED, type SharedGrant } from './shared-grant.js';
 import { DEFAULT_MAX_THREADS } from './shared-mutex-settings.js';
 import { type SharedMutexHandle, SharedTable } from './shared-table.js';
+import { EXCLUSIVE, modeMismatch, type SlotMode } from './slot-mode.js';
 import { findSlot, type SlotPlace, slotKey } from './slot-names.js';
 import { SlotRuntime } from './slot-runtime.js';
 
@@ -31,6 +32,8 @@ const CAPABILITIES: Capabilities = Object.freeze({
   fifo: true,
   fencing: true,
   leases: false,
+  readWrite: true,
+  semaphore: true,
 });
 
 /**
@@ -64,6 +67,8 @@ export interface SharedSlot {
   /** Where to look first (the fixed slot when `key` is 0n). */
   readonly slot: number;
   readonly owner: LockOwner | undefined;
+  /** What the handle asks of the slot: a mutex (default), a reader, a writer, a semaphore's permit. */
+  readonly mode?: SlotMode | undefined;
 }
 
 /** The handle of one shared mutex: post it to a worker and call `SharedMutex.attach(handle)` there. */
@@ -98,6 +103,7 @@ const MAX_RELOCATIONS = 16;
  */
 export class SharedMutex extends BaseLock<SharedGrant> {
   private readonly place: SharedSlot;
+  private readonly mode: SlotMode;
   private slot: number;
   private generation: number;
   private runtime: SlotRuntime;
@@ -124,6 +130,7 @@ export class SharedMutex extends BaseLock<SharedGrant> {
       slot: 0,
       owner: undefined,
     };
+    this.mode = this.place.mode ?? EXCLUSIVE;
     const found = this.find(this.place.slot);
     this.slot = found.slot;
     this.generation = found.generation;
@@ -237,6 +244,9 @@ export class SharedMutex extends BaseLock<SharedGrant> {
   protected acquireGrant(request: AcquireRequest): SharedGrant | null | Promise<SharedGrant> {
     const grant = this.tryGrant();
     if (grant !== null || !request.wait) return grant;
+    // A name of another kind is refused before waiting (and again at the head, where it is decided).
+    const found = this.runtime.permits;
+    if (found !== 0 && found !== this.mode.permits) throw modeMismatch(this.name, this.mode, found);
     return new Promise<SharedGrant>((resolve, reject) => {
       const waiter = new LocalWaiter(
         resolve,
@@ -245,6 +255,7 @@ export class SharedMutex extends BaseLock<SharedGrant> {
         this.name,
         this.generation,
         this.relocateWaiter,
+        this.mode,
       );
       this.runtime.enqueue(waiter, request.signal);
     });
@@ -257,7 +268,7 @@ export class SharedMutex extends BaseLock<SharedGrant> {
   private tryGrant(): SharedGrant | null {
     // The slot's generation is checked by the grant itself; a stale handle only costs a retry here.
     for (let attempt = 0; attempt < MAX_RELOCATIONS; attempt++) {
-      const grant = this.runtime.tryGrant(this.generation);
+      const grant = this.runtime.tryGrant(this.generation, this.mode, this.name);
       if (grant !== MOVED) {
         // Not free: queue where the name lives now, not behind another name's holders.
         if (grant === null && this.runtime.generation !== this.generation) this.relocate();

@@ -14,17 +14,22 @@ import { INITIAL_CELL } from './ticket-cell.js';
  * header (16 words): MAGIC, capacity, ring size, table id (2 words), reserved, RECLAIM_CURSOR, reserved,
  *   RETIRED_FENCE (BigInt64, words 8-9), reserved
  * keys: capacity x BigInt64, the 64-bit hash of the name each slot serves (0 = never used, VACANT_KEY = none)
- * slots: capacity x (8 + ring) words:
+ * slots: capacity x (10 + 3 x ring) words:
  *   NEXT      next ticket to hand out; moved on only after the ticket's ring cell is claimed (see ticket-queue)
- *   SERVING   the ticket allowed to hold the lock; moved on only by compareExchange from a known ticket
- *   OWNER     threadId + 1 of the holder inside its critical section, 0 otherwise
- *   DIED      1 when a holder died inside its section; read and cleared by the next holder
+ *   SERVING   the ticket at the head of the queue; moved on only by compareExchange from a known ticket
+ *   OWNER     threadId + 1 of the exclusive holder inside its critical section, 0 otherwise
+ *   DIED      1 when an exclusive holder died inside its section; read and cleared by the next holder
  *   GEN       generation of the slot's name: odd while the slot is being given to another name, even otherwise
+ *   PERMITS   what the name is: 0 a mutex, -1 a read-write lock, N a semaphore of N permits; written only by
+ *             the thread at the head of the queue (see slot-mode)
  *   FENCE     BigInt64 fencing counter (words 6-7)
+ *   RELEASES  bumped by every release of a shared grant (and by the recovery of a thread that held some)
+ *   DRAINING  1 while the head of the queue sleeps on RELEASES, waiting for shared holders to leave
  *   RING      ring cells, cell[ticket & (ring - 1)]: the ticket's lap, a sleeping flag and its thread
+ *   SHARES    ring x (thread, count): the threads holding shared grants (readers, permits), and how many
  * @internal
  */
-export const MAGIC = 0x4c4b5632; // "LKV2": the second layout; a table of the first is refused, not misread
+export const MAGIC = 0x4c4b5633; // "LKV3": the third layout; a table of an older one is refused, not misread
 const HEADER_WORDS = 16;
 const H_MAGIC = 0;
 const H_CAPACITY = 1;
@@ -46,12 +51,18 @@ export const OWNER = 2;
 export const DIED = 3;
 /** @internal */
 export const GEN = 4;
+/** @internal */
+export const PERMITS = 5;
 const FENCE_WORD = 6;
 /** @internal */
-export const RING_START = 8;
+export const RELEASES = 8;
+/** @internal */
+export const DRAINING = 9;
+/** @internal */
+export const RING_START = 10;
 
 /** Environment-data key of the process's table of one shape; versioned with the table layout. */
-const PROCESS_TABLE_KEY = '@lock/mutex:process-table:v2';
+const PROCESS_TABLE_KEY = '@lock/mutex:process-table:v3';
 
 /** What a worker needs to attach a shared mutex or provider; post it with `postMessage`. */
 export interface SharedMutexHandle {
@@ -73,6 +84,8 @@ export class SharedTable {
   readonly id: string;
   /** BigInt64 index of the first name key. */
   readonly keysStart: number;
+  /** Offset in a slot of its first share entry (two words each: thread, count). */
+  readonly sharesStart: number;
   private readonly slotsStart: number;
   private readonly slotWords: number;
 
@@ -85,14 +98,15 @@ export class SharedTable {
     this.ringShift = 31 - Math.clz32(this.ring);
     this.id = `${this.words[H_ID_HIGH]}:${this.words[H_ID_LOW]}`;
     this.keysStart = HEADER_WORDS / 2;
-    this.slotWords = RING_START + this.ring;
+    this.sharesStart = RING_START + this.ring;
+    this.slotWords = RING_START + this.ring * 3;
     this.slotsStart = HEADER_WORDS + this.capacity * 2;
   }
 
   /** Allocates a new table. */
   static create(capacity: number, maxThreads: number): SharedTable {
     validateTableShape(capacity, maxThreads);
-    const words = HEADER_WORDS + capacity * 2 + capacity * (RING_START + maxThreads);
+    const words = HEADER_WORDS + capacity * 2 + capacity * (RING_START + maxThreads * 3);
     const buffer = new SharedArrayBuffer(words * 4);
     const view = new Int32Array(buffer);
     view[H_MAGIC] = MAGIC;

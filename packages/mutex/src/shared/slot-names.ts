@@ -1,6 +1,7 @@
 import { hashName64, LockBackendError } from '@lock/core';
 import { Phase, phaseHook } from './phase-hook.js';
-import { DIED, GEN, RECLAIM_CURSOR, RETIRED_FENCE, type SharedTable } from './shared-table.js';
+import { DIED, GEN, PERMITS, RECLAIM_CURSOR, RETIRED_FENCE, type SharedTable } from './shared-table.js';
+import { Shares } from './shares.js';
 import { TicketQueue } from './ticket-queue.js';
 
 /** Where a name lives now: its slot, and the slot's generation when it was found there. @internal */
@@ -91,8 +92,9 @@ function genIndex(table: SharedTable, slot: number): number {
 }
 
 /**
- * Gives an idle slot to the name `key`: one nobody holds, queues for, or owes a death report (DIED set: the
- * next holder of that name must still learn that its previous holder died).
+ * Gives an idle slot to the name `key`: one nobody holds (exclusive or shared), queues for, or owes a death
+ * report (DIED set: the next holder of that name must still learn that its previous holder died). The new
+ * name starts with no kind (PERMITS 0): its first reader, writer or permit decides it.
  *
  * The renamer takes the slot's lock itself first (a free ticket), so no holder of the old name is inside,
  * and anyone who queued meanwhile sees the new generation when served and looks for its name again. With
@@ -122,8 +124,9 @@ function renameIdleSlot(
     const queue = new TicketQueue(table, slot);
     const ticket = queue.claimFree();
     if (ticket === undefined) continue;
-    // Held now. A death reported just before we claimed must reach the old name: leave the slot to it.
-    if (Atomics.load(words, base + DIED) !== 0) {
+    // Held now. A death reported just before we claimed must reach the old name: leave the slot to it. Shared
+    // holders (readers, permits) hold no ticket: while we hold the head none can be admitted, so count them.
+    if (Atomics.load(words, base + DIED) !== 0 || new Shares(table, base).held() !== 0) {
       queue.pass(ticket);
       continue;
     }
@@ -135,6 +138,7 @@ function renameIdleSlot(
     // Odd from here until the name is confirmed: lookups skip the slot, and the recovery of a thread that
     // dies in between empties it.
     Atomics.store(words, index, (generation + 1) | 0);
+    Atomics.store(words, base + PERMITS, 0);
     if (phaseHook !== undefined) phaseHook(Phase.RENAMING);
     Atomics.store(table.wide, table.keyIndex(slot), key);
     if (phaseHook !== undefined) phaseHook(Phase.RENAME_WRITTEN);

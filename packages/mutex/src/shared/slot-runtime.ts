@@ -4,7 +4,9 @@ import { keepThreadAlive } from './keep-alive.js';
 import type { LocalWaiter } from './local-waiter.js';
 import { Phase, phaseHook } from './phase-hook.js';
 import { MOVED, SharedGrant } from './shared-grant.js';
-import { DIED, GEN, OWNER, SELF, type SharedTable } from './shared-table.js';
+import { DIED, GEN, NEXT, OWNER, PERMITS, SELF, type SharedTable } from './shared-table.js';
+import { Shares } from './shares.js';
+import { EXCLUSIVE, modeMismatch, permitSlack, type SlotMode } from './slot-mode.js';
 import { SLEEPING, WHO_MASK } from './ticket-cell.js';
 import { TicketQueue } from './ticket-queue.js';
 import { waitAsync } from './wait-async.js';
@@ -28,6 +30,12 @@ export function slotRuntimeCount(): number {
  * table's id), so a thread never has more than one waiting ticket per slot: that is what bounds the ring.
  * Order is FIFO within the thread and ticket order between threads; a releasing thread with local
  * waiters takes a new ticket behind everyone already queued, so it cannot starve other threads.
+ *
+ * Read-write locks and semaphores use the same queue: a shared grant (reader, permit) is admitted when its
+ * ticket reaches the head and the slot allows it, is counted in this thread's share entry, and passes the
+ * ticket on at once, so readers queued one after another are all admitted; an exclusive grant (a writer)
+ * keeps the head ticket while it holds, and first waits there until the shared holders have left. So grants
+ * follow arrival order across modes, and a waiting writer holds back every reader that comes after it.
  * @internal
  */
 export class SlotRuntime {
@@ -40,6 +48,12 @@ export class SlotRuntime {
   /** Our waiting ticket in the global queue, if any. */
   private ticket: number | undefined = undefined;
   private holder: SharedGrant | undefined = undefined;
+  private readonly shares: Shares;
+  /** This thread's share entry in the slot while it holds shared grants (-1 otherwise), and how many. */
+  private entry = -1;
+  private sharesHeld = 0;
+  /** True while the wait loop sleeps at the head of the queue for shared holders to leave. */
+  private draining = false;
   /** This thread's waiters, in the order they are served when this thread's ticket comes up. */
   private readonly waiters = new WaiterList<LocalWaiter>();
   private looping = false;
@@ -59,6 +73,7 @@ export class SlotRuntime {
     this.fence = table.wide;
     this.base = table.base(slot);
     this.fenceIndex = table.fenceIndex(this.base);
+    this.shares = new Shares(table, this.base);
   }
 
   /** The runtime of `slot` of `table` in this thread. */
@@ -86,9 +101,9 @@ export class SlotRuntime {
     return this.waiters.size;
   }
 
-  /** True when any thread holds the lock (a snapshot). */
+  /** True when any thread holds the lock, exclusive or shared (a snapshot). */
   get locked(): boolean {
-    return Atomics.load(this.words, this.base + OWNER) !== 0;
+    return Atomics.load(this.words, this.base + OWNER) !== 0 || this.shares.held() !== 0;
   }
 
   /** The slot's generation now. */
@@ -96,17 +111,28 @@ export class SlotRuntime {
     return Atomics.load(this.words, this.base + GEN);
   }
 
+  /** Shared grants (readers, permits) held now, by every thread (a snapshot). */
+  get sharedHolders(): number {
+    return this.shares.held();
+  }
+
+  /** What the slot's name is now: 0 a mutex, -1 a read-write lock, N a semaphore (0 also when not yet known). */
+  get permits(): number {
+    return Atomics.load(this.words, this.base + PERMITS);
+  }
+
   /**
-   * Takes the lock now if nobody holds it or waits for it; never waits. {@link MOVED} when the slot no
-   * longer serves the name found at `generation`.
+   * Takes the lock now, in `mode`, if nobody waits for it and the slot allows; never waits. {@link MOVED}
+   * when the slot no longer serves the name found at `generation`; throws when the name is of another kind.
    */
-  tryGrant(generation: number): SharedGrant | null | typeof MOVED {
+  tryGrant(generation: number, mode: SlotMode, name: string): SharedGrant | null | typeof MOVED {
     if (this.holder !== undefined || this.waiters.head !== undefined) return null;
     let ticket = this.ticket;
     if (ticket !== undefined) {
       // Our parked ticket (its waiters gave up) may be the one being served: use it.
       if (this.queue.serving() !== ticket) return null;
       this.ticket = undefined;
+      if (this.draining) this.shares.wake(); // the wait loop sleeping on it finds it gone
     } else {
       ticket = this.queue.claimFree();
       if (ticket === undefined) return null;
@@ -116,7 +142,82 @@ export class SlotRuntime {
       this.queue.pass(ticket);
       return MOVED;
     }
-    return this.becomeHolder(ticket);
+    if (mode === EXCLUSIVE) {
+      // The one load the mutex pays for the other kinds: a name that is a read-write lock or a semaphore.
+      if (Atomics.load(this.words, this.base + PERMITS) !== 0) {
+        const found = this.claimKind(mode);
+        if (found !== undefined) {
+          this.queue.pass(ticket);
+          throw modeMismatch(name, mode, found);
+        }
+      }
+      return this.becomeHolder(ticket);
+    }
+    return this.tryAtHead(ticket, mode, name);
+  }
+
+  /** tryGrant in a read-write or semaphore mode, holding the head ticket. */
+  private tryAtHead(ticket: number, mode: SlotMode, name: string): SharedGrant | null {
+    const found = this.claimKind(mode);
+    if (found !== undefined) {
+      this.queue.pass(ticket);
+      throw modeMismatch(name, mode, found);
+    }
+    if (!this.admits(mode)) {
+      this.queue.pass(ticket);
+      return null;
+    }
+    if (!mode.shared) return this.becomeHolder(ticket);
+    try {
+      return this.admitShared(name);
+    } finally {
+      this.queue.pass(ticket);
+    }
+  }
+
+  /**
+   * At the head of the queue: makes the slot's kind `mode`'s if it has none yet, or if nobody else holds or
+   * waits (so a name's kind and permits are whatever its current holders and waiters use); returns the kind
+   * it has if that is another and in use (the caller refuses), undefined when it matches.
+   */
+  private claimKind(mode: SlotMode): number | undefined {
+    const words = this.words;
+    const index = this.base + PERMITS;
+    const found = Atomics.load(words, index);
+    if (found === mode.permits) return undefined;
+    // Only the head of the queue writes PERMITS; no grant of any kind holds while it is 0, and none of
+    // another kind holds or waits while nothing is counted and nobody has a ticket behind ours.
+    if (found !== 0) {
+      const serving = this.queue.serving();
+      const alone = Atomics.load(words, this.base + NEXT) === ((serving + 1) | 0);
+      if (!alone || this.shares.held() !== 0) return found;
+    }
+    Atomics.store(words, index, mode.permits);
+    return undefined;
+  }
+
+  /** At the head of the queue: whether a grant in `mode` may be given now. */
+  private admits(mode: SlotMode): boolean {
+    // A mutex or a reader: always (a writer that holds keeps the head ticket, so none holds now).
+    if (mode.limit === Infinity) return true;
+    // A writer once no reader holds; a permit while fewer than `permits` are taken.
+    return mode.limit === 0 ? this.shares.held() === 0 : this.shares.held() < mode.limit + permitSlack;
+  }
+
+  /** Counts a shared grant of this thread, at the head of the queue (whose ticket the caller passes on). */
+  private admitShared(name: string | undefined): SharedGrant {
+    const entry = this.shares.add(this.entry);
+    if (entry < 0) {
+      throw new LockBackendError('shared-mutex', 'acquire', {
+        lockName: name,
+        detail: `more than ${this.table.ring} threads hold shares of one lock at once (raise maxThreads)`,
+      });
+    }
+    this.entry = entry;
+    this.sharesHeld++;
+    if (phaseHook !== undefined) phaseHook(Phase.SHARE_COUNTED);
+    const token = Atomics.add(this.fence, this.fenceIndex, 1n) + 1n;
+    return new SharedGrant(token, 0, this, false, true);
   }
 
   /** Queues `waiter` (taking the lock at once when it is free); see {@link LocalWaiter}. */
@@ -131,6 +232,8 @@ export class SlotRuntime {
         this.waiters.unlink(waiter);
         // The ticket stays ours (parked) and is passed on as soon as it is served: no ghost holder.
         if (this.waiters.head === undefined) this.stopKeepingAlive();
+        // At the head, waiting for shared holders to leave: the wait loop looks again at who is left.
+        if (this.draining) this.shares.wake();
         waiter.reject(signal.reason);
       });
     }
@@ -141,6 +244,7 @@ export class SlotRuntime {
 
   /** Releases `grant` if it is still the holder; hands the lock on in ticket order. */
   release(grant: SharedGrant): boolean {
+    if (grant.shared) return this.releaseShared(grant);
     if (this.holder !== grant) return false;
     this.holder = undefined;
     Atomics.store(this.words, this.base + OWNER, 0);
@@ -149,6 +253,16 @@ export class SlotRuntime {
     if (this.waiters.head !== undefined && this.ticket === undefined) this.takeTicket();
     this.queue.pass(grant.ticket);
     this.serveIfOurTurn();
+    return true;
+  }
+
+  /** Gives back a reader's or a permit's share; the head of the queue, if it waits for one, is told. */
+  private releaseShared(grant: SharedGrant): boolean {
+    if (!grant.active) return false;
+    grant.active = false;
+    const entry = this.entry;
+    if (--this.sharesHeld === 0) this.entry = -1;
+    this.shares.remove(entry);
     return true;
   }
 
@@ -163,6 +277,7 @@ export class SlotRuntime {
       waiter = next;
     }
     if (this.waiters.head === undefined) this.stopKeepingAlive();
+    if (this.draining) this.shares.wake();
   }
 
   private takeTicket(): void {
@@ -198,35 +313,70 @@ export class SlotRuntime {
     const ticket = this.ticket;
     if (ticket === undefined) return;
     if (this.queue.serving() === ticket) {
-      this.served(ticket);
-      return;
-    }
-    if (!this.looping) void this.waitLoop();
+      if (!this.served(ticket) || this.looping) return;
+    } else if (this.looping) return;
+    void this.waitLoop();
   }
 
-  private served(ticket: number): void {
-    this.ticket = undefined;
+  /**
+   * Our ticket is at the head of the queue: grants it to this thread's waiters in order, as far as the slot
+   * allows (one exclusive grant, which keeps the ticket; or shared grants one after another, after which
+   * the ticket is passed on). True when the first waiter left must wait here, keeping the head, until shared
+   * holders leave (a writer behind readers, a permit when all are taken).
+   */
+  private served(ticket: number): boolean {
     const generation = this.generation;
-    let waiter = this.waiters.head;
     // Waiters whose handle found its name before the slot was renamed look for it again, once this
     // ticket is dealt with (their new place may be this very slot).
     let moved: LocalWaiter[] | undefined;
-    while (waiter !== undefined && waiter.generation !== generation) {
+    let blocked = false;
+    let kept = false;
+    for (let waiter = this.waiters.head; waiter !== undefined; waiter = this.waiters.head) {
+      if (waiter.generation !== generation) {
+        this.waiters.detach(waiter);
+        (moved ??= []).push(waiter);
+        continue;
+      }
+      const mode = waiter.mode;
+      const found = this.claimKind(mode);
+      if (found !== undefined) {
+        this.waiters.detach(waiter);
+        waiter.reject(modeMismatch(waiter.name ?? 'shared-mutex', mode, found));
+        continue;
+      }
+      if (!this.admits(mode)) {
+        blocked = true;
+        break;
+      }
       this.waiters.detach(waiter);
-      (moved ??= []).push(waiter);
-      waiter = this.waiters.head;
-    }
-    if (waiter === undefined) {
-      // Everyone who wanted this ticket gave up (or moved): pass it on at once.
-      this.queue.pass(ticket);
-      if (this.waiters.head === undefined) this.stopKeepingAlive();
-    } else {
-      this.waiters.detach(waiter);
-      const grant = this.becomeHolder(ticket);
-      if (this.waiters.head === undefined) this.stopKeepingAlive();
+      if (!mode.shared) {
+        this.ticket = undefined;
+        kept = true;
+        waiter.resolve(this.becomeHolder(ticket));
+        break;
+      }
+      let grant: SharedGrant;
+      try {
+        grant = this.admitShared(waiter.name);
+      } catch (error) {
+        waiter.reject(error);
+        continue;
+      }
       waiter.resolve(grant);
     }
+    if (!blocked) {
+      // DRAINING belongs to the head: lowered by the head itself, before the ticket can pass to another
+      // thread (which may raise it at once), and left up only while this head goes on waiting.
+      this.shares.setDraining(false);
+      if (!kept) {
+        // Everyone who wanted this ticket was served shared, gave up or moved: pass it on at once.
+        this.ticket = undefined;
+        this.queue.pass(ticket);
+      }
+    }
+    if (this.waiters.head === undefined) this.stopKeepingAlive();
     if (moved !== undefined) for (const each of moved) relocate(each);
+    return blocked;
   }
 
   private async waitLoop(): Promise<void> {
@@ -236,7 +386,8 @@ export class SlotRuntime {
     try {
       for (let ticket = this.ticket; ticket !== undefined; ticket = this.ticket) {
         if (queue.serving() === ticket) {
-          this.served(ticket);
+          if (!this.served(ticket)) continue;
+          await this.drain(ticket);
           continue;
         }
         // Flag our cell before sleeping on it: whoever makes our ticket the served one clears the flag and
@@ -262,6 +413,23 @@ export class SlotRuntime {
     } finally {
       this.looping = false;
     }
+  }
+
+  /**
+   * At the head with `ticket`, blocked by shared holders: sleeps until one leaves (or this thread's waiters
+   * change). DRAINING is raised and RELEASES read before the last look, and every release bumps RELEASES
+   * before it looks at DRAINING, so a release is either seen by that look or wakes the sleep.
+   */
+  private async drain(ticket: number): Promise<void> {
+    const shares = this.shares;
+    shares.setDraining(true);
+    if (phaseHook !== undefined) phaseHook(Phase.DRAIN_FLAGGED);
+    const seen = Atomics.load(this.words, shares.releasesIndex);
+    if (!this.served(ticket)) return;
+    this.draining = true;
+    const result = waitAsync(this.words, shares.releasesIndex, seen);
+    if (result.async) await result.value;
+    this.draining = false;
   }
 
   private failWaiters(detail: string): void {
