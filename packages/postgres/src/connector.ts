@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { InvalidArgumentError, LockBackendError, noop } from '@lock/core';
+import { LockBackendError, noop, readPemOrFile } from '@lock/core';
 import pg, { type ClientConfig } from 'pg';
 import { sslModeOf, withoutSslParameters } from './connection-url.js';
 import type { PgClient } from './pg-client.js';
@@ -102,26 +101,13 @@ function sslConfig(
 ): NonNullable<ClientConfig['ssl']> {
   const mode = url === undefined ? undefined : sslModeOf(url);
   return {
-    ...(ssl.ca === undefined ? {} : { ca: pemOrFile(ssl.ca, 'options.ssl.ca') }),
-    ...(ssl.cert === undefined ? {} : { cert: pemOrFile(ssl.cert, 'options.ssl.cert') }),
-    ...(ssl.key === undefined ? {} : { key: pemOrFile(ssl.key, 'options.ssl.key') }),
+    ...(ssl.ca === undefined ? {} : { ca: readPemOrFile(ssl.ca, 'options.ssl.ca') }),
+    ...(ssl.cert === undefined ? {} : { cert: readPemOrFile(ssl.cert, 'options.ssl.cert') }),
+    ...(ssl.key === undefined ? {} : { key: readPemOrFile(ssl.key, 'options.ssl.key') }),
     ...(ssl.servername === undefined ? {} : { servername: ssl.servername }),
     ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}),
     ...(mode === 'no-verify' ? { rejectUnauthorized: false } : {}),
   };
-}
-
-function pemOrFile(value: string, parameter: string): string {
-  if (value.includes('-----BEGIN')) return value;
-  try {
-    return readFileSync(value, 'utf8');
-  } catch (error) {
-    throw new InvalidArgumentError(
-      parameter,
-      value,
-      `a readable file (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
-    );
-  }
 }
 
 async function readPassword(file: string): Promise<string> {
