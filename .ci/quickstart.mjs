@@ -117,6 +117,8 @@ if (mode === 'demo') {
   ensureServers();
   const started = performance.now();
   run(pnpm, ['exec', 'biome', 'check', '.']);
+  // The release plan the pending changesets make (a changeset naming an ignored or unknown package fails here).
+  run(pnpm, ['exec', 'changeset', 'status']);
   run(pnpm, ['exec', 'turbo', 'run', 'build', 'typecheck', 'lint', '--output-logs=errors-only']);
   const output = runTee(pnpm, ['exec', 'turbo', 'run', 'test', '--concurrency=1']);
   const counts = countTests(output);
