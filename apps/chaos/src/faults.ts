@@ -226,7 +226,7 @@ export class Nemesis {
   private stopped = false;
   private loop: Promise<void> | undefined;
   /** Set when a fault waits for a holder's read: the next holder to finish a read is handed over. */
-  private readArmed: ((proc: number) => void) | undefined;
+  private readArmed: ((proc: number | undefined) => void) | undefined;
   readonly injected: string[] = [];
 
   constructor(
@@ -246,7 +246,10 @@ export class Nemesis {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    // A fault still waiting for a holder's read gives up at once.
+    const armed = this.readArmed;
     this.readArmed = undefined;
+    armed?.(undefined);
     await this.loop;
   }
 
@@ -293,10 +296,8 @@ export class Nemesis {
     return new Promise<number | undefined>((resolve) => {
       this.readArmed = resolve;
       setTimeout(() => {
-        if (this.readArmed === resolve) {
-          this.readArmed = undefined;
-          resolve(undefined);
-        }
+        if (this.readArmed === resolve) this.readArmed = undefined;
+        resolve(undefined);
       }, 5_000);
     });
   }
@@ -304,7 +305,7 @@ export class Nemesis {
   private async pauseAfterRead(control: PoolControl, pausedMs: number): Promise<string | undefined> {
     const holder = await this.afterRead();
     if (holder === undefined || this.stopped) return undefined;
-    control.pause(holder);
+    if (!control.pause(holder)) return undefined;
     await sleep(pausedMs);
     control.resume(holder);
     return `paused holder ${holder} after its read for ${pausedMs} ms`;
@@ -319,14 +320,14 @@ export class Nemesis {
       case 'F3': {
         const holder = await this.pick(() => control.holders());
         if (holder === undefined) return undefined;
-        control.kill(holder);
+        if (!control.kill(holder)) return undefined;
         await this.recovered(control);
         return `killed holder ${holder}`;
       }
       case 'F4': {
         const waiter = await this.pick(() => control.waiters());
         if (waiter === undefined) return undefined;
-        control.kill(waiter);
+        if (!control.kill(waiter)) return undefined;
         await this.recovered(control);
         return `killed queued waiter ${waiter}`;
       }

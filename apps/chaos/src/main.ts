@@ -18,6 +18,7 @@ const { values } = parseArgs({
     backend: { type: 'string', default: BACKENDS.join(',') },
     fault: { type: 'string', default: Object.keys(FAULTS).join(',') },
     clients: { type: 'string', default: '5' },
+    members: { type: 'string', default: '3' },
     operations: { type: 'string' },
     ttl: { type: 'string', default: '2000' },
     seed: { type: 'string' },
@@ -58,6 +59,9 @@ async function main(): Promise<number> {
   const backends = list<Backend>('backend', values.backend, BACKENDS);
   const faults = list<Fault>('fault', values.fault, Object.keys(FAULTS) as Fault[]);
   const clients = integer('clients', values.clients, 2);
+  const members = integer('members', values.members, 1);
+  if (members !== 1 && members !== 3)
+    throw new Error(`--members must be 1 or 3, received ${JSON.stringify(values.members)}`);
   const operationsFor = (backend: Backend) =>
     values.operations === undefined
       ? DEFAULT_OPERATIONS[backend]
@@ -70,7 +74,7 @@ async function main(): Promise<number> {
   for (const backend of backends) {
     const cells = faults.filter((fault) => FAULTS[fault].expect[backend] !== undefined);
     if (cells.length === 0) continue;
-    const topology = await startTopology(backend, ttlMs, clients);
+    const topology = await startTopology(backend, ttlMs, clients, members);
     try {
       for (const fault of cells) {
         const { expect, because } = expectationFor(fault, backend, topology.serverVersion);
@@ -121,8 +125,7 @@ async function main(): Promise<number> {
 }
 
 function print(result: CellResult, retry?: string): void {
-  const server =
-    result.serverVersion === undefined ? result.backend : `${result.backend} ${result.serverVersion}`;
+  const server = serverLabel(result);
   const run =
     result.run === 'correct'
       ? ''
@@ -158,6 +161,12 @@ function print(result: CellResult, retry?: string): void {
     );
 }
 
+function serverLabel(result: CellResult): string {
+  const server =
+    result.serverVersion === undefined ? result.backend : `${result.backend} ${result.serverVersion}`;
+  return result.backend !== 'redis' && result.members === 1 ? `${server} (1 member)` : server;
+}
+
 function summary(results: CellResult[]): void {
   process.stdout.write(
     '\n| backend | fault | run | expect | violations | overlaps | stale accepted | lost updates | acquires failed | rejected reads / writes | faults | clients | seed | result |\n',
@@ -170,7 +179,7 @@ function summary(results: CellResult[]): void {
         ? 'correct'
         : `${result.mutant}, fault ${result.run === 'control-on' ? 'on' : 'off'}${result.unverified === undefined ? '' : ' (unverified)'}`;
     process.stdout.write(
-      `| ${result.serverVersion === undefined ? result.backend : `${result.backend} ${result.serverVersion}`} | ${result.fault} | ${run} | ${result.expect} | ${report.violations} | ${report.overlaps.count} | ${report.stale.staleAccepted} | ${report.lostUpdates.lost} | ${report.acquires.fail} | ${report.reads.fail} / ${report.writes.fail} | ${result.faults.length} | ${result.clientsStarted} | ${result.seed} | ${result.passed ? 'ok' : 'FAILED'} |\n`,
+      `| ${serverLabel(result)} | ${result.fault} | ${run} | ${result.expect} | ${report.violations} | ${report.overlaps.count} | ${report.stale.staleAccepted} | ${report.lostUpdates.lost} | ${report.acquires.fail} | ${report.reads.fail} / ${report.writes.fail} | ${result.faults.length} | ${result.clientsStarted} | ${result.seed} | ${result.passed ? 'ok' : 'FAILED'} |\n`,
     );
   }
 }
@@ -182,6 +191,7 @@ function readFileHeader(): string {
     '  --backend redis,etcd,zk      backends to run (default: all)',
     '  --fault F0,F1,...,F10        faults (see the README); each applies to the backends it fits',
     '  --clients 5                  client processes',
+    '  --members 3                  etcd members / ZooKeeper servers: 3, or 1 (single-member topologies)',
     '  --operations N               critical sections per client (default: redis 200, etcd 80, zk 80)',
     '  --ttl 2000                   lease / session TTL in ms (etcd grants at least 2 s)',
     '  --seed N                     seed of the fault schedule and timings (printed in every verdict)',

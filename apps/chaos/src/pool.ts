@@ -25,10 +25,15 @@ export interface PoolControl {
   holders(): number[];
   /** Clients waiting in `acquire` now (invoked, not yet answered), holders excluded. */
   waiters(): number[];
-  pause(proc: number): void;
-  resume(proc: number): void;
-  /** SIGKILL a client (recorded as a fault); its slot starts a replacement when the pool replaces kills. */
-  kill(proc: number): void;
+  /** SIGSTOP a client (recorded as a fault); false if it has already ended. */
+  pause(proc: number): boolean;
+  /** SIGCONT a client (recorded as a fault); false if it has already ended. */
+  resume(proc: number): boolean;
+  /**
+   * SIGKILL a client (recorded as a fault); its slot starts a replacement when the pool replaces kills.
+   * False if it has already ended.
+   */
+  kill(proc: number): boolean;
   /** Records a fault event (proc `'nemesis'`). */
   recordFault(value: unknown): void;
   /** Ends the run now: every live client is killed (not a fault) and the history so far is checked. */
@@ -90,23 +95,29 @@ export async function runPool(options: PoolOptions): Promise<PoolResult> {
   const nemesis = new HistoryWriter(nemesisFile, 'nemesis');
   let stopped: string | undefined;
   let started = 0;
-  const local = (proc: number): ClientRunControl => {
-    const control = live.get(proc);
-    if (control === undefined) throw new RangeError(`no live client ${proc}`);
-    return control;
-  };
+
   const control: PoolControl = {
     holders: () => [...holding],
     waiters: () => [...waiting].filter((proc) => !holding.has(proc)),
     // The client's own run records these faults (in its directory; the merge gives them the global id).
-    pause: (proc) => local(proc).pause(0),
-    resume: (proc) => local(proc).resume(0),
+    pause(proc) {
+      const client = live.get(proc);
+      client?.pause(0);
+      return client !== undefined;
+    },
+    resume(proc) {
+      const client = live.get(proc);
+      client?.resume(0);
+      return client !== undefined;
+    },
     kill(proc) {
-      const client = local(proc);
+      const client = live.get(proc);
+      if (client === undefined) return false;
       killed.add(proc);
       holding.delete(proc);
       waiting.delete(proc);
       client.kill(0);
+      return true;
     },
     recordFault(value) {
       nemesis.record('info', 'fault', { value });

@@ -35,6 +35,8 @@ export interface CellOptions {
 /** What a run found, and whether that is what it had to show. */
 export interface CellResult {
   backend: string;
+  /** Servers of the topology (see {@link Topology.members}). */
+  members: number;
   fault: Fault;
   run: Run;
   /** The control's name for control runs, `'none'` for the correct run. */
@@ -81,7 +83,8 @@ export async function runCell(options: CellOptions): Promise<CellResult> {
   const slots = run === 'control-off' && control.off === 'one client' ? 1 : options.clients;
   const ttlMs = isControl && control.ttlMs !== undefined ? control.ttlMs : options.ttlMs;
   const workload = workloadFor(fault, backend, options.ttlMs);
-  const dirName = `${backend}-${fault}-${run}-seed${options.seed}`;
+  const single = backend !== 'redis' && topology.members === 1 ? '-1member' : '';
+  const dirName = `${backend}${single}-${fault}-${run}-seed${options.seed}`;
   const historyDir =
     options.keepHistory === undefined
       ? mkdtempSync(join(tmpdir(), `lock-chaos-${dirName}-`))
@@ -143,6 +146,7 @@ export async function runCell(options: CellOptions): Promise<CellResult> {
         : '');
     return {
       backend,
+      members: topology.members,
       fault,
       run,
       mutant: isControl ? control.name : 'none',

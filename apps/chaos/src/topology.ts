@@ -13,6 +13,8 @@ import { listedEntries } from './listed-entries.js';
 /** A backend under test: where its servers are, how clients reach them, and how to disturb them. */
 export interface Topology {
   backend: Backend;
+  /** Servers of the backend: 1 for Redis, 3 (or 1, `--members 1`) for etcd and ZooKeeper. */
+  members: number;
   /** Client config for `createProvider` (the leftovers check's own provider uses it). */
   config: Record<string, unknown>;
   /** Client config of the client in `slot` (Redis: through that slot's own fault proxy). */
@@ -50,7 +52,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Starts the servers of `backend`: one Redis (no persistence, one fault proxy per client slot in front of
  * it), 3 etcd members, 3 ZooKeeper servers.
  */
-export async function startTopology(backend: Backend, ttlMs: number, slots: number): Promise<Topology> {
+export async function startTopology(
+  backend: Backend,
+  ttlMs: number,
+  slots: number,
+  members: 1 | 3 = 3,
+): Promise<Topology> {
   if (backend === 'redis') {
     const server = await startRedis();
     const proxies: FaultProxy[] = [];
@@ -65,10 +72,10 @@ export async function startTopology(backend: Backend, ttlMs: number, slots: numb
     return redisTopology(server, proxies, ttlMs);
   }
   if (backend === 'etcd') {
-    const cluster = await startEtcd({ members: 3 });
-    return etcdTopology(cluster, await etcdServerVersion(cluster), ttlMs);
+    const cluster = await startEtcd({ members });
+    return etcdTopology(cluster, members, await etcdServerVersion(cluster), ttlMs);
   }
-  return zkTopology(await startZooKeeper({ servers: 3 }), ttlMs);
+  return zkTopology(await startZooKeeper({ servers: members }), members, ttlMs);
 }
 
 function redisTopology(server: RedisServer, proxies: FaultProxy[], ttlMs: number): Topology {
@@ -80,6 +87,7 @@ function redisTopology(server: RedisServer, proxies: FaultProxy[], ttlMs: number
   };
   return {
     backend: 'redis',
+    members: 1,
     config,
     configFor: (slot) => ({ ...config, url: `redis://127.0.0.1:${proxyOf(slot).port}` }),
     async blackhole(slot, ms) {
@@ -132,10 +140,16 @@ function redisTopology(server: RedisServer, proxies: FaultProxy[], ttlMs: number
   };
 }
 
-function etcdTopology(cluster: EtcdCluster, serverVersion: string | undefined, ttlMs: number): Topology {
+function etcdTopology(
+  cluster: EtcdCluster,
+  members: number,
+  serverVersion: string | undefined,
+  ttlMs: number,
+): Topology {
   const config = { endpoints: cluster.endpoints, ttlMs };
   return {
     backend: 'etcd',
+    members,
     config,
     configFor: () => config,
     blackhole: onRedisOnly,
@@ -170,10 +184,11 @@ function etcdTopology(cluster: EtcdCluster, serverVersion: string | undefined, t
   };
 }
 
-function zkTopology(ensemble: ZooKeeperEnsemble, ttlMs: number): Topology {
+function zkTopology(ensemble: ZooKeeperEnsemble, members: number, ttlMs: number): Topology {
   const config = { connectionString: ensemble.connectionString, sessionTimeoutMs: ttlMs };
   return {
     backend: 'zk',
+    members,
     config,
     configFor: () => config,
     blackhole: onRedisOnly,

@@ -54,7 +54,7 @@ describe('chaos smoke', () => {
       '--fault',
       'F2,F3',
       '--operations',
-      '30',
+      '40',
       '--seed',
       '1',
     ]);
