@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM_VERSION = '10.34.9';
-const APT_PACKAGES = ['redis-server', 'etcd-server', 'etcd-client', 'zookeeper', 'chromium', 'postgresql'];
+const APT_PACKAGES = ['redis-server', 'etcd-server', 'etcd-client', 'zookeeper', 'chromium', 'postgresql', 'openssl'];
 const env = {
   ...process.env,
   TURBO_TELEMETRY_DISABLED: '1',
@@ -98,6 +98,8 @@ function ensureServers() {
   if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
   // Debian keeps PostgreSQL's server binaries off PATH, under its major version.
   if (!hasPostgresServer()) missing.push('postgresql');
+  // The TLS tests make their certificates with openssl.
+  if (!versionOf('openssl', ['version'])) missing.push('openssl');
   if (missing.length === 0) return;
   const install = `apt-get update && apt-get install -y ${APT_PACKAGES.join(' ')}`;
   if (process.getuid?.() !== 0 || !versionOf('apt-get')) {
