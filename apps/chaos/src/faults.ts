@@ -4,7 +4,7 @@ import type { PoolControl } from './pool.js';
 import type { Backend, Topology } from './topology.js';
 
 /** The faults this runner injects (the numbering of docs/fault-matrix.md). */
-export type Fault = 'F0' | 'F1' | 'F2' | 'F3' | 'F4' | 'F5' | 'F6' | 'F7' | 'F8' | 'F9' | 'F10';
+export type Fault = 'F0' | 'F1' | 'F2' | 'F3' | 'F4' | 'F5' | 'F6' | 'F7' | 'F8' | 'F9' | 'F10' | 'F13';
 
 /**
  * What a cell must show:
@@ -40,6 +40,11 @@ export const FAULTS: Record<
   F10: {
     title: 'leader / server SIGSTOP past the TTL',
     expect: { redis: 'FENCED', etcd: 'SAFE', zk: 'SAFE' },
+  },
+  F13: {
+    title: "a waiter's replies dropped 1.5 x TTL, then its link reset",
+    expect: { redis: 'SAFE' },
+    live: true,
   },
 };
 
@@ -135,9 +140,11 @@ export function controlFor(fault: Fault, backend: Backend, expect: Expectation, 
       return {
         ...noLock,
         unverified:
-          fault === 'F6' || fault === 'F7'
-            ? 'no control found that this fault makes unsafe: the key outlives a reset link or late replies (requests still arrive), so even a client that ignores lease.signal behind no fence keeps its lock'
-            : 'no control found that this fault makes unsafe: a correct consensus server keeps the lease through it',
+          fault === 'F13'
+            ? 'no control found that this fault makes unsafe: the waiter whose reply was lost finds its grant again after the reconnect, so nothing is orphaned, even under a lease that never expires'
+            : fault === 'F6' || fault === 'F7'
+              ? 'no control found that this fault makes unsafe: the key outlives a reset link or late replies (requests still arrive), so even a client that ignores lease.signal behind no fence keeps its lock'
+              : 'no control found that this fault makes unsafe: a correct consensus server keeps the lease through it',
       };
   }
 }
@@ -348,6 +355,15 @@ export class Nemesis {
         const delayMs = Math.round(this.ttlMs * (0.25 + 0.5 * this.random()));
         const forMs = Math.round(this.ttlMs * 2.5);
         return `holder ${holder}: ${await this.topology.delayReplies(holder % this.slots, delayMs, forMs)}`;
+      }
+      case 'F13': {
+        // The grant the waiter is blocked for may be applied while its reply is dropped.
+        const waiter = await this.pick(() => control.waiters());
+        if (waiter === undefined) return undefined;
+        const ms = Math.round(this.ttlMs * 1.5);
+        const what = await this.topology.dropReplies(waiter % this.slots, ms);
+        await this.recovered(control);
+        return `waiter ${waiter}: ${what}`;
       }
       case 'F8':
         // The lock vanishes with the server at once; a quick restart grants the next holder while the

@@ -1,6 +1,6 @@
 // Fault-injection runs over real servers that print the safety figures (see the README).
 //
-//   node dist/main.js [--backend redis,etcd,zk] [--fault F0,F1,F2,F3,F4,F5,F8,F9,F10] [--clients 5]
+//   node dist/main.js [--backend redis,etcd,zk] [--fault F0,F1,...,F10,F13] [--clients 5] [--members 3]
 //                     [--operations N] [--ttl 2000] [--seed N] [--no-controls] [--attempts 5]
 //                     [--json] [--keep DIR]
 //
@@ -189,7 +189,7 @@ function readFileHeader(): string {
     'lock chaos: fault-injection runs over real servers',
     '',
     '  --backend redis,etcd,zk      backends to run (default: all)',
-    '  --fault F0,F1,...,F10        faults (see the README); each applies to the backends it fits',
+    '  --fault F0,F1,...,F10,F13    faults (see the README); each applies to the backends it fits',
     '  --clients 5                  client processes',
     '  --members 3                  etcd members / ZooKeeper servers: 3, or 1 (single-member topologies)',
     '  --operations N               critical sections per client (default: redis 200, etcd 80, zk 80)',

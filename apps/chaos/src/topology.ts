@@ -21,6 +21,8 @@ export interface Topology {
   configFor(slot: number): Record<string, unknown>;
   /** Blackholes the link of the client in `slot` for `ms`, then resets it (a half-open link that dies). */
   blackhole(slot: number, ms: number): Promise<string>;
+  /** Drops the replies to the client in `slot` for `ms` (its requests still arrive), then resets its link. */
+  dropReplies(slot: number, ms: number): Promise<string>;
   /** Resets (TCP RST) the connections of the client in `slot`. */
   resetLink(slot: number): Promise<string>;
   /** Delays the replies to the client in `slot` by `delayMs` for `forMs`. */
@@ -98,6 +100,14 @@ function redisTopology(server: RedisServer, proxies: FaultProxy[], ttlMs: number
       proxy.pass();
       return `link blackholed ${ms} ms, then reset`;
     },
+    async dropReplies(slot, ms) {
+      const proxy = proxyOf(slot);
+      proxy.blackhole('serverToClient');
+      await sleep(ms);
+      proxy.reset();
+      proxy.pass();
+      return `replies dropped ${ms} ms, then link reset`;
+    },
     async resetLink(slot) {
       const proxy = proxyOf(slot);
       const open = proxy.stats.activeConnections;
@@ -154,6 +164,7 @@ function etcdTopology(
     configFor: () => config,
     blackhole: onRedisOnly,
     resetLink: onRedisOnly,
+    dropReplies: onRedisOnly,
     delayReplies: onRedisOnly,
     serverVersion,
     clientModule: clientModule('etcd'),
@@ -193,6 +204,7 @@ function zkTopology(ensemble: ZooKeeperEnsemble, members: number, ttlMs: number)
     configFor: () => config,
     blackhole: onRedisOnly,
     resetLink: onRedisOnly,
+    dropReplies: onRedisOnly,
     delayReplies: onRedisOnly,
     clientModule: clientModule('zk'),
     async crashAndRestart(downMs) {
