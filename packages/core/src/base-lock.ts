@@ -5,6 +5,7 @@ import { LockTimeoutError } from './errors/lock-timeout-error.js';
 import { ProviderClosedError } from './errors/provider-closed-error.js';
 import { UnsupportedCapabilityError } from './errors/unsupported-capability-error.js';
 import type { AcquireRequest, Grant, LoseGrant } from './grant.js';
+import { defaultDriftMs } from './lease-keeper.js';
 import { type LeaseHooks, type LeaseRegistry, type LeaseSettings, ManagedLease } from './managed-lease.js';
 import { monotonicNow } from './monotonic.js';
 import { isPromise } from './timing/is-promise.js';
@@ -74,8 +75,11 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
   private hooksCache: LeaseHooks<G> | undefined;
   private readonly requestTemplate: AcquireRequest;
   // Bound once per lock, so a queued acquisition allocates no closures of its own.
-  private readonly leaseOrTimeout = (grant: G | null): Lease | Promise<never> =>
-    grant === null ? Promise.reject(this.heldError(undefined)) : this.lease(grant);
+  private readonly leaseOrTimeout = (grant: G | null): Lease | Promise<Lease> => {
+    if (grant === null) return Promise.reject(this.heldError(undefined));
+    if (grant.ttlMs !== undefined && this.expiredOnArrival(grant)) return this.acquireNow({});
+    return this.lease(grant);
+  };
   private readonly rejectAcquire = (error: unknown): Promise<never> =>
     Promise.reject(this.backendError('acquire', error));
 
@@ -159,7 +163,10 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
       try {
         const outcome = this.acquireGrant(this.requestTemplate);
         if (outcome === null) return Promise.reject(this.heldError(undefined));
-        if (!isPromise(outcome)) return Promise.resolve(this.lease(outcome));
+        if (!isPromise(outcome)) {
+          if (outcome.ttlMs !== undefined && this.expiredOnArrival(outcome)) return this.acquireNow({});
+          return Promise.resolve(this.lease(outcome));
+        }
         return outcome.then(this.leaseOrTimeout, this.rejectAcquire);
       } catch (error) {
         return Promise.reject(this.backendError('acquire', error));
@@ -244,17 +251,21 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
       queued,
     };
     try {
-      const grant = await this.acquireGrant(request);
-      if (grant === null) {
-        if (wait) throw this.heldError(timeoutMs);
-        return null;
+      for (;;) {
+        const grant = await this.acquireGrant(request);
+        if (grant === null) {
+          if (wait) throw this.heldError(timeoutMs);
+          return null;
+        }
+        if (signal?.aborted) {
+          // Granted just as the wait ended: give it back, so an abandoned grant never blocks others.
+          await Promise.resolve(this.releaseGrant(grant)).catch(noop);
+          throw signal.reason;
+        }
+        if (grant.ttlMs === undefined || !this.expiredOnArrival(grant)) return this.lease(grant);
+        // Given back already; a waiting acquisition asks again (within its timeout), a try gives up.
+        if (!wait) return null;
       }
-      if (signal?.aborted) {
-        // Granted just as the wait ended: give it back, so an abandoned grant never blocks others.
-        await Promise.resolve(this.releaseGrant(grant)).catch(noop);
-        throw signal.reason;
-      }
-      return this.lease(grant);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw this.backendError('acquire', error);
@@ -262,6 +273,24 @@ export abstract class BaseLock<G extends Grant = Grant> implements Lock {
       clearTimeout(timer);
       if (forwardAbort !== undefined) callerSignal?.removeEventListener('abort', forwardAbort);
     }
+  }
+
+  /**
+   * True when `grant`'s reply came back after its safe deadline (its request's send time + TTL - drift): the
+   * lease may have run out on the server and the lock been granted to someone else since, so it is never
+   * handed out. It is given back at once (a compare-and-delete on the grant's own token frees nothing of
+   * anyone else's), and the acquisition asks again.
+   */
+  private expiredOnArrival(grant: G): boolean {
+    const { ttlMs, startedAt } = grant;
+    if (ttlMs === undefined || startedAt === undefined) return false;
+    if (monotonicNow() < startedAt + ttlMs - (grant.driftMs ?? defaultDriftMs(ttlMs))) return false;
+    try {
+      Promise.resolve(this.releaseGrant(grant)).catch(noop);
+    } catch {
+      // The grant expires on the server by itself.
+    }
+    return true;
   }
 
   private lease(grant: G): ManagedLease<G> {

@@ -29,6 +29,8 @@ export class ScriptedLock extends BaseLock<TestGrant> {
   private nextId = 0;
   /** Drift to put on grants (undefined: core's default). */
   driftMs: number | undefined;
+  /** How late (ms) the replies of the next grants arrive: their startedAt is that far in the past. */
+  readonly lateReplies: number[] = [];
   private readonly expiring: boolean;
 
   constructor(
@@ -96,7 +98,7 @@ export class ScriptedLock extends BaseLock<TestGrant> {
           id: this.nextId,
           token: BigInt(this.nextId),
           ttlMs: request.ttlMs,
-          startedAt: monotonicNow(),
+          startedAt: monotonicNow() - (this.lateReplies.shift() ?? 0),
           driftMs: this.driftMs,
         }
       : { id: this.nextId, token: BigInt(this.nextId) };

@@ -261,6 +261,44 @@ describe('renewal and the safe deadline', () => {
   });
 });
 
+describe('a grant whose reply arrives after its safe deadline', () => {
+  it('is never handed out: given back, and acquire asks again (hot path, options, a waiter)', async () => {
+    const lock = new ScriptedLock('late', { ttlMs: 1_000 });
+    // The reply of the first grant came 2 s after its request: its lease may have run out on the server.
+    lock.lateReplies.push(2_000);
+    const lease = await lock.acquire();
+    expect(lease.token).toBe(2n);
+    expect(lock.releases).toEqual([1]);
+    expect(lease.signal.aborted).toBe(false);
+    await lease.release();
+
+    lock.lateReplies.push(995); // inside the drift margin (1% + 2 ms of 1 s): as good as expired
+    const timed = await lock.acquire({ timeoutMs: 5_000 });
+    expect(timed.token).toBe(4n);
+    expect(lock.releases).toEqual([1, 2, 3]);
+
+    // A waiter granted by the holder's release with a late reply asks again and gets the next grant.
+    const waiting = lock.acquire({ timeoutMs: 5_000 });
+    lock.lateReplies.push(5_000);
+    await timed.release();
+    const waited = await waiting;
+    expect(waited.token).toBe(6n);
+    expect(waited.held).toBe(true);
+    await waited.release();
+  });
+
+  it('tryAcquire gives up (null) after giving it back', async () => {
+    const lock = new ScriptedLock('late-try', { ttlMs: 1_000 });
+    lock.lateReplies.push(1_500);
+    expect(await lock.tryAcquire()).toBeNull();
+    expect(lock.releases).toEqual([1]);
+    expect(lock.holder).toBeUndefined();
+    const lease = await lock.tryAcquire(); // a timely reply is a lease as ever
+    expect(lease?.token).toBe(2n);
+    await lease?.release();
+  });
+});
+
 describe('release, withLock and close', () => {
   it('release is idempotent and never throws for a lost lease', async () => {
     const lock = new ScriptedLock('jobs', { ttlMs: 3_000 });
