@@ -1,10 +1,11 @@
 // Benchmarks, side by side with peers in one run, reported as ratios.
-//   node dist/main.js [suite ...] [--json]
+//   node dist/main.js [suite ...] [--json]    (then apps/bench/trend.html is drawn from runs/: see trend.ts)
 // Suites: mutex, shared-mutex, trylock, redis, redis-semaphore, etcd, etcd-read-write, zk, postgres,
 // postgres-read-write, file, file-read-write, diagnostics (default: all). Distributed suites start their
 // own servers from the machine's binaries via @lock/testkit.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { SuiteReport } from './harness.js';
+import { writeTrend } from './trend.js';
 
 const suites: Record<string, () => Promise<{ run(): Promise<SuiteReport[]> }>> = {
   mutex: () => import('./suites/mutex.js'),
@@ -51,7 +52,10 @@ async function main(): Promise<void> {
     `bench-results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
     JSON.stringify(reports, null, 2),
   );
+  // The run joins the committed history (runs/) and the trend page is drawn again from it.
+  const trend = writeTrend();
   if (json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+  else process.stdout.write(`\ntrend page: ${trend} (runs/ holds the newest runs; commit both)\n`);
 }
 
 main().catch((error: unknown) => {
