@@ -126,6 +126,8 @@ if (mode === 'demo') {
   const counts = countTests(output);
   // Every publishable package installed alone from its tarball, outside the workspace, as a user installs it.
   run('node', ['.ci/check-packs.mjs']);
+  // The release rehearsed in a throw-away clone: changeset version, then pnpm publish -r --dry-run.
+  run('node', ['.ci/release-dry-run.mjs']);
   console.log(`\nquickstart: every check passed in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   // The plain closing line, summed over every package's vitest run.
   console.log(`tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
