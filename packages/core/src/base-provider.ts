@@ -2,7 +2,7 @@ import type { LockOwner } from './base-lock.js';
 import { ProviderClosedError } from './errors/provider-closed-error.js';
 import { UnsupportedCapabilityError } from './errors/unsupported-capability-error.js';
 import type { Grant } from './grant.js';
-import type { LeaseRegistry, ManagedLease } from './managed-lease.js';
+import { LeaseList, type LeaseRegistry, type ManagedLease } from './managed-lease.js';
 import type { Capabilities, Lock, LockOptions, LockProvider, ReadWriteLock } from './types.js';
 import { validateLeaseTtl, validateLockName, validateLockOptions, validatePermits } from './validate.js';
 
@@ -16,7 +16,8 @@ import { validateLeaseTtl, validateLockName, validateLockOptions, validatePermit
 export abstract class BaseProvider<L extends Lock = Lock> implements LockProvider, LockOwner {
   abstract readonly capabilities: Capabilities;
   /** Live leases of this provider's locks. */
-  readonly leases: LeaseRegistry & { readonly size: number } = new Set<ManagedLease<Grant>>();
+  readonly leases: LeaseRegistry & Iterable<ManagedLease<Grant>> & { readonly size: number } =
+    new LeaseList();
   private closing: Promise<void> | undefined;
   private closeCalled = false;
 
@@ -116,7 +117,7 @@ export abstract class BaseProvider<L extends Lock = Lock> implements LockProvide
   protected abstract closeBackend(): Promise<void>;
 
   private async closeOnce(): Promise<void> {
-    const live = [...(this.leases as Set<ManagedLease<Grant>>)];
+    const live = [...this.leases];
     for (const lease of live) lease.lose('closed');
     await Promise.allSettled(live.map((lease) => lease.release()));
     await this.closeBackend();
