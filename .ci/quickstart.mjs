@@ -10,7 +10,15 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM_VERSION = '10.34.9';
-const APT_PACKAGES = ['redis-server', 'etcd-server', 'etcd-client', 'zookeeper', 'chromium', 'postgresql', 'openssl'];
+const APT_PACKAGES = [
+  'redis-server',
+  'etcd-server',
+  'etcd-client',
+  'zookeeper',
+  'chromium',
+  'postgresql',
+  'openssl',
+];
 const env = {
   ...process.env,
   TURBO_TELEMETRY_DISABLED: '1',
