@@ -14,6 +14,7 @@ export {
   untilQueued,
   whenAborted,
 } from './checks.js';
+export { Holders } from './holders.js';
 export {
   crossModeInversions,
   type ExclusionProbe,

@@ -1,17 +1,29 @@
 import type { Lease, Lock, ReadWriteLock } from '@lock/core';
 import { firstLease, sleep, untilQueued } from './checks.js';
+import { Holders } from './holders.js';
 
 /** Counts waiters queued for a name, in every mode (readers, writers, permits). */
 export type QueueDepth = ((name: string) => Promise<number>) | undefined;
 
 /** Outcome of {@link runReadWriteCounter}. */
 export interface ReadWriteCounterResult {
-  /** Writes attempted; each is a read-wait-write increment of the counter. */
+  /** Writes made; each is a read-wait-write increment of the counter, by a lease not lost at the write. */
   expected: number;
   /** The counter's final value; less than `expected` means a write overlapped another. */
   final: number;
-  /** Grants that began while a writer was inside, plus writer grants that began while anyone was inside. */
+  /**
+   * Grants that began while a writer was inside, plus writer grants that began while anyone was inside,
+   * counting only holders whose `signal` had not aborted at that grant: two leases held at once. Must be 0.
+   */
   overlaps: number;
+  /** Grants beside conflicting holders that had all been told they lost their lease (allowed; reported). */
+  lostOverlaps: number;
+  /** Leases whose `signal` had aborted by the time they were released (allowed by the contract; reported). */
+  lostLeases: number;
+  /** Why those leases were lost (each distinct `signal.reason` message once). */
+  lostReasons: string[];
+  /** Writes skipped because the writer's lease was lost before it wrote (a fenced client does the same). */
+  skippedWrites: number;
   /** Most readers inside at once. */
   maxReaders: number;
   /** Tokens of every grant (both modes), in the order the contenders saw them granted. */
@@ -45,15 +57,18 @@ export class TokenOrder {
 /**
  * Mixed contenders on one read-write lock: contender `i` writes in round `r` when `(i + r) % writeEvery`
  * is 0 and reads otherwise. A write is a read-wait-write increment (lost if anyone writes meanwhile); every
- * grant counts who is inside, so a writer beside any holder, or a reader beside a writer, is an overlap.
+ * grant counts who is inside, so a writer beside any holder, or a reader beside a writer, is an overlap,
+ * unless that holder's lease was already lost (see {@link Holders}). A writer whose lease is lost before it
+ * writes does not write, as a client that checks its lease must not.
  */
 export async function runReadWriteCounter(
   readWriteLock: () => ReadWriteLock,
   options: { contenders: number; rounds: number; writeEvery: number },
 ): Promise<ReadWriteCounterResult> {
-  const inside = { readers: 0, writers: 0 };
+  const inside = { readers: 0 };
+  const holders = new Holders<boolean>();
   const order = new TokenOrder();
-  const result = { expected: 0, final: 0, overlaps: 0, maxReaders: 0 };
+  const result = { expected: 0, final: 0, overlaps: 0, lostOverlaps: 0, skippedWrites: 0, maxReaders: 0 };
   const contender = async (index: number) => {
     for (let round = 0; round < options.rounds; round++) {
       const writes = (index + round) % options.writeEvery === 0;
@@ -62,28 +77,38 @@ export async function runReadWriteCounter(
       const lease = await lock.acquire();
       granted(lease.token);
       try {
+        // A writer conflicts with anyone inside; a reader with writers only.
+        const beside = holders.enter(lease, writes, (otherWrites) => writes || otherWrites);
+        if (beside.held > 0) result.overlaps += 1;
+        else if (beside.lost > 0) result.lostOverlaps += 1;
         if (writes) {
-          result.expected += 1;
-          if (inside.readers > 0 || inside.writers > 0) result.overlaps += 1;
-          inside.writers += 1;
           const read = result.final;
           await sleep(Math.floor(Math.random() * 3));
-          result.final = read + 1;
-          inside.writers -= 1;
+          if (lease.signal.aborted) result.skippedWrites += 1;
+          else {
+            result.final = read + 1;
+            result.expected += 1;
+          }
         } else {
-          if (inside.writers > 0) result.overlaps += 1;
           inside.readers += 1;
           result.maxReaders = Math.max(result.maxReaders, inside.readers);
           await sleep(Math.floor(Math.random() * 3));
           inside.readers -= 1;
         }
       } finally {
+        holders.leave(lease);
         await lease.release();
       }
     }
   };
   await Promise.all(Array.from({ length: options.contenders }, (_, index) => contender(index)));
-  return { ...result, tokens: order.tokens, tokenRegressions: order.regressions };
+  return {
+    ...result,
+    lostLeases: holders.lostLeases,
+    lostReasons: holders.lostReasons,
+    tokens: order.tokens,
+    tokenRegressions: order.regressions,
+  };
 }
 
 /** Outcome of {@link runPermitCounter}. */
@@ -92,8 +117,15 @@ export interface PermitCounterResult {
   expected: number;
   /** Grants that happened (all of them, when every contender was eventually granted). */
   granted: number;
-  /** Most permit holders inside at once, counted exactly at every grant. */
+  /**
+   * Most permit holders inside at once, counted exactly at every grant: the new holder and those inside
+   * whose `signal` had not aborted (a lost lease's permit may go to another; see {@link Holders}).
+   */
   maxConcurrent: number;
+  /** Leases whose `signal` had aborted by the time they were released (allowed by the contract; reported). */
+  lostLeases: number;
+  /** Why those leases were lost (each distinct `signal.reason` message once). */
+  lostReasons: string[];
   /** Tokens in the order the contenders saw them granted. */
   tokens: bigint[];
   /** See {@link TokenOrder}: must be 0 where the backend declares fencing. */
@@ -102,18 +134,19 @@ export interface PermitCounterResult {
 
 /** `locks.length` contenders each take a permit `rounds` times, holding it a few ms, counting who is inside. */
 export async function runPermitCounter(locks: Lock[], rounds: number): Promise<PermitCounterResult> {
-  const state = { inside: 0, maxConcurrent: 0, granted: 0 };
+  const state = { maxConcurrent: 0, granted: 0 };
+  const holders = new Holders<true>();
   const order = new TokenOrder();
   const contender = async (lock: Lock) => {
     for (let round = 0; round < rounds; round++) {
       const granted = order.asked();
       const lease = await lock.acquire();
       state.granted += 1;
-      state.inside += 1;
-      state.maxConcurrent = Math.max(state.maxConcurrent, state.inside);
+      const beside = holders.enter(lease, true, () => true);
+      state.maxConcurrent = Math.max(state.maxConcurrent, 1 + beside.held);
       granted(lease.token);
       await sleep(1 + Math.floor(Math.random() * 3));
-      state.inside -= 1;
+      holders.leave(lease);
       await lease.release();
     }
   };
@@ -122,6 +155,8 @@ export async function runPermitCounter(locks: Lock[], rounds: number): Promise<P
     expected: locks.length * rounds,
     granted: state.granted,
     maxConcurrent: state.maxConcurrent,
+    lostLeases: holders.lostLeases,
+    lostReasons: holders.lostReasons,
     tokens: order.tokens,
     tokenRegressions: order.regressions,
   };

@@ -124,8 +124,11 @@ export function describeReadWriteCases(context: PrimitiveCaseContext): void {
         rounds: context.rounds,
         writeEvery: 3,
       });
-      expect(result.overlaps).toBe(0);
-      expect(result.final).toBe(result.expected);
+      const losses = lossNote(result);
+      if (result.lostLeases > 0) await test.annotate(losses, 'notice');
+      // Only two leases held at once fail: a grant beside a holder already told it lost is the contract.
+      expect(result.overlaps, losses).toBe(0);
+      expect(result.final, losses).toBe(result.expected);
       if (capabilities().fencing) expect(result.tokenRegressions, result.tokens.join(',')).toBe(0);
       expect(await leftovers(name)).toBe(0);
     });
@@ -195,6 +198,12 @@ export function describeReadWriteCases(context: PrimitiveCaseContext): void {
       expect(await leftovers(name)).toBe(0);
     });
   });
+}
+
+/** The leases a counter run saw lost, in words (for a notice and the failure messages). */
+export function lossNote(result: { lostLeases: number; lostReasons: readonly string[] }): string {
+  if (result.lostLeases === 0) return 'no lease was lost';
+  return `${result.lostLeases} lease(s) lost while inside (allowed; grants beside them are not overlaps): ${result.lostReasons.join('; ')}`;
 }
 
 /** What `fn` threw synchronously (creation of a lock does no I/O, so bad input must throw there). */

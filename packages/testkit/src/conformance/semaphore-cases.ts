@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { firstLease, settle, strictlyIncreasing, uniqueName, untilQueued } from './checks.js';
 import { runPermitCounter } from './mode-checks.js';
 import { permitGrantOrder, permitsAtCapacity, permitsMismatch } from './permit-checks.js';
-import { type PrimitiveCaseContext, thrown } from './read-write-cases.js';
+import { lossNote, type PrimitiveCaseContext, thrown } from './read-write-cases.js';
 
 /** `permits` values every backend refuses, before any I/O. */
 export const BAD_PERMITS: readonly unknown[] = [0, -1, 1.5, Number.NaN, '3', 1_000_001, undefined];
@@ -67,7 +67,10 @@ export function describeSemaphoreCases(context: PrimitiveCaseContext): void {
       const name = uniqueName('sem-counter');
       const locks = Array.from({ length: context.contenders }, () => semaphore(name)());
       const result = await runPermitCounter(locks, context.rounds);
-      expect(result.maxConcurrent).toBeLessThanOrEqual(PERMITS);
+      const losses = lossNote(result);
+      if (result.lostLeases > 0) await test.annotate(losses, 'notice');
+      // Counts holders whose signal had not aborted: a lost lease's permit may go to another.
+      expect(result.maxConcurrent, losses).toBeLessThanOrEqual(PERMITS);
       expect(result.granted).toBe(result.expected);
       if (capabilities().fencing) expect(result.tokenRegressions, result.tokens.join(',')).toBe(0);
       expect(await leftovers(name)).toBe(0);
