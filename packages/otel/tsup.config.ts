@@ -5,6 +5,11 @@ export default defineConfig({
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
+  // Maps hold positions only, not a second copy of every source file (that copy doubled the
+  // download); dist is not minified, so a trace without --enable-source-maps still reads.
+  esbuildOptions(options) {
+    options.sourcesContent = false;
+  },
   clean: true,
   target: 'node20',
 });

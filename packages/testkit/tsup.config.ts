@@ -14,6 +14,11 @@ export default defineConfig([
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
+    // Maps hold positions only, not a second copy of every source file (that copy doubled the
+    // download); dist is not minified, so a trace without --enable-source-maps still reads.
+    esbuildOptions(options) {
+      options.sourcesContent = false;
+    },
     // Both builds run at once: clean everything except what the child-script build writes.
     clean: ['!reaper.*', '!client-child.*', '!guarded-resource-child.*'],
     // Keep vitest an import of the conformance entry, never bundled.
@@ -32,6 +37,11 @@ export default defineConfig([
     },
     format: ['esm'],
     sourcemap: true,
+    // Maps hold positions only, not a second copy of every source file (that copy doubled the
+    // download); dist is not minified, so a trace without --enable-source-maps still reads.
+    esbuildOptions(options) {
+      options.sourcesContent = false;
+    },
     target: 'node20',
     splitting: false,
   },
