@@ -1,5 +1,6 @@
 import { type Lease, type Lock, LockLostError, type ReadWriteLock } from '@lock/core';
 import { describe, expect, it } from 'vitest';
+import { runCounter } from '../src/conformance/checks.js';
 import { runPermitCounter, runReadWriteCounter } from '../src/conformance/mode-checks.js';
 import { ReferenceProvider, uniqueName } from '../src/index.js';
 
@@ -91,5 +92,29 @@ describe('counters with lost leases', () => {
     await provider.close();
     expect(result.maxConcurrent).toBeGreaterThan(2);
     expect(result.lostLeases).toBe(0);
+  });
+  it('exclusive: a holder whose lease was lost is not a second holder', async () => {
+    const provider = new ReferenceProvider();
+    const name = uniqueName('lost-lock');
+    const result = await runCounter(
+      Array.from({ length: 10 }, () => losing(provider.lock(name), true)),
+      { rounds: 5 },
+    );
+    await provider.close();
+    expect(result.maxConcurrent).toBe(1);
+    expect(result.lostLeases).toBe(50);
+    expect(result.final).toBe(result.expected);
+  });
+
+  it('exclusive mutant: grants lost without telling are two holders (red)', async () => {
+    const provider = new ReferenceProvider();
+    const name = uniqueName('silent-lock');
+    const result = await runCounter(
+      Array.from({ length: 10 }, () => losing(provider.lock(name), false)),
+      { rounds: 5 },
+    );
+    await provider.close();
+    expect(result.maxConcurrent).toBeGreaterThan(1);
+    expect(result.final).toBeLessThan(result.expected);
   });
 });

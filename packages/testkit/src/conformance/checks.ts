@@ -1,4 +1,5 @@
 import type { Lease, Lock, LockOptions, LockProvider } from '@lock/core';
+import { Holders } from './holders.js';
 
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
@@ -7,12 +8,19 @@ export function sleep(ms: number): Promise<void> {
 
 /** Outcome of {@link runCounter}. */
 export interface CounterResult {
-  /** Increments attempted: contenders x rounds. */
+  /** Increments made: contenders x rounds, less those skipped because the lease was lost first. */
   expected: number;
   /** The counter's final value; less than `expected` means increments were lost. */
   final: number;
-  /** Most holders seen inside the critical section at once. */
+  /**
+   * Most holders inside the critical section at once, counted at every grant: the new holder and those
+   * inside whose `signal` had not aborted (a lost lease's lock may go to another; see {@link Holders}).
+   */
   maxConcurrent: number;
+  /** Leases whose `signal` had aborted by the time they were released (allowed by the contract; reported). */
+  lostLeases: number;
+  /** Why those leases were lost (each distinct `signal.reason` message once). */
+  lostReasons: string[];
   /** Tokens in grant order, for the monotonicity check. */
   tokens: bigint[];
 }
@@ -26,7 +34,8 @@ export async function runCounter(
   locks: Lock[],
   options: { rounds: number; mode?: 'acquire' | 'try'; holdMs?: () => number },
 ): Promise<CounterResult> {
-  const state = { value: 0, inside: 0, maxConcurrent: 0 };
+  const state = { value: 0, maxConcurrent: 0, skipped: 0 };
+  const holders = new Holders<true>();
   const tokens: bigint[] = [];
   const holdMs = options.holdMs ?? (() => Math.floor(Math.random() * 3));
   const contender = async (lock: Lock) => {
@@ -38,23 +47,27 @@ export async function runCounter(
         lease = await lock.acquire();
       }
       try {
-        state.inside += 1;
-        state.maxConcurrent = Math.max(state.maxConcurrent, state.inside);
+        const beside = holders.enter(lease, true, () => true);
+        state.maxConcurrent = Math.max(state.maxConcurrent, 1 + beside.held);
         tokens.push(lease.token);
         const read = state.value;
         await sleep(holdMs());
-        state.value = read + 1;
+        // A holder told it lost the lock does not write, as a client that checks its lease must not.
+        if (lease.signal.aborted) state.skipped += 1;
+        else state.value = read + 1;
       } finally {
-        state.inside -= 1;
+        holders.leave(lease);
         await lease.release();
       }
     }
   };
   await Promise.all(locks.map(contender));
   return {
-    expected: locks.length * options.rounds,
+    expected: locks.length * options.rounds - state.skipped,
     final: state.value,
     maxConcurrent: state.maxConcurrent,
+    lostLeases: holders.lostLeases,
+    lostReasons: holders.lostReasons,
     tokens,
   };
 }

@@ -22,7 +22,7 @@ import {
   untilQueued,
 } from './checks.js';
 import type { ConformanceOptions } from './conformance-options.js';
-import { describeReadWriteCases } from './read-write-cases.js';
+import { describeReadWriteCases, lossNote } from './read-write-cases.js';
 import { describeSemaphoreCases } from './semaphore-cases.js';
 
 export type { ConformanceOptions };
@@ -69,15 +69,18 @@ export function describeConformance(options: ConformanceOptions): void {
 
     it('keeps a read-wait-write counter exact under many concurrent contenders', {
       timeout: timeout * 2,
-    }, async () => {
+    }, async (context) => {
       const name = uniqueName('counter');
       const mode = provider.capabilities.waiting === 'none' ? 'try' : 'acquire';
       const result = await runCounter(
         Array.from({ length: contenders }, () => lock(name)),
         { rounds, mode },
       );
-      expect(result.maxConcurrent).toBe(1);
-      expect(result.final).toBe(result.expected);
+      const losses = lossNote(result);
+      if (result.lostLeases > 0) await context.annotate(losses, 'notice');
+      // Counts holders whose signal had not aborted: a lost lease's lock may go to the next waiter.
+      expect(result.maxConcurrent, losses).toBe(1);
+      expect(result.final, losses).toBe(result.expected);
       if (provider.capabilities.fencing) expect(strictlyIncreasing(result.tokens)).toBe(true);
       expect(await leftovers(name)).toBe(0);
     });
