@@ -14,7 +14,7 @@ describe('guides', () => {
 
   it.each(guides)('%s shows every example it links to, as the file reads', (guide) => {
     const text = readFileSync(join(guidesDir, guide), 'utf8');
-    const linked = [...text.matchAll(/\]\(\.\.\/\.\.\/examples\/([\w/.-]+\.(?:mjs|sh))\)/g)]
+    const linked = [...text.matchAll(/\]\(\.\.\/\.\.\/examples\/([\w/.-]+.(?:mjs|sh|json))\)/g)]
       .map((match) => match[1])
       .filter((path) => !path.startsWith('test/'));
     expect(linked.length).toBeGreaterThan(0);
