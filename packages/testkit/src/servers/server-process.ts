@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { registerPid, unregisterPid } from './process-registry.js';
 import { waitUntil } from './wait-until.js';
@@ -148,6 +148,9 @@ export class ServerProcess {
     if (!this.running) throw new Error(`${this.name} is not running`);
     this.signal('SIGSTOP');
     this.isPaused = true;
+    // The stop reaches each thread when the kernel next runs it: on a loaded machine a thread may still answer
+    // a moment after kill(2) returned. Return only once every thread is stopped, so "paused" means it.
+    awaitStopped(this.lastPid, 2_000);
   }
 
   /** SIGCONT after {@link pause}. */
@@ -182,4 +185,33 @@ export class ServerProcess {
       if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }
   }
+}
+
+/** Waits (blocking, bounded) until every thread of `pid` is stopped, as /proc shows it; no-op where there is no /proc. */
+function awaitStopped(pid: number, timeoutMs: number): void {
+  const deadline = performance.now() + timeoutMs;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  while (performance.now() < deadline) {
+    if (allStopped(pid)) return;
+    Atomics.wait(nap, 0, 0, 1);
+  }
+}
+
+function allStopped(pid: number): boolean {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return true; // gone, or no /proc: nothing to wait for
+  }
+  for (const task of tasks) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (state !== 'T' && state !== 't' && state !== 'Z' && state !== 'X') return false;
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return true;
 }
