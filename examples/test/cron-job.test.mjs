@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { countOverlaps, lockBin, runExample } from './run-example.mjs';
+import { countOverlaps, lockScript, runExample } from './run-example.mjs';
 
 describe('cron job on one host', () => {
   let dir;
@@ -25,8 +25,8 @@ describe('cron job on one host', () => {
 
   it('two `lock run nightly` and two nightly.mjs started at once run one after another, tokens rising', async () => {
     const runs = await Promise.all([
-      runExample(lockBin, ['run', 'nightly', '--', './cron-job/backup.sh'], { env }),
-      runExample(lockBin, ['run', 'nightly', '--', './cron-job/backup.sh'], { env }),
+      runExample(process.execPath, [lockScript, 'run', 'nightly', '--', './cron-job/backup.sh'], { env }),
+      runExample(process.execPath, [lockScript, 'run', 'nightly', '--', './cron-job/backup.sh'], { env }),
       runExample(process.execPath, ['cron-job/nightly.mjs'], { env }),
       runExample(process.execPath, ['cron-job/nightly.mjs'], { env }),
     ]);

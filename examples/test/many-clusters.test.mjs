@@ -1,7 +1,7 @@
 // Guide: many clusters (docs/guides/many-clusters.md).
 import { startRedis } from '@lock/testkit/servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lockBin, runExample } from './run-example.mjs';
+import { lockScript, runExample } from './run-example.mjs';
 
 describe('many clusters', () => {
   let servers = [];
@@ -26,7 +26,8 @@ describe('many clusters', () => {
     // `lock explain` on the guide's lock.config.json (other addresses, the same ids) routes each name to the
     // same cluster: a route follows the cluster ids, not the addresses.
     for (const [, name, id] of run.stdout.matchAll(/^(sessions:\d+) -> (shard-\d)$/gm)) {
-      const explain = await runExample(lockBin, [
+      const explain = await runExample(process.execPath, [
+        lockScript,
         'explain',
         name,
         '--config',

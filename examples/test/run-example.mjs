@@ -1,12 +1,21 @@
 // Runs an example as a user would (a child process of its own) and collects what it prints.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const examplesDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The `lock` command as installed in this package's node_modules/.bin. */
-export const lockBin = join(examplesDir, 'node_modules', '.bin', 'lock');
+/**
+ * The `lock` command's script, from @lock/cli's own `bin` entry: run with `node`, so the test does not depend on
+ * the node_modules/.bin link (pnpm links it at install time, when a fresh clone has not built it yet).
+ */
+const cliManifestPath = createRequire(import.meta.url).resolve('@lock/cli/package.json');
+export const lockScript = join(
+  dirname(cliManifestPath),
+  JSON.parse(readFileSync(cliManifestPath, 'utf8')).bin.lock,
+);
 
 /**
  * Spawns `command args` in `examplesDir` with `env` added to the environment, and resolves with its exit
