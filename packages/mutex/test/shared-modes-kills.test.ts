@@ -84,7 +84,7 @@ describe('SharedMutexProvider read-write locks and semaphores: workers terminate
       mutant: 'write-as-read',
       kills: 0,
       targets: [],
-      progress: 20_000,
+      progress: 2_000,
       patienceMs: 20_000,
     });
     expect(asReaders.overlaps).toBeGreaterThan(0);
@@ -94,7 +94,7 @@ describe('SharedMutexProvider read-write locks and semaphores: workers terminate
       mutant: 'permits-plus-one',
       kills: 0,
       targets: [],
-      progress: 20_000,
+      progress: 2_000,
       patienceMs: 20_000,
     });
     expect(plusOne.maxShared).toBe(3);

@@ -66,7 +66,13 @@ for (let round = 0; ; round++) {
   }
   const read = Atomics.load(stats, COUNTER);
   maybeDie(SECTION);
-  await (round % 2 === 0 ? Promise.resolve() : new Promise((resolve) => setImmediate(resolve)));
+  // A mutant holds for a millisecond, so that holders meet whatever the machine's timing: its red must not
+  // depend on luck.
+  await (mutant !== undefined
+    ? new Promise((resolve) => setTimeout(resolve, 1))
+    : round % 2 === 0
+      ? Promise.resolve()
+      : new Promise((resolve) => setImmediate(resolve)));
   if (writing) {
     Atomics.store(stats, COUNTER, read + 1);
     Atomics.add(stats, WRITES, 1);
