@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { connect, rootCertificates } from 'node:tls';
-import { InvalidArgumentError } from '@lock/core';
+import { InvalidArgumentError, readPasswordFile, readPemOrFile } from '@lock/core';
 import { EtcdAuthenticationFailedError, EtcdPermissionDeniedError, type IOptions } from 'etcd3';
 import * as v from 'valibot';
 import { EtcdAccessError } from './etcd-access-error.js';
@@ -115,17 +114,8 @@ export function readSecurity(
   auth: EtcdAuthConfig | undefined,
   path: string,
 ): EtcdSecurity {
-  const read = (setting: string, file: string): Buffer => {
-    try {
-      return readFileSync(file);
-    } catch (error) {
-      throw new InvalidArgumentError(
-        `${path}.${setting}`,
-        file,
-        `a readable file (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
-      );
-    }
-  };
+  const read = (setting: string, file: string): Buffer =>
+    Buffer.from(readPemOrFile(file, `${path}.${setting}`));
   const options: { -readonly [K in keyof EtcdSecurity['options']]: EtcdSecurity['options'][K] } = {};
   if (tls !== undefined) {
     options.credentials = {
@@ -141,7 +131,7 @@ export function readSecurity(
     let password = auth.password;
     if (password === undefined) {
       const file = auth.passwordFile as string;
-      password = read('auth.passwordFile', file).toString('utf8').split(/\r?\n/, 1)[0] ?? '';
+      password = readPasswordFile(file, `${path}.auth.passwordFile`);
       if (password === '') {
         throw new InvalidArgumentError(
           `${path}.auth.passwordFile`,
