@@ -73,8 +73,8 @@ export class Shares {
     if (Atomics.load(this.words, this.draining) !== 0) Atomics.notify(this.words, this.releases);
   }
 
-  /** Returns every share of thread `dead`; true if it held any. */
-  recover(dead: number): boolean {
+  /** Returns every share of thread `dead`, and tells the head if there were any. */
+  recover(dead: number): void {
     const words = this.words;
     let found = false;
     for (let index = this.start, end = this.start + this.entries * 2; index < end; index += 2) {
@@ -85,7 +85,6 @@ export class Shares {
       found = true;
     }
     if (found) this.released();
-    return found;
   }
 
   /** Index of the RELEASES word, which the head sleeps on. */

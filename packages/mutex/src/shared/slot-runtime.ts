@@ -111,11 +111,6 @@ export class SlotRuntime {
     return Atomics.load(this.words, this.base + GEN);
   }
 
-  /** Shared grants (readers, permits) held now, by every thread (a snapshot). */
-  get sharedHolders(): number {
-    return this.shares.held();
-  }
-
   /** What the slot's name is now: 0 a mutex, -1 a read-write lock, N a semaphore (0 also when not yet known). */
   get permits(): number {
     return Atomics.load(this.words, this.base + PERMITS);
